@@ -1,0 +1,47 @@
+"""Fixtures shared by every app's tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+
+from rekisteri.accounts.models import User
+from rekisteri.accounts.roles import Role
+from rekisteri.testing.factories import make_staff
+
+
+@pytest.fixture
+def staff(db: None) -> Callable[..., User]:
+    """Makes a staff member: staff(Role.CUSTOMER_SERVICE), or staff(None) for no role."""
+    return make_staff
+
+
+@pytest.fixture
+def client_as(db: None) -> Callable[[str | None], Client]:
+    """A test client signed in as a new staff member with the given role."""
+
+    def make(role: str | None) -> Client:
+        client = Client()
+        client.force_login(make_staff(role))
+        session = client.session
+        from django.utils import timezone
+
+        from rekisteri.accounts.services import SESSION_LOGIN_AT
+
+        session[SESSION_LOGIN_AT] = timezone.now().timestamp()
+        session.save()
+        return client
+
+    return make
+
+
+@pytest.fixture
+def customer_service_client(client_as: Callable[[str | None], Client]) -> Client:
+    return client_as(Role.CUSTOMER_SERVICE)
+
+
+@pytest.fixture
+def privacy_officer_client(client_as: Callable[[str | None], Client]) -> Client:
+    return client_as(Role.PRIVACY_OFFICER)

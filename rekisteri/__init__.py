@@ -1,0 +1,1 @@
+"""Rekisteri: a GDPR-first customer register."""

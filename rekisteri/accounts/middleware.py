@@ -1,0 +1,66 @@
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import Resolver404, resolve
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rekisteri.accounts.pledge import PLEDGE_VERSION
+from rekisteri.audit.models import Action
+
+
+class LoginRequiredMiddleware(DjangoLoginRequired):
+    """Every page needs a signed-in staff member unless marked @login_not_required."""
+
+
+class SessionLimitsMiddleware:
+    """Ends a session 12 hours after sign-in however active it is (idle time is the
+    session cookie's age, renewed on every request)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from rekisteri.accounts.services import SESSION_LOGIN_AT, staff_logout
+
+        if request.user.is_authenticated:
+            login_at = request.session.get(SESSION_LOGIN_AT)
+            now = timezone.now().timestamp()
+            if login_at is None or now - float(login_at) > settings.SESSION_ABSOLUTE_SECONDS:
+                staff_logout(request=request, action=Action.SESSION_EXPIRED)
+                messages.info(request, _("Your session has ended. Please sign in again."))
+                return redirect(settings.LOGIN_URL)
+        return self.get_response(request)
+
+
+PLEDGE_FREE_VIEWS = {"accounts:pledge", "accounts:logout", "set_language"}
+PLEDGE_SESSION_KEY = "rekisteri_pledge_version"
+
+
+def _view_name(request: HttpRequest) -> str:
+    try:
+        return resolve(request.path_info).view_name
+    except Resolver404:
+        return ""
+
+
+class ConfidentialityPledgeMiddleware:
+    """A staff member who has not accepted the current pledge sees only the pledge."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from rekisteri.accounts.services import has_accepted_pledge
+
+        user = request.user
+        if user.is_authenticated and request.session.get(PLEDGE_SESSION_KEY) != PLEDGE_VERSION:
+            if has_accepted_pledge(user):  # type: ignore[arg-type]  # authenticated: our User
+                request.session[PLEDGE_SESSION_KEY] = PLEDGE_VERSION
+            elif _view_name(request) not in PLEDGE_FREE_VIEWS:
+                return redirect("accounts:pledge")
+        return self.get_response(request)

@@ -1,0 +1,33 @@
+"""The roles of DESIGN.md as Django groups, and the permissions each one has.
+
+Views and API operations check permissions, never role names."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    CUSTOMER_SERVICE = "customer_service", _("Customer service")
+    MARKETING = "marketing", _("Marketing")
+    PRIVACY_OFFICER = "privacy_officer", _("Privacy officer")
+    ADMINISTRATOR = "administrator", _("Administrator")
+    AUDITOR = "auditor", _("Auditor")
+
+
+ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    Role.CUSTOMER_SERVICE: (
+        "customers.view_customer",
+        "customers.add_customer",
+        "customers.change_customer",
+    ),
+    Role.MARKETING: (),
+    Role.PRIVACY_OFFICER: (
+        "customers.view_customer",
+        "customers.add_customer",
+        "customers.change_customer",
+        "customers.reveal_identity_code",
+        "audit.view_auditevent",
+    ),
+    Role.ADMINISTRATOR: ("accounts.manage_staff",),
+    Role.AUDITOR: ("audit.view_auditevent",),
+}

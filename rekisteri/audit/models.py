@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ActorType(models.TextChoices):
+    STAFF = "staff", _("Staff member")
+    INTEGRATION = "integration", _("Integration")
+    SYSTEM = "system", _("System")
+    CUSTOMER = "customer", _("Customer")
+    ANONYMOUS = "anonymous", _("Anonymous")
+
+
+class Action(models.TextChoices):
+    VIEW = "view", _("View")
+    SEARCH = "search", _("Search")
+    CREATE = "create", _("Create")
+    UPDATE = "update", _("Update")
+    REVEAL = "reveal", _("Reveal identity code")
+    EXPORT = "export", _("Export")
+    ERASE = "erase", _("Erase")
+    LOGIN = "login", _("Sign in")
+    LOGIN_FAILURE = "login_failure", _("Failed sign-in")
+    LOCKOUT = "lockout", _("Account locked out")
+    LOGOUT = "logout", _("Sign out")
+    SESSION_EXPIRED = "session_expired", _("Session expired")
+    PERMISSION_DENIED = "permission_denied", _("Permission denied")
+    PLEDGE_ACCEPT = "pledge_accept", _("Confidentiality pledge accepted")
+    KEY_ROTATE = "key_rotate", _("Encryption key rotated")
+
+
+class AuditEvent(models.Model):
+    """One entry of the append-only, hash-chained audit trail.
+
+    Database triggers refuse UPDATE and DELETE on this table; `seq` runs without gaps
+    and `hash` is a MAC over this event and the previous event's hash, so
+    `rekisteri audit verify` notices a row altered or removed behind our back.
+    Values of personal data are never stored here, only the names of changed fields.
+    """
+
+    seq = models.PositiveBigIntegerField(unique=True)
+    occurred_at = models.DateTimeField(db_index=True)
+    actor_type = models.CharField(max_length=16, choices=ActorType.choices)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor_label = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=32, choices=Action.choices)
+    object_type = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    changed_fields = models.JSONField(default=list, blank=True)
+    reason = models.TextField(blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-seq"]
+        indexes = [
+            models.Index(fields=["customer", "-seq"], name="audit_customer_seq"),
+            models.Index(fields=["actor_user", "-seq"], name="audit_actor_seq"),
+            models.Index(fields=["action", "-seq"], name="audit_action_seq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} by {self.actor_label or self.actor_type}"

@@ -1,0 +1,11 @@
+"""The `rekisteri` console command: Django's management commands under one name."""
+
+import os
+import sys
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rekisteri.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)

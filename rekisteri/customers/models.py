@@ -1,0 +1,102 @@
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from rekisteri.customers.fields import SearchKeyField
+
+IDENTITY_CODE_PURPOSE = "customers.identity_code"
+
+
+class Source(models.TextChoices):
+    """Where the customer relationship started (P10)."""
+
+    WEB_SHOP = "web_shop", _("Web shop")
+    EMAIL = "email", _("Email")
+    PHONE = "phone", _("Phone")
+    IMPORT = "import", _("Import")
+
+
+class Status(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    RESTRICTED = "restricted", _("Restricted")
+    ANONYMISED = "anonymised", _("Anonymised")
+
+
+class Language(models.TextChoices):
+    FINNISH = "fi", _("Finnish")
+    SWEDISH = "sv", _("Swedish")
+    ENGLISH = "en", _("English")
+
+
+class Customer(models.Model):
+    """A customer of any of the company's services (P1), with their contact data (P5, P7).
+
+    The identity code (P8) is kept only as AES-256-GCM ciphertext plus an HMAC blind
+    index for exact search; see `rekisteri.crypto`. Writes go through
+    `customers.services`, which audits them and bumps `version` for optimistic locking.
+    """
+
+    customer_number = models.PositiveBigIntegerField(_("customer number"), unique=True)
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    surname = models.CharField(_("surname"), max_length=100)
+    first_names = models.CharField(_("first names"), max_length=150)
+    street_address = models.CharField(_("street address"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=12, blank=True)
+    post_office = models.CharField(_("post office"), max_length=100, blank=True)
+    country = CountryField(_("country"), default="FI")
+    phone = models.CharField(_("phone"), max_length=16, blank=True, db_index=True)
+    email = models.CharField(_("email"), max_length=254, blank=True, db_index=True)
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=2, choices=Language.choices, default=Language.FINNISH
+    )
+    identity_code_encrypted = models.TextField(blank=True)
+    identity_code_index = models.CharField(max_length=64, blank=True, db_index=True)
+    notes = models.TextField(_("notes"), blank=True)
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
+    )
+    created_at = models.DateTimeField(_("created"))
+    updated_at = models.DateTimeField(_("updated"))
+    last_activity_at = models.DateTimeField(_("last activity"))
+    version = models.PositiveIntegerField(default=1)
+    # Case-folded surname for prefix search; kept by the services beside `surname`.
+    surname_key = SearchKeyField(max_length=100)
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        permissions = [("reveal_identity_code", _("Can reveal a customer's identity code"))]
+        indexes = [
+            # Surname prefix search: a key range, in key order, paged by customer number.
+            models.Index(fields=["surname_key", "customer_number"], name="customer_surname_key"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(identity_code_encrypted="") | ~models.Q(identity_code_index=""),
+                name="customer_identity_code_indexed",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(surname=""), name="customer_surname_not_empty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_number} {self.surname}, {self.first_names}"
+
+    @property
+    def has_identity_code(self) -> bool:
+        return bool(self.identity_code_encrypted)
+
+
+class CustomerNumberCounter(models.Model):
+    """The last customer number given; one row, locked while the next one is taken."""
+
+    last_number = models.PositiveBigIntegerField(default=1000)
+
+    def __str__(self) -> str:
+        return str(self.last_number)
+
+

@@ -1,0 +1,116 @@
+"""Reads of the customer register: the list, the search and duplicate candidates.
+
+Lists page by keys (never OFFSET, never COUNT), so a page costs the same at the
+millionth customer as at the first."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from rekisteri import crypto, fi
+from rekisteri.customers.models import IDENTITY_CODE_PURPOSE, Customer
+
+LIST_FIELDS = (
+    "id", "customer_number", "surname", "first_names", "post_office", "phone", "email",
+    "status", "surname_key",
+)
+KEY_RANGE_END = "\U0010ffff"
+
+
+@dataclass(frozen=True)
+class CustomerPage:
+    customers: list[Customer]
+    next_cursor: str  # empty on the last page
+
+
+def _listing() -> QuerySet[Customer]:
+    return Customer.objects.only(*LIST_FIELDS)
+
+
+def customer_list(*, after: int | None, limit: int) -> CustomerPage:
+    """The newest customers first; `after` is the last customer number already shown."""
+    customers = _listing().order_by("-customer_number")
+    if after is not None:
+        customers = customers.filter(customer_number__lt=after)
+    rows = list(customers[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return CustomerPage(rows, str(rows[-1].customer_number) if more else "")
+
+
+def _encode_cursor(surname_key: str, number: int) -> str:
+    raw = json.dumps([surname_key, number]).encode("utf-8")
+    return base64.urlsafe_b64encode(raw).decode("ascii")
+
+
+def _decode_cursor(cursor: str) -> tuple[str, int] | None:
+    try:
+        key, number = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii")))
+    except (ValueError, binascii.Error, TypeError, UnicodeError):
+        return None
+    if not isinstance(key, str) or not isinstance(number, int):
+        return None
+    return key, number
+
+
+def customer_search(*, term: fi.SearchTerm, cursor: str, limit: int) -> CustomerPage:
+    """Customers matching one search term: exact for number, email, phone and identity
+    code (through its blind index), by surname prefix for a name, with an optional
+    first-name prefix after a space."""
+    customers = _listing()
+    if term.kind == "number":
+        customers = customers.filter(customer_number=int(term.value))
+    elif term.kind == "email":
+        customers = customers.filter(email=term.value)
+    elif term.kind == "phone":
+        customers = customers.filter(phone=term.value)
+    elif term.kind == "identity_code":
+        index = crypto.keyring().blind_index(term.value, purpose=IDENTITY_CODE_PURPOSE)
+        customers = customers.filter(identity_code_index=index)
+    else:
+        return _name_search(term.value, cursor, limit)
+    rows = list(customers.order_by("customer_number")[: limit + 1])
+    return CustomerPage(rows[:limit], "")
+
+
+def _name_search(text: str, cursor: str, limit: int) -> CustomerPage:
+    surname, _space, first_names = text.partition(" ")
+    customers = _listing().filter(
+        surname_key__gte=surname, surname_key__lt=surname + KEY_RANGE_END
+    )
+    if first_names:
+        customers = customers.filter(first_names__istartswith=first_names)
+    position = _decode_cursor(cursor) if cursor else None
+    if position is not None:
+        key, number = position
+        customers = customers.filter(
+            Q(surname_key__gt=key) | Q(surname_key=key, customer_number__gt=number)
+        )
+    rows = list(customers.order_by("surname_key", "customer_number")[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = _encode_cursor(rows[-1].surname_key, rows[-1].customer_number) if more else ""
+    return CustomerPage(rows, next_cursor)
+
+
+def customer_duplicates(*, email: str, phone: str, identity_code_index: str) -> list[Customer]:
+    """Customers who share the email, phone or identity code: likely the same person."""
+    match = Q()
+    if email:
+        match |= Q(email=email)
+    if phone:
+        match |= Q(phone=phone)
+    if identity_code_index:
+        match |= Q(identity_code_index=identity_code_index)
+    if not match:
+        return []
+    return list(_listing().filter(match).order_by("customer_number")[:10])
+
+
+def customer_get(*, customer_number: int) -> Customer | None:
+    return Customer.objects.filter(customer_number=customer_number).first()

@@ -1,0 +1,268 @@
+"""Writes to the customer register. Each one validates first, then writes the change
+and its audit event in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from rekisteri import crypto, fi
+from rekisteri.audit.models import Action
+from rekisteri.audit.services import Actor, audit_record
+from rekisteri.customers.models import (
+    IDENTITY_CODE_PURPOSE,
+    Customer,
+    CustomerNumberCounter,
+    Language,
+    Source,
+    Status,
+)
+from rekisteri.customers.selectors import customer_duplicates
+
+IDENTITY_CODE_MESSAGES = {
+    "format": _(
+        "Enter the identity code as date of birth, century sign, individual number and "
+        "check character (DDMMYYCNNNT)."
+    ),
+    "date": _("The date of birth in the identity code is not a real date."),
+    "checksum": _("The check character of the identity code does not match; check the code."),
+    "temporary": _("Temporary identity codes (individual numbers 900–999) are not accepted."),
+}
+REVEAL_REASON_MIN_LENGTH = 10
+
+
+@dataclass(frozen=True)
+class CustomerInput:
+    """A customer's own data as staff, an integration or an import give it."""
+
+    surname: str
+    first_names: str
+    street_address: str = ""
+    postal_code: str = ""
+    post_office: str = ""
+    country: str = fi.FINLAND
+    phone: str = ""
+    email: str = ""
+    preferred_language: str = Language.FINNISH
+    notes: str = ""
+
+
+class DuplicateCustomer(Exception):
+    """The register seems to hold this customer already."""
+
+    def __init__(self, candidates: list[Customer]) -> None:
+        super().__init__(f"{len(candidates)} possible duplicate(s)")
+        self.candidates = candidates
+
+
+class CustomerConflict(Exception):
+    """Someone else changed the customer after the editor loaded it."""
+
+    def __init__(self, current: Customer) -> None:
+        super().__init__(f"customer {current.customer_number} is at version {current.version}")
+        self.current = current
+
+
+def _clean_input(data: CustomerInput) -> dict[str, str]:
+    """Normalised values of `data`, or a ValidationError naming every bad field."""
+    errors: dict[str, list[str]] = {}
+    values = {f.name: " ".join(str(getattr(data, f.name)).split()) for f in fields(data)}
+    values["notes"] = data.notes.strip()
+    for name in ("surname", "first_names"):
+        if not values[name]:
+            errors[name] = [_("This field is required.")]
+    country = values["country"].upper() or fi.FINLAND
+    if country not in countries:
+        errors["country"] = [_("Choose a country from the list.")]
+    values["country"] = country
+    if values["postal_code"]:
+        try:
+            values["postal_code"] = fi.normalize_postal_code(values["postal_code"], country=country)
+        except fi.InvalidValue as error:
+            errors["postal_code"] = [
+                _("A Finnish postal code is five digits, such as 90650.")
+                if error.reason == "postal_code_fi"
+                else _("Enter a postal code of letters, digits, spaces and hyphens.")
+            ]
+    if values["phone"]:
+        try:
+            values["phone"] = fi.normalize_phone(values["phone"])
+        except fi.InvalidValue:
+            errors["phone"] = [
+                _("Enter a valid phone number, such as 040 123 4567 or +46 70 123 4567.")
+            ]
+    if values["email"]:
+        try:
+            values["email"] = fi.normalize_email(values["email"])
+        except fi.InvalidValue:
+            errors["email"] = [_("Enter a valid email address, such as name@example.fi.")]
+    if values["preferred_language"] not in Language.values:
+        errors["preferred_language"] = [_("Choose Finnish, Swedish or English.")]
+    has_address = all(values[n] for n in ("street_address", "postal_code", "post_office"))
+    if not (values["phone"] or values["email"] or has_address) and not errors:
+        errors["phone"] = [
+            _("Give at least one way to reach the customer: phone, email or full address.")
+        ]
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+def _clean_identity_code(identity_code: str) -> str:
+    try:
+        return fi.normalize_identity_code(
+            identity_code, allow_temporary=settings.ACCEPT_TEMPORARY_IDENTITY_CODES
+        )
+    except fi.InvalidValue as error:
+        raise ValidationError({"identity_code": [IDENTITY_CODE_MESSAGES[error.reason]]}) from None
+
+
+def identity_code_index(compact: str) -> str:
+    return crypto.keyring().blind_index(compact, purpose=IDENTITY_CODE_PURPOSE)
+
+
+def _set_identity_code(customer: Customer, compact: str) -> None:
+    ring = crypto.keyring()
+    customer.identity_code_encrypted = ring.encrypt(compact, purpose=IDENTITY_CODE_PURPOSE)
+    customer.identity_code_index = ring.blind_index(compact, purpose=IDENTITY_CODE_PURPOSE)
+
+
+def _next_customer_number() -> int:
+    counter, _created = CustomerNumberCounter.objects.select_for_update().get_or_create(pk=1)
+    CustomerNumberCounter.objects.filter(pk=counter.pk).update(last_number=F("last_number") + 1)
+    counter.refresh_from_db()
+    return counter.last_number
+
+
+def customer_create(
+    *,
+    actor: Actor,
+    data: CustomerInput,
+    source: str,
+    identity_code: str = "",
+    allow_duplicate: bool = False,
+) -> Customer:
+    """Adds a customer to the register (P1, P5, P7, P8, P10).
+
+    Raises ValidationError for bad input and DuplicateCustomer when the email, phone
+    or identity code is already on another customer, unless `allow_duplicate`."""
+    values = _clean_input(data)
+    compact = _clean_identity_code(identity_code) if identity_code.strip() else ""
+    if source not in Source.values:
+        raise ValidationError({"source": [_("Choose where the customer relationship started.")]})
+    if not allow_duplicate:
+        candidates = customer_duplicates(
+            email=values["email"],
+            phone=values["phone"],
+            identity_code_index=identity_code_index(compact) if compact else "",
+        )
+        if candidates:
+            raise DuplicateCustomer(candidates)
+    now = timezone.now()
+    with transaction.atomic():
+        customer = Customer(
+            **values,
+            source=source,
+            created_at=now,
+            updated_at=now,
+            last_activity_at=now,
+            surname_key=fi.name_key(values["surname"]),
+            customer_number=_next_customer_number(),
+        )
+        if compact:
+            _set_identity_code(customer, compact)
+        customer.full_clean()
+        customer.save(force_insert=True)
+        changed = [name for name, value in values.items() if value]
+        if compact:
+            changed.append("identity_code")
+        audit_record(
+            actor=actor, action=Action.CREATE, obj=customer, customer=customer,
+            changed_fields=[*changed, "source"],
+        )
+    return customer
+
+
+def customer_update(
+    *,
+    actor: Actor,
+    customer: Customer,
+    expected_version: int,
+    data: CustomerInput,
+    identity_code: str = "",
+    remove_identity_code: bool = False,
+) -> Customer:
+    """Changes a customer's data. A blank `identity_code` keeps the stored one.
+
+    Raises ValidationError for bad input and CustomerConflict when the customer was
+    changed since `expected_version` was read: a concurrent edit is never lost."""
+    values = _clean_input(data)
+    compact = _clean_identity_code(identity_code) if identity_code.strip() else ""
+    with transaction.atomic():
+        current = Customer.objects.select_for_update().get(pk=customer.pk)
+        if current.version != expected_version:
+            raise CustomerConflict(current)
+        if current.status == Status.ANONYMISED:
+            raise ValidationError(_("An anonymised customer cannot be changed."))
+        changed = [name for name, value in values.items() if getattr(current, name) != value]
+        for name in changed:
+            setattr(current, name, values[name])
+        if compact and identity_code_index(compact) != current.identity_code_index:
+            _set_identity_code(current, compact)
+            changed.append("identity_code")
+        elif remove_identity_code and current.has_identity_code and not compact:
+            current.identity_code_encrypted = ""
+            current.identity_code_index = ""
+            changed.append("identity_code")
+        if not changed:
+            return current
+        current.surname_key = fi.name_key(current.surname)
+        current.updated_at = timezone.now()
+        current.version += 1
+        current.full_clean()
+        current.save()
+        audit_record(
+            actor=actor, action=Action.UPDATE, obj=current, customer=current,
+            changed_fields=changed,
+        )
+    return current
+
+
+def customer_record_view(*, actor: Actor, customer: Customer) -> None:
+    """Records that a person or an integration read this customer's data."""
+    audit_record(actor=actor, action=Action.VIEW, obj=customer, customer=customer)
+
+
+def customer_identity_code_reveal(*, actor: Actor, customer: Customer, reason: str) -> str:
+    """The identity code in plain text, for a stated reason that the audit trail keeps."""
+    reason = " ".join(reason.split())
+    if len(reason) < REVEAL_REASON_MIN_LENGTH:
+        raise ValidationError(
+            {"reason": [_("Say why you need the identity code (at least 10 characters).")]}
+        )
+    if not customer.has_identity_code:
+        raise ValidationError(_("No identity code is stored for this customer."))
+    with transaction.atomic():
+        plain = crypto.keyring().decrypt(
+            customer.identity_code_encrypted, purpose=IDENTITY_CODE_PURPOSE
+        )
+        audit_record(
+            actor=actor, action=Action.REVEAL, obj=customer, customer=customer,
+            changed_fields=[], reason=reason,
+        )
+    return plain
+
+
+def customer_input_of(customer: Customer) -> CustomerInput:
+    """The editable data of a stored customer, for pre-filling a form."""
+    names = {f.name for f in fields(CustomerInput)}
+    return CustomerInput(**{name: str(getattr(customer, name)) for name in names})
+
+

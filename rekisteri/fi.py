@@ -1,0 +1,153 @@
+"""Finnish identifiers and contact data: validation and normalisation, no database.
+
+Errors carry a reason code, never the value: callers turn the code into a message
+in the reader's language, and the value cannot leak into a log through an exception.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from stdnum.exceptions import (
+    InvalidChecksum,
+    InvalidComponent,
+    InvalidFormat,
+    InvalidLength,
+    ValidationError,
+)
+from stdnum.fi import hetu
+
+FINLAND = "FI"
+POSTAL_CODE_FI = re.compile(r"^\d{5}$")
+FOREIGN_POSTAL_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 -]{0,11}$")
+CUSTOMER_NUMBER = re.compile(r"^\d{1,12}$")
+
+
+class InvalidValue(ValueError):
+    """A value was rejected; `reason` says why, in a word meant for code."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def normalize_identity_code(value: str, *, allow_temporary: bool) -> str:
+    """The identity code in its compact upper-case form, century sign kept as given.
+
+    Reasons: ``format``, ``date``, ``checksum``, ``temporary``.
+    """
+    compact = hetu.compact(value)
+    if not hetu._hetu_re.search(compact):  # noqa: SLF001 - the library's own pattern
+        raise InvalidValue("format")
+    try:
+        hetu.validate(compact, allow_temporary=True)
+    except InvalidChecksum:
+        raise InvalidValue("checksum") from None
+    except InvalidComponent:
+        raise InvalidValue("date") from None
+    except (InvalidFormat, InvalidLength, ValidationError):
+        raise InvalidValue("format") from None
+    if birth_date_of(compact) > datetime.date.today():
+        raise InvalidValue("date")
+    if not allow_temporary and is_temporary_identity_code(compact):
+        raise InvalidValue("temporary")
+    return compact
+
+
+def birth_date_of(compact: str) -> datetime.date:
+    century = hetu._century_codes[compact[6]]  # noqa: SLF001 - all 2023 century signs
+    return datetime.date(century + int(compact[4:6]), int(compact[2:4]), int(compact[0:2]))
+
+
+def is_temporary_identity_code(compact: str) -> bool:
+    return 900 <= int(compact[7:10]) <= 999
+
+
+def looks_like_identity_code(value: str) -> bool:
+    """True when a search term has the shape of an identity code (checksum aside)."""
+    return bool(hetu._hetu_re.search(hetu.compact(value)))  # noqa: SLF001
+
+
+def normalize_postal_code(value: str, *, country: str) -> str:
+    """Finnish postal codes are five digits; foreign ones keep their own format."""
+    value = " ".join(value.split())
+    if country == FINLAND:
+        if not POSTAL_CODE_FI.match(value):
+            raise InvalidValue("postal_code_fi")
+        return value
+    if not FOREIGN_POSTAL_CODE.match(value):
+        raise InvalidValue("postal_code")
+    return value.upper()
+
+
+def normalize_phone(value: str, *, region: str = FINLAND) -> str:
+    """The number in E.164 (+358401234567); a number without a country code is Finnish."""
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        raise InvalidValue("phone") from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidValue("phone")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def format_phone(e164: str) -> str:
+    """A stored number as people read it: Finnish numbers nationally, others internationally."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    style = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if phonenumbers.region_code_for_number(number) == FINLAND
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return phonenumbers.format_number(number, style)
+
+
+def normalize_email(value: str) -> str:
+    """The address as email-validator normalises it, then in lower case for lookups."""
+    try:
+        result = validate_email(value.strip(), check_deliverability=False)
+    except EmailNotValidError:
+        raise InvalidValue("email") from None
+    return result.normalized.lower()
+
+
+@dataclass(frozen=True)
+class SearchTerm:
+    """What a free-text customer search asks for: one kind, one normalised value."""
+
+    kind: str  # number, email, phone, identity_code, name
+    value: str
+
+
+def classify_search(text: str) -> SearchTerm | None:
+    text = " ".join(text.split())
+    if not text:
+        return None
+    if "@" in text:
+        try:
+            return SearchTerm("email", normalize_email(text))
+        except InvalidValue:
+            return SearchTerm("email", text.lower())
+    if looks_like_identity_code(text):
+        return SearchTerm("identity_code", hetu.compact(text))
+    if CUSTOMER_NUMBER.match(text) and len(text) <= 8:
+        return SearchTerm("number", text)
+    digits = re.sub(r"[\s()-]", "", text)
+    if re.fullmatch(r"\+?\d{5,15}", digits):
+        try:
+            return SearchTerm("phone", normalize_phone(digits))
+        except InvalidValue:
+            return SearchTerm("phone", digits)
+    return SearchTerm("name", name_key(text))
+
+
+def name_key(text: str) -> str:
+    """The form of a name that searches compare: case-folded, single spaces."""
+    return " ".join(text.casefold().split())

@@ -1,0 +1,16 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from rekisteri import views
+from rekisteri.api import api
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("accounts/", include("rekisteri.accounts.urls")),
+    path("customers/", include("rekisteri.customers.urls")),
+    path("audit/", include("rekisteri.audit.urls")),
+    path("api/v1/", api.urls),
+]
+
+handler403 = "rekisteri.views.permission_denied"
