@@ -23,6 +23,7 @@ import json
 import os
 import re
 import secrets
+import tempfile
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -33,7 +34,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 KEY_BYTES = 32
 NONCE_BYTES = 12
 FORMAT_VERSION = "v1"
-KEY_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+KEY_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,32}")
 
 
 class KeyRingError(Exception):
@@ -96,10 +97,10 @@ class KeyRing:
         if not isinstance(encryption, dict) or not encryption:
             raise KeyRingError("the key ring has no encryption keys")
         for key_id in encryption:
-            if not KEY_ID_PATTERN.match(key_id):
+            if not KEY_ID_PATTERN.fullmatch(key_id):
                 raise KeyRingError(f"key id {key_id!r} is not valid")
         active = data.get("active")
-        if active not in encryption:
+        if not isinstance(active, str) or active not in encryption:
             raise KeyRingError("the key ring's active key is not among its encryption keys")
         return cls(
             active=active,
@@ -207,8 +208,13 @@ def keyring() -> KeyRing:
 
 def write_key_file(ring: KeyRing, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(ring.to_json())
-    os.replace(temporary, path)
+    # A fresh file of our own (mode 0600, O_EXCL): a leftover or planted temporary
+    # file would keep its own mode, or be a symlink we would write the keys through.
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(ring.to_json())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

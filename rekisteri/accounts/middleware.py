@@ -59,7 +59,7 @@ class ConfidentialityPledgeMiddleware:
 
         user = request.user
         if user.is_authenticated and request.session.get(PLEDGE_SESSION_KEY) != PLEDGE_VERSION:
-            if has_accepted_pledge(user):  # type: ignore[arg-type]  # authenticated: our User
+            if has_accepted_pledge(user):
                 request.session[PLEDGE_SESSION_KEY] = PLEDGE_VERSION
             elif _view_name(request) not in PLEDGE_FREE_VIEWS:
                 return redirect("accounts:pledge")

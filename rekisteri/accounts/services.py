@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.contenttypes.models import ContentType
@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from rekisteri.accounts.models import PledgeAcceptance, User
@@ -35,9 +36,12 @@ def roles_sync(*, using: str = "default") -> None:
             app_label, codename = name.split(".")
             try:
                 model_class = next(
-                    m for m in apps.get_app_config(app_label).get_models()
-                    if any(codename == f"{action}_{m._meta.model_name}"
-                           for action in m._meta.default_permissions)
+                    m
+                    for m in apps.get_app_config(app_label).get_models()
+                    if any(
+                        codename == f"{action}_{m._meta.model_name}"
+                        for action in m._meta.default_permissions
+                    )
                     or codename in dict(m._meta.permissions)
                 )
             except (LookupError, StopIteration):
@@ -92,7 +96,7 @@ def staff_create(
         email=email.strip().lower(),
         is_active=True,
     )
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[str | Promise]] = {}
     if User.objects.filter(username__iexact=username).exists():
         errors["username"] = [_("A staff member with this username already exists.")]
     try:
@@ -111,7 +115,9 @@ def staff_create(
         user.save()
         _set_roles(user, roles)
         audit_record(
-            actor=actor, action=Action.CREATE, obj=user,
+            actor=actor,
+            action=Action.CREATE,
+            obj=user,
             changed_fields=["username", "first_name", "last_name", "email", "roles"],
         )
     return user
@@ -126,14 +132,22 @@ def staff_update(
     email: str,
     roles: Iterable[str],
     is_active: bool,
+    password: str = "",
 ) -> User:
-    """Changes a staff member's details, roles or whether the account is in use.
+    """Changes a staff member's details, roles or whether the account is in use, and
+    sets a new password when `password` is given; all of it or nothing.
 
     A deactivated account's sessions end at once: authentication refuses inactive
-    users on every request. An administrator cannot deactivate their own account."""
+    users on every request. Administrators cannot deactivate their own account or
+    take away their own administrator role, so one always remains able to fix things."""
     roles = sorted(set(roles))
-    if actor.user is not None and actor.user.pk == user.pk and not is_active:
-        raise ValidationError({"is_active": [_("You cannot deactivate your own account.")]})
+    if actor.user is not None and actor.user.pk == user.pk:
+        if not is_active:
+            raise ValidationError({"is_active": [_("You cannot deactivate your own account.")]})
+        if Role.ADMINISTRATOR in user_roles(user) and Role.ADMINISTRATOR not in roles:
+            raise ValidationError(
+                {"roles": [_("You cannot remove the administrator role from yourself.")]}
+            )
     with transaction.atomic():
         current = User.objects.select_for_update().get(pk=user.pk)
         before_roles = sorted(user_roles(current))
@@ -146,7 +160,21 @@ def staff_update(
         changed = [name for name, value in values.items() if getattr(current, name) != value]
         for name in changed:
             setattr(current, name, values[name])
-        current.full_clean(exclude=["password"])
+        errors: dict[str, list[str | Promise]] = {}
+        try:
+            current.full_clean(exclude=["password"])
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                errors[field] = list(messages)
+        if password:
+            try:
+                validate_password(password, current)
+            except ValidationError as error:
+                errors["password"] = list(error.messages)
+            current.set_password(password)
+            changed.append("password")
+        if errors:
+            raise ValidationError(errors)
         current.save()
         if roles != before_roles:
             _set_roles(current, roles)
@@ -168,6 +196,24 @@ def staff_set_password(*, actor: Actor, user: User, password: str) -> None:
         audit_record(actor=actor, action=Action.UPDATE, obj=user, changed_fields=["password"])
 
 
+def staff_password_change(*, request: HttpRequest, old_password: str, new_password: str) -> None:
+    """The signed-in staff member changes their own password and stays signed in."""
+    actor = Actor.from_request(request)
+    user = actor.user
+    assert user is not None
+    if not user.check_password(old_password):
+        raise ValidationError({"old_password": [_("Your current password is incorrect.")]})
+    try:
+        validate_password(new_password, user)
+    except ValidationError as error:
+        raise ValidationError({"new_password": list(error.messages)}) from None
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        audit_record(actor=actor, action=Action.UPDATE, obj=user, changed_fields=["password"])
+        update_session_auth_hash(request, user)
+
+
 def staff_login(*, request: HttpRequest, user: User) -> None:
     with transaction.atomic():
         login(request, user)
@@ -175,7 +221,7 @@ def staff_login(*, request: HttpRequest, user: User) -> None:
         audit_record(actor=Actor.from_request(request), action=Action.LOGIN, obj=user)
 
 
-def staff_login_failed(*, request: HttpRequest, username: str) -> None:
+def staff_login_failed(*, request: HttpRequest, username: str, reason: str = "") -> None:
     """Records a failed sign-in. The attempted name is kept only when it is a real
     account: people sometimes type their password into the username field."""
     user = User.objects.filter(username=username).first()
@@ -185,7 +231,7 @@ def staff_login_failed(*, request: HttpRequest, username: str) -> None:
         ip_address=request.META.get("REMOTE_ADDR") or None,
         request_id=getattr(request, "request_id", ""),
     )
-    audit_record(actor=actor, action=Action.LOGIN_FAILURE, obj=user)
+    audit_record(actor=actor, action=Action.LOGIN_FAILURE, obj=user, reason=reason)
 
 
 def staff_locked_out(*, request: HttpRequest, username: str) -> None:
@@ -225,7 +271,9 @@ def pledge_accept(*, request: HttpRequest, language: str) -> PledgeAcceptance:
         )
         if created:
             audit_record(
-                actor=actor, action=Action.PLEDGE_ACCEPT, obj=acceptance,
+                actor=actor,
+                action=Action.PLEDGE_ACCEPT,
+                obj=acceptance,
                 reason=f"version {PLEDGE_VERSION}",
             )
     return acceptance

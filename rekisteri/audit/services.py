@@ -4,6 +4,7 @@ roll back together."""
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -53,7 +54,7 @@ class Actor:
 
 def event_mac(event: AuditEvent) -> str:
     """The MAC of an event over its content and its predecessor's hash."""
-    occurred_at = event.occurred_at.astimezone(timezone.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    occurred_at = event.occurred_at.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     content = {
         "seq": event.seq,
         "prev_hash": event.prev_hash,

@@ -266,3 +266,42 @@ def customer_input_of(customer: Customer) -> CustomerInput:
     return CustomerInput(**{name: str(getattr(customer, name)) for name in names})
 
 
+
+
+def customer_identity_code_search_record(*, actor: Actor, customers: list[Customer]) -> None:
+    """A search by identity code tells who is in the register: it is audited like a read,
+    once for each customer found (and once, without a customer, when none is)."""
+    with transaction.atomic():
+        for customer in customers or [None]:
+            audit_record(
+                actor=actor, action=Action.SEARCH, customer=customer,
+                object_type="customers.customer", object_id=str(customer.pk) if customer else "",
+                reason="identity code search",
+            )
+
+
+def customers_reencrypt(*, batch_size: int = 500) -> int:
+    """Moves every stored identity code onto the active key (after `keys generate`)."""
+    ring = crypto.keyring()
+    prefix = f"{crypto.FORMAT_VERSION}:{ring.active}:"
+    moved = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                Customer.objects.select_for_update()
+                .exclude(identity_code_encrypted="")
+                .exclude(identity_code_encrypted__startswith=prefix)
+                .only("id", "identity_code_encrypted")[:batch_size]
+            )
+            if not batch:
+                break
+            for customer in batch:
+                plain = ring.decrypt(customer.identity_code_encrypted, purpose=IDENTITY_CODE_PURPOSE)
+                customer.identity_code_encrypted = ring.encrypt(plain, purpose=IDENTITY_CODE_PURPOSE)
+            Customer.objects.bulk_update(batch, ["identity_code_encrypted"])
+            audit_record(
+                actor=Actor.system("keys reencrypt"), action=Action.KEY_ROTATE,
+                object_type="customers.customer", reason=f"{len(batch)} identity codes to key {ring.active}",
+            )
+            moved += len(batch)
+    return moved

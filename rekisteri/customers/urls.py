@@ -3,4 +3,11 @@ from django.urls import path
 from rekisteri.customers import views
 
 app_name = "customers"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.customer_list, name="list"),
+    path("search/", views.customer_search, name="search"),
+    path("new/", views.customer_create, name="create"),
+    path("<int:customer_number>/", views.customer_detail, name="detail"),
+    path("<int:customer_number>/edit/", views.customer_edit, name="edit"),
+    path("<int:customer_number>/identity-code/", views.customer_reveal, name="reveal"),
+]

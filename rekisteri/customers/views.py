@@ -1,1 +1,163 @@
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from rekisteri import fi
+from rekisteri.accounts.access import require_permission
+from rekisteri.audit.selectors import customer_audit_events
+from rekisteri.audit.services import Actor
+from rekisteri.customers import selectors, services
+from rekisteri.customers.forms import (
+    CustomerCreateForm,
+    CustomerEditForm,
+    RevealForm,
+    SearchForm,
+)
+from rekisteri.customers.models import Customer
+
+
+def _customer_or_404(customer_number: int) -> Customer:
+    """The one access helper for customers: roles are register-wide, so a customer the
+    role may see at all is any customer; an unknown number is a 404."""
+    customer = selectors.customer_get(customer_number=customer_number)
+    if customer is None:
+        raise Http404
+    return customer
+
+
+def _results_template(request: HttpRequest) -> str:
+    return "customers/_results.html" if request.htmx else "customers/list.html"  # type: ignore[attr-defined]
+
+
+@require_GET
+@require_permission("customers.view_customer")
+def customer_list(request: HttpRequest) -> HttpResponse:
+    after = request.GET.get("after", "")
+    page = selectors.customer_list(
+        after=int(after) if after.isdigit() else None, limit=settings.CUSTOMER_PAGE_SIZE
+    )
+    return render(
+        request, _results_template(request),
+        {"page": page, "form": SearchForm(), "searching": False},
+    )
+
+
+@require_POST
+@require_permission("customers.view_customer")
+@sensitive_post_parameters("q")
+def customer_search(request: HttpRequest) -> HttpResponse:
+    """Searches by POST so that names, phones, emails and identity codes stay out of
+    URLs, browser history and access logs."""
+    form = SearchForm(request.POST)
+    term = fi.classify_search(form.data.get("q", "")) if form.is_valid() else None
+    if term is None:
+        return redirect("customers:list")
+    page = selectors.customer_search(
+        term=term, cursor=form.cleaned_data["cursor"], limit=settings.CUSTOMER_PAGE_SIZE
+    )
+    if term.kind == "identity_code":
+        services.customer_identity_code_search_record(
+            actor=Actor.from_request(request), customers=page.customers
+        )
+    context = {"page": page, "form": form, "searching": True, "term": term}
+    return render(request, _results_template(request), context)
+
+
+@require_http_methods(["GET", "POST"])
+@require_permission("customers.add_customer")
+@sensitive_post_parameters("identity_code")
+def customer_create(request: HttpRequest) -> HttpResponse:
+    form = CustomerCreateForm(request.POST or None)
+    duplicates: list[Customer] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer = services.customer_create(
+                actor=Actor.from_request(request),
+                data=form.customer_input(),
+                source=form.cleaned_data["source"],
+                identity_code=form.cleaned_data["identity_code"],
+                allow_duplicate=form.cleaned_data["allow_duplicate"],
+            )
+        except services.DuplicateCustomer as duplicate:
+            duplicates = duplicate.candidates
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("Customer %(number)s created.") % {
+                "number": customer.customer_number})
+            return redirect("customers:detail", customer.customer_number)
+    return render(request, "customers/form.html", {"form": form, "duplicates": duplicates})
+
+
+@never_cache
+@require_GET
+@require_permission("customers.view_customer")
+def customer_detail(request: HttpRequest, customer_number: int) -> HttpResponse:
+    customer = _customer_or_404(customer_number)
+    services.customer_record_view(actor=Actor.from_request(request), customer=customer)
+    context = {
+        "customer": customer,
+        "phone_display": fi.format_phone(customer.phone) if customer.phone else "",
+        "reveal_form": RevealForm(),
+        "events": customer_audit_events(customer_id=customer.pk),
+    }
+    return render(request, "customers/detail.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@require_permission("customers.change_customer")
+@sensitive_post_parameters("identity_code")
+def customer_edit(request: HttpRequest, customer_number: int) -> HttpResponse:
+    customer = _customer_or_404(customer_number)
+    initial = {**services.customer_input_of(customer).__dict__, "version": customer.version}
+    form = CustomerEditForm(request.POST or None, initial=initial)
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.customer_update(
+                actor=Actor.from_request(request),
+                customer=customer,
+                expected_version=form.cleaned_data["version"],
+                data=form.customer_input(),
+                identity_code=form.cleaned_data["identity_code"],
+                remove_identity_code=form.cleaned_data["remove_identity_code"],
+            )
+        except services.CustomerConflict as error:
+            conflict = error.current
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("customers:detail", customer.customer_number)
+    context = {"form": form, "customer": customer, "conflict": conflict}
+    return render(request, "customers/form.html", context, status=409 if conflict else 200)
+
+
+@never_cache
+@require_POST
+@require_permission("customers.reveal_identity_code")
+def customer_reveal(request: HttpRequest, customer_number: int) -> HttpResponse:
+    """Shows the identity code once, in this response only, for a recorded reason."""
+    customer = _customer_or_404(customer_number)
+    form = RevealForm(request.POST)
+    identity_code = ""
+    if form.is_valid():
+        try:
+            identity_code = services.customer_identity_code_reveal(
+                actor=Actor.from_request(request),
+                customer=customer,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+    context = {"customer": customer, "reveal_form": form, "identity_code": identity_code}
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "customers/_identity_code.html", context)
+    return render(request, "customers/reveal.html", context)

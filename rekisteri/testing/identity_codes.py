@@ -16,9 +16,12 @@ ISSUED: set[str] = set()
 def identity_code_for(birth_date: datetime.date, individual: int, sign: str = "") -> str:
     if not 900 <= individual <= 999:
         raise ValueError("fake identity codes use individual numbers 900-999")
-    signs = CENTURY_SIGNS[birth_date.year // 100 * 100]
+    signs = CENTURY_SIGNS.get(birth_date.year // 100 * 100)
+    if signs is None:
+        raise ValueError("identity codes have century signs for 1800-2099 only")
     sign = sign or signs[0]
-    if sign not in signs:
+    # One character: `in` on a string would also accept "YX" as a sign.
+    if len(sign) != 1 or sign not in signs:
         raise ValueError("the century sign does not fit the year of birth")
     digits = f"{birth_date:%d%m}{birth_date.year % 100:02d}{individual:03d}"
     code = f"{digits[:6]}{sign}{digits[6:]}{CHECK_CHARACTERS[int(digits) % 31]}"

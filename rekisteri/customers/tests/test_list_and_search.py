@@ -1,0 +1,166 @@
+"""The customer list and search: paged by keys, searched by POST (P1)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from rekisteri.audit.models import Action, AuditEvent
+from rekisteri.customers.models import Customer
+from rekisteri.testing.factories import make_customer
+from rekisteri.testing.identity_codes import random_identity_code
+
+pytestmark = pytest.mark.django_db
+
+
+def numbers_in(response):
+    return [c.customer_number for c in response.context["page"].customers]
+
+
+def test_the_list_shows_the_newest_customers_first_and_pages_without_counting(
+    customer_service_client, settings
+):
+    settings.CUSTOMER_PAGE_SIZE = 2
+    for _ in range(5):
+        make_customer()
+
+    with CaptureQueriesContext(connection) as queries:
+        first = customer_service_client.get(reverse("customers:list"))
+    second = customer_service_client.get(reverse("customers:list"), {"after": 1004})
+    last = customer_service_client.get(reverse("customers:list"), {"after": 1002})
+
+    assert numbers_in(first) == [1005, 1004]
+    assert numbers_in(second) == [1003, 1002]
+    assert numbers_in(last) == [1001]
+    assert 'href="/customers/?after=1004"' in first.content.decode()
+    assert 'href="/customers/?after=' not in last.content.decode()
+    assert not any("COUNT(" in q["sql"].upper() for q in queries.captured_queries)
+
+
+def search(client, text, **extra):
+    return client.post(reverse("customers:search"), {"q": text, **extra})
+
+
+def test_it_finds_a_customer_by_number(customer_service_client):
+    make_customer()
+    wanted = make_customer()
+
+    assert numbers_in(search(customer_service_client, str(wanted.customer_number))) == [
+        wanted.customer_number
+    ]
+
+
+def test_it_finds_a_customer_by_surname_prefix_in_any_case(customer_service_client):
+    virtanen = make_customer(surname="Virtanen")
+    virtala = make_customer(surname="Virtala")
+    make_customer(surname="Korhonen")
+
+    response = search(customer_service_client, "VIRTA")
+
+    assert sorted(numbers_in(response)) == sorted(
+        [virtanen.customer_number, virtala.customer_number]
+    )
+
+
+def test_it_narrows_a_name_search_by_first_name(customer_service_client):
+    aino = make_customer(surname="Mäkinen", first_names="Aino")
+    make_customer(surname="Mäkinen", first_names="Eero")
+
+    assert numbers_in(search(customer_service_client, "mäkinen ai")) == [aino.customer_number]
+
+
+def test_it_finds_a_customer_by_phone_in_any_format(customer_service_client):
+    wanted = make_customer(phone="+358401234567")
+
+    for text in ("040 123 4567", "0401234567", "+358 40 1234567"):
+        assert numbers_in(search(customer_service_client, text)) == [wanted.customer_number]
+
+
+def test_it_finds_a_customer_by_email_in_any_case(customer_service_client):
+    wanted = make_customer(email="aino.virtanen@example.fi")
+
+    assert numbers_in(search(customer_service_client, "Aino.Virtanen@EXAMPLE.fi")) == [
+        wanted.customer_number
+    ]
+
+
+def test_it_finds_a_customer_by_exact_identity_code_and_audits_the_search(
+    customer_service_client,
+):
+    code = random_identity_code()
+    wanted = make_customer(identity_code=code)
+    make_customer(with_identity_code=True)
+
+    response = search(customer_service_client, code.lower())
+
+    assert numbers_in(response) == [wanted.customer_number]
+    event = AuditEvent.objects.get(action=Action.SEARCH)
+    assert event.customer_id == wanted.pk
+    assert event.reason == "identity code search"
+    assert code not in str(AuditEvent.objects.values())
+
+
+def test_an_identity_code_search_that_finds_no_one_is_audited_too(customer_service_client):
+    response = search(customer_service_client, random_identity_code())
+
+    assert numbers_in(response) == []
+    assert "No customer matches" in response.content.decode("utf-8") or response.status_code == 200
+    event = AuditEvent.objects.get(action=Action.SEARCH)
+    assert event.customer_id is None
+
+
+def test_a_name_search_pages_through_all_matches(customer_service_client, settings):
+    settings.CUSTOMER_PAGE_SIZE = 2
+    made = sorted(make_customer(surname=f"Laine{suffix}").customer_number for suffix in "abcde")
+
+    seen, cursor = [], ""
+    for _ in range(5):
+        response = search(customer_service_client, "laine", cursor=cursor)
+        seen += numbers_in(response)
+        cursor = response.context["page"].next_cursor
+        if not cursor:
+            break
+
+    assert sorted(seen) == made
+    assert len(seen) == len(set(seen))
+
+
+def test_search_is_post_only_so_nothing_personal_lands_in_urls(customer_service_client):
+    response = customer_service_client.get(reverse("customers:search"), {"q": "Virtanen"})
+
+    assert response.status_code == 405
+
+
+def test_an_empty_search_returns_to_the_list(customer_service_client):
+    response = search(customer_service_client, "   ")
+
+    assert response.status_code == 302
+    assert response.url == reverse("customers:list")
+
+
+def test_htmx_gets_only_the_results_partial(customer_service_client):
+    make_customer(surname="Heikkinen")
+
+    response = customer_service_client.post(
+        reverse("customers:search"), {"q": "heikk"}, HTTP_HX_REQUEST="true"
+    )
+
+    body = response.content.decode()
+    assert body.lstrip().startswith('<section id="results"')
+    assert "Heikkinen" in body
+    assert "<html" not in body
+
+
+@pytest.mark.parametrize("role", ["marketing", "administrator", "auditor", None])
+def test_roles_without_the_permission_cannot_list_or_search(client_as, role):
+    make_customer(surname="Salo")
+    client = client_as(role)
+
+    listing = client.get(reverse("customers:list"))
+    searching = client.post(reverse("customers:search"), {"q": "salo"})
+
+    assert listing.status_code == 403
+    assert searching.status_code == 403
+    assert "Salo" not in listing.content.decode() + searching.content.decode()
+    assert AuditEvent.objects.filter(action=Action.PERMISSION_DENIED).count() == 2
+    assert Customer.objects.count() == 1

@@ -1,0 +1,37 @@
+"""`rekisteri serve`: the WSGI app on waitress, static files through WhiteNoise."""
+
+from argparse import ArgumentParser
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Serve Rekisteri over HTTP (put a TLS-terminating proxy in front in production)."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--threads", type=int, default=8)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from waitress import serve
+
+        from rekisteri.wsgi import application
+
+        self.stdout.write(
+            f"Rekisteri ({settings.MODE}) at http://{options['host']}:{options['port']}/ "
+            "- stop with Ctrl+C"
+        )
+        serve(
+            application,
+            host=options["host"],
+            port=options["port"],
+            threads=options["threads"],
+            ident="Rekisteri",
+            trusted_proxy=settings.TRUSTED_PROXY or None,
+            trusted_proxy_headers={"x-forwarded-for", "x-forwarded-proto"}
+            if settings.TRUSTED_PROXY
+            else None,
+        )
