@@ -9,6 +9,7 @@ again with the ring that made them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,7 +52,9 @@ def _drop_postgresql(url: str) -> None:
 
     maintenance, name = _maintenance_url(url)
     with psycopg.connect(maintenance, autocommit=True) as server:
-        server.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        server.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
 
 
 def _ensure_postgresql(url: str, *, fresh: bool) -> None:
@@ -134,9 +137,7 @@ def _ensure_key_ring(key_file: Path) -> None:
 
     if key_file.exists():
         return
-    try:
+    with contextlib.suppress(CommandError):  # no `keys` command in this version
         call_command("keys", "generate", "--if-missing")
-    except CommandError:  # no `keys` command in this version of Rekisteri
-        pass
     if not key_file.exists():
         crypto.write_key_file(crypto.KeyRing.generate(), key_file)

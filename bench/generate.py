@@ -120,10 +120,27 @@ class _RowMaker:
     """Builds table rows (tuples in `columns` order) for a range of customer numbers."""
 
     KNOWN = (
-        "customer_number", "public_id", "surname", "first_names", "street_address",
-        "postal_code", "post_office", "country", "phone", "email", "preferred_language",
-        "identity_code_encrypted", "identity_code_index", "notes", "source", "status",
-        "created_at", "updated_at", "last_activity_at", "version", "surname_key",
+        "customer_number",
+        "public_id",
+        "surname",
+        "first_names",
+        "street_address",
+        "postal_code",
+        "post_office",
+        "country",
+        "phone",
+        "email",
+        "preferred_language",
+        "identity_code_encrypted",
+        "identity_code_index",
+        "notes",
+        "source",
+        "status",
+        "created_at",
+        "updated_at",
+        "last_activity_at",
+        "version",
+        "surname_key",
     )
 
     def __init__(self, *, pools: Pools, seed: int, total: int) -> None:
@@ -207,7 +224,9 @@ def _write_postgresql(table: str, columns: Sequence[str], rows: Iterator[tuple[A
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL synchronous_commit = off")
-        with cursor.cursor.copy(f"COPY {connection.ops.quote_name(table)} ({names}) FROM STDIN") as copy:
+        with cursor.cursor.copy(
+            f"COPY {connection.ops.quote_name(table)} ({names}) FROM STDIN"
+        ) as copy:
             for row in rows:
                 copy.write_row(row)
 
@@ -216,7 +235,9 @@ def _write_sqlite(table: str, columns: Sequence[str], rows: Iterator[tuple[Any, 
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
     marks = ", ".join("?" for _ in columns)
     raw = connection.connection
-    raw.executemany(f"INSERT INTO {connection.ops.quote_name(table)} ({names}) VALUES ({marks})", rows)
+    raw.executemany(
+        f"INSERT INTO {connection.ops.quote_name(table)} ({names}) VALUES ({marks})", rows
+    )
 
 
 def customer_count() -> int:
@@ -258,7 +279,9 @@ def generate_customers(
         if progress:
             done = chunk_last - last_existing
             elapsed = time.perf_counter() - started
-            progress(f"  {chunk_last - FIRST_NUMBER + 1:>9} customers ({done / elapsed:,.0f} rows/s)")
+            progress(
+                f"  {chunk_last - FIRST_NUMBER + 1:>9} customers ({done / elapsed:,.0f} rows/s)"
+            )
     created = max(0, last - last_existing)
     if created:
         CustomerNumberCounter.objects.update_or_create(

@@ -16,7 +16,6 @@ Nothing here ever puts a plaintext into an exception message.
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import hmac
 import json
@@ -50,7 +49,7 @@ def _decode_key(name: str, value: object) -> bytes:
         raise KeyRingError(f"key {name} must be a base64 string")
     try:
         raw = base64.b64decode(value, validate=True)
-    except binascii.Error:
+    except ValueError:  # binascii.Error, or a non-ASCII string
         raise KeyRingError(f"key {name} is not valid base64") from None
     if len(raw) != KEY_BYTES:
         raise KeyRingError(f"key {name} must be {KEY_BYTES} bytes, not {len(raw)}")
@@ -154,7 +153,7 @@ class KeyRing:
             raise DecryptionError(f"the key {key_id!r} is not in the key ring")
         try:
             raw = base64.b64decode(payload, validate=True)
-        except binascii.Error:
+        except ValueError:  # binascii.Error, or a non-ASCII payload
             raise DecryptionError("the ciphertext is not valid base64") from None
         if len(raw) < NONCE_BYTES + 16:
             raise DecryptionError("the ciphertext is too short")

@@ -1,3 +1,4 @@
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
@@ -6,7 +7,7 @@ from rekisteri.api import api
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("i18n/setlang/", set_language, name="set_language"),
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("accounts/", include("rekisteri.accounts.urls")),
     path("customers/", include("rekisteri.customers.urls")),
     path("audit/", include("rekisteri.audit.urls")),

@@ -68,7 +68,11 @@ def local_day_start(day: datetime.date) -> datetime.datetime:
 
 def audit_customer_id(*, customer_number: int) -> int | None:
     """The id of the customer with this number, to filter the log by."""
-    return Customer.objects.filter(customer_number=customer_number).values_list("pk", flat=True).first()
+    return (
+        Customer.objects.filter(customer_number=customer_number)
+        .values_list("pk", flat=True)
+        .first()
+    )
 
 
 def audit_actor_id(*, username: str) -> int | None:

@@ -41,7 +41,7 @@ class Actor:
         user = request.user if request.user.is_authenticated else None
         return cls(
             type=ActorType.STAFF if user is not None else ActorType.ANONYMOUS,
-            user=user,  # type: ignore[arg-type]  # authenticated means our User
+            user=user,
             label=user.get_username() if user is not None else "",
             ip_address=request.META.get("REMOTE_ADDR") or None,
             request_id=getattr(request, "request_id", ""),
@@ -135,5 +135,3 @@ def audit_permission_denied(*, actor: Actor, path: str, customer: Customer | Non
 
 
 __all__ = ["Actor", "audit_permission_denied", "audit_record", "event_mac"]
-
-

@@ -291,11 +291,15 @@ def test_email_normalising_is_idempotent(local: str, domain: str) -> None:
         pytest.param("Anna@", "email", "anna@", id="partial email kept, lower case"),
         pytest.param("@example.fi", "email", "@example.fi", id="domain only"),
         pytest.param(CODE_1994, "identity_code", CODE_1994, id="identity code"),
-        pytest.param(f" {CODE_1994.lower()} ", "identity_code", CODE_1994,
-                     id="identity code, lower case"),
-        pytest.param(CODE_1994[:10] + ("A" if CODE_1994[10] != "A" else "B"), "identity_code",
-                     CODE_1994[:10] + ("A" if CODE_1994[10] != "A" else "B"),
-                     id="identity code shape, wrong check character"),
+        pytest.param(
+            f" {CODE_1994.lower()} ", "identity_code", CODE_1994, id="identity code, lower case"
+        ),
+        pytest.param(
+            CODE_1994[:10] + ("A" if CODE_1994[10] != "A" else "B"),
+            "identity_code",
+            CODE_1994[:10] + ("A" if CODE_1994[10] != "A" else "B"),
+            id="identity code shape, wrong check character",
+        ),
         pytest.param("1", "number", "1", id="one-digit customer number"),
         pytest.param("12345", "number", "12345", id="customer number"),
         pytest.param("00012345", "number", "00012345", id="eight digits, leading zeros kept"),
@@ -314,8 +318,12 @@ def test_email_normalising_is_idempotent(local: str, domain: str) -> None:
         pytest.param("Straße", "name", "strasse", id="case-folded"),
         pytest.param("12-34", "name", "12-34", id="too few digits for a phone"),
         pytest.param("1234567890123456", "name", "1234567890123456", id="sixteen digits"),
-        pytest.param("\u0661\u0662\u0663", "name", "\u0661\u0662\u0663",
-                     id="Arabic-Indic digits are not a customer number"),
+        pytest.param(
+            "\u0661\u0662\u0663",
+            "name",
+            "\u0661\u0662\u0663",
+            id="Arabic-Indic digits are not a customer number",
+        ),
     ],
 )
 def test_classify_search_tells_the_kind_of_term(text: str, kind: str, value: str) -> None:

@@ -189,8 +189,20 @@ def test_it_rejects_a_checksum_error_before_a_temporary_number() -> None:
 
 @pytest.mark.parametrize(
     "ddmmyy_sign",
-    ["310294-", "290223A", "290200-", "300200A", "290201A", "000194-", "320194-", "010094-",
-     "011394Y", "310494X", "310696V", "311190U"],
+    [
+        "310294-",
+        "290223A",
+        "290200-",
+        "300200A",
+        "290201A",
+        "000194-",
+        "320194-",
+        "010094-",
+        "011394Y",
+        "310494X",
+        "310696V",
+        "311190U",
+    ],
     ids=[
         "31 Feb",
         "29 Feb 2023",
@@ -343,8 +355,11 @@ def test_is_temporary_identity_code_reads_the_individual_number(
     [
         pytest.param(CODE_1994, True, id="a valid code"),
         pytest.param(f"  {CODE_1994.lower()} ", True, id="lower case with spaces"),
-        pytest.param(CODE_1994[:10] + ("A" if CODE_1994[10] != "A" else "B"), True,
-                     id="wrong check character"),
+        pytest.param(
+            CODE_1994[:10] + ("A" if CODE_1994[10] != "A" else "B"),
+            True,
+            id="wrong check character",
+        ),
         pytest.param(code_with_check_character("310294", "-", 904), True, id="31 Feb"),
         pytest.param(CODE_1994[:6] + "Y" + CODE_1994[7:], True, id="new century sign"),
         pytest.param(CODE_1994[:6] + CODE_1994[7:], False, id="no century sign"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 from unittest import mock
 
 from rekisteri.accounts.models import User
@@ -27,11 +28,11 @@ def record(
     *,
     customer: Customer | None = None,
     at: datetime.datetime | None = None,
-    **fields: object,
+    **fields: Any,
 ) -> AuditEvent:
     """Records an event, at a given moment if `at` is given (the clock is the outside
     world, so stopping it is fair)."""
     if at is None:
-        return audit_record(actor=actor, action=action, customer=customer, **fields)  # type: ignore[arg-type]
+        return audit_record(actor=actor, action=action, customer=customer, **fields)
     with mock.patch("django.utils.timezone.now", return_value=at):
-        return audit_record(actor=actor, action=action, customer=customer, **fields)  # type: ignore[arg-type]
+        return audit_record(actor=actor, action=action, customer=customer, **fields)

@@ -1,0 +1,58 @@
+"""`python -m bench customer_search --customers N [--searches K] [--keep] [--fresh]`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def _positive(text: str) -> int:
+    value = int(text.replace("_", ""))
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    benchmarks = main.add_subparsers(dest="benchmark", required=True)
+    search = benchmarks.add_parser(
+        "customer_search",
+        help="customer search and list page at N customers, against raw SQL",
+        description=(
+            "Generates N fake customers into the bench database (SQLite under "
+            "REKISTERI_DATA_DIR, or <name>_bench on DATABASE_URL's server) and times "
+            "searches through the staff view, the selector and raw SQL."
+        ),
+    )
+    search.add_argument("--customers", type=_positive, required=True, help="size of the register")
+    search.add_argument("--searches", type=_positive, default=200, help="searches per kind")
+    search.add_argument(
+        "--keep", action="store_true", help="keep the bench database for the next run to reuse"
+    )
+    search.add_argument(
+        "--fresh", action="store_true", help="drop the bench database and generate anew"
+    )
+    search.add_argument("--seed", type=int, default=2026, help="seed of the fake data")
+    return main
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    from bench.database import configure
+
+    database = configure(fresh=args.fresh)
+    from bench import customer_search
+
+    try:
+        customer_search.main(
+            customers=args.customers, searches=args.searches, seed=args.seed, database=database
+        )
+    finally:
+        if not args.keep:
+            database.drop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""Who may reach what (P13): every URL of the URL configuration, for every role and for
+an anonymous visitor. A URL without an entry here fails the test, so a new page
+cannot ship without someone deciding who may use it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from rekisteri.accounts.roles import Role
+from rekisteri.audit.models import Action, AuditEvent
+from rekisteri.testing.factories import make_customer, make_staff
+
+ANONYMOUS = "anonymous"
+ROLES = [ANONYMOUS, *Role.values]
+CS, MK, PO, AD, AU = (
+    Role.CUSTOMER_SERVICE,
+    Role.MARKETING,
+    Role.PRIVACY_OFFICER,
+    Role.ADMINISTRATOR,
+    Role.AUDITOR,
+)
+EVERYONE_SIGNED_IN = (CS, MK, PO, AD, AU)
+LOGIN = "login"  # an anonymous visitor is sent to sign in
+
+
+def allowed(*roles: str, status: int = 200, anonymous: int | str = LOGIN) -> dict[str, object]:
+    """Expected statuses: `status` for the given roles, 403 for the other roles."""
+    expected: dict[str, object] = {role: (status if role in roles else 403) for role in Role.values}
+    expected[ANONYMOUS] = anonymous
+    return expected
+
+
+# url name: (method, expected status by role)
+MATRIX: dict[str, tuple[str, dict[str, object]]] = {
+    "home": ("get", {**allowed(*EVERYONE_SIGNED_IN, status=302), MK: 200}),
+    "set_language": ("post", allowed(*EVERYONE_SIGNED_IN, status=302, anonymous=302)),
+    "accounts:login": ("get", allowed(*EVERYONE_SIGNED_IN, status=302, anonymous=200)),
+    "accounts:logout": ("post", allowed(*EVERYONE_SIGNED_IN, status=302)),
+    "accounts:pledge": ("get", allowed(*EVERYONE_SIGNED_IN)),
+    "accounts:password_change": ("get", allowed(*EVERYONE_SIGNED_IN)),
+    "accounts:staff_list": ("get", allowed(AD)),
+    "accounts:staff_create": ("get", allowed(AD)),
+    "accounts:staff_edit": ("get", allowed(AD)),
+    "customers:list": ("get", allowed(CS, PO)),
+    "customers:search": ("post", allowed(CS, PO)),
+    "customers:create": ("get", allowed(CS, PO)),
+    "customers:detail": ("get", allowed(CS, PO)),
+    "customers:edit": ("get", allowed(CS, PO)),
+    "customers:reveal": ("post", allowed(PO)),
+    "audit:log": ("get", allowed(PO, AU)),
+    "api:openapi-json": ("get", allowed(*EVERYONE_SIGNED_IN)),
+    "api:openapi-view": ("get", allowed(*EVERYONE_SIGNED_IN)),
+    "api:customer_read": ("get", allowed(CS, PO)),
+    "api:api-root": ("get", allowed(*EVERYONE_SIGNED_IN, status=404)),
+}
+
+
+def _url_names(patterns: list[URLPattern | URLResolver], namespace: str = "") -> Iterator[str]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = ":".join(filter(None, [namespace, pattern.namespace or ""]))
+            yield from _url_names(pattern.url_patterns, inner)
+        else:
+            assert pattern.name, f"every URL needs a name: {pattern.pattern}"
+            yield f"{namespace}:{pattern.name}" if namespace else pattern.name
+
+
+def test_every_url_has_an_entry_in_the_matrix():
+    names = set(_url_names(get_resolver().url_patterns))
+
+    assert names - MATRIX.keys() == set(), "URLs without an authorization matrix entry"
+    assert MATRIX.keys() - names == set(), "matrix entries for URLs that no longer exist"
+
+
+def _url_for(name: str, customer, user) -> str:
+    kwargs = {
+        "customers:detail": {"customer_number": customer.customer_number},
+        "customers:edit": {"customer_number": customer.customer_number},
+        "customers:reveal": {"customer_number": customer.customer_number},
+        "accounts:staff_edit": {"user_id": user.pk},
+        "api:customer_read": {"public_id": customer.public_id},
+    }.get(name, {})
+    return reverse(name, kwargs=kwargs)
+
+
+POST_DATA = {
+    "customers:search": {"q": "Virtanen"},
+    "customers:reveal": {"reason": "Asiakkaan oma tarkastuspyyntö"},
+    "set_language": {"language": "en", "next": "/"},
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_access_is_as_the_matrix_says(name: str, role: str):
+    method, expected_by_role = MATRIX[name]
+    expected = expected_by_role[role]
+    customer = make_customer(surname="Virtanen", with_identity_code=True)
+    other_staff = make_staff(Role.CUSTOMER_SERVICE)
+    client = Client()
+    if role != ANONYMOUS:
+        from django.utils import timezone
+
+        from rekisteri.accounts.services import SESSION_LOGIN_AT
+
+        client.force_login(make_staff(role))
+        session = client.session
+        session[SESSION_LOGIN_AT] = timezone.now().timestamp()
+        session.save()
+    url = _url_for(name, customer, other_staff)
+    denied_before = AuditEvent.objects.filter(action=Action.PERMISSION_DENIED).count()
+
+    response = getattr(client, method)(url, POST_DATA.get(name, {}))
+
+    if expected == LOGIN:
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("accounts:login"))
+    else:
+        assert response.status_code == expected
+    denied = AuditEvent.objects.filter(action=Action.PERMISSION_DENIED).count() - denied_before
+    assert denied == (1 if expected == 403 else 0)
