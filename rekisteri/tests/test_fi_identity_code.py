@@ -172,10 +172,10 @@ def test_it_rejects_a_changed_digit(position: int, replacement: str, reason: str
     assert_reason_only(rejection(value), reason, value)
 
 
-@pytest.mark.parametrize("check_character", CHECK_CHARACTERS)
+@pytest.mark.parametrize(
+    "check_character", [character for character in CHECK_CHARACTERS if character != CODE_1994[10]]
+)
 def test_it_rejects_every_other_check_character_as_checksum(check_character: str) -> None:
-    if check_character == CODE_1994[10]:
-        pytest.skip("the right check character")
     value = CODE_1994[:10] + check_character
 
     assert_reason_only(rejection(value), "checksum", value)
@@ -312,7 +312,7 @@ def test_it_accepts_temporary_numbers_only_when_allowed(individual: int) -> None
 
 def test_allow_temporary_is_keyword_only() -> None:
     with pytest.raises(TypeError):
-        fi.normalize_identity_code(CODE_1994, True)  # type: ignore[misc]  # the point
+        fi.normalize_identity_code(CODE_1994, True)  # type: ignore[call-arg]  # the call under test is wrong on purpose
 
 
 # -- birth_date_of, is_temporary_identity_code, looks_like_identity_code -------------

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_it_lists_every_staff_member_with_roles_state_and_last_sign_in(admin_client, administrator):
-    """Active and deactivated accounts alike, roles by their names, last sign-in in Helsinki time."""
+    """Active and deactivated accounts, roles by name, last sign-in in Helsinki time."""
     service = make_staff(
         Role.CUSTOMER_SERVICE, username="aino.virtanen", first_name="Aino", last_name="Virtanen"
     )

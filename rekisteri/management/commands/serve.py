@@ -24,14 +24,17 @@ class Command(BaseCommand):
             f"Rekisteri ({settings.MODE}) at http://{options['host']}:{options['port']}/ "
             "- stop with Ctrl+C"
         )
+        proxy: dict[str, object] = {}
+        if settings.TRUSTED_PROXY:
+            proxy = {
+                "trusted_proxy": settings.TRUSTED_PROXY,
+                "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"},
+            }
         serve(
             application,
             host=options["host"],
             port=options["port"],
             threads=options["threads"],
             ident="Rekisteri",
-            trusted_proxy=settings.TRUSTED_PROXY or None,
-            trusted_proxy_headers={"x-forwarded-for", "x-forwarded-proto"}
-            if settings.TRUSTED_PROXY
-            else None,
+            **proxy,
         )

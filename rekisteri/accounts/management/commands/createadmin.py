@@ -8,12 +8,20 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from rekisteri.accounts import services
 from rekisteri.accounts.roles import Role
 from rekisteri.audit.services import Actor
 
 PASSWORD_VARIABLE = "REKISTERI_ADMIN_PASSWORD"  # noqa: S105 - a variable name
+FIELD_OPTIONS = {
+    "username": "--username",
+    "email": "--email",
+    "first_name": "--first-name",
+    "last_name": "--last-name",
+    "password": PASSWORD_VARIABLE,
+}
 
 
 class Command(BaseCommand):
@@ -51,22 +59,27 @@ class Command(BaseCommand):
             )
         except ValidationError as error:
             raise CommandError(_describe(error)) from None
-        self.stdout.write(self.style.SUCCESS(f"Administrator {user.username} created."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                _("Administrator %(username)s created.") % {"username": user.username}
+            )
+        )
 
     def _ask_password(self, *, interactive: bool) -> str:
         if not interactive:
             raise CommandError(
-                f"With --no-input the password must be given in {PASSWORD_VARIABLE}."
+                _("With --no-input the password must be given in %(variable)s.")
+                % {"variable": PASSWORD_VARIABLE}
             )
-        password = getpass.getpass("Password: ")
-        if password != getpass.getpass("Password again: "):
-            raise CommandError("The two passwords do not match.")
+        password = getpass.getpass(_("Password: "))
+        if password != getpass.getpass(_("Password again: ")):
+            raise CommandError(_("The two passwords do not match."))
         return password
 
 
 def _describe(error: ValidationError) -> str:
     return "\n".join(
-        f"{field.replace('_', ' ')}: {message}"
+        f"{FIELD_OPTIONS.get(field, field)}: {message}"
         for field, messages in error.message_dict.items()
         for message in messages
     )

@@ -1,0 +1,123 @@
+"""The `rekisteri` commands: keys, demo (P14: personal demo accounts per role)."""
+
+
+import stat
+import subprocess
+import sys
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from rekisteri import crypto
+from rekisteri.accounts.models import User
+from rekisteri.accounts.roles import Role
+from rekisteri.audit.models import Action, AuditEvent
+from rekisteri.customers.models import IDENTITY_CODE_PURPOSE, Customer
+from rekisteri.testing.factories import make_customer
+
+
+@pytest.fixture
+def key_file(settings, tmp_path):
+    path = tmp_path / "keys.json"
+    settings.REKISTERI_KEYS = ""
+    settings.REKISTERI_KEY_FILE = path
+    return path
+
+
+def test_keys_generate_creates_a_private_key_file(key_file, capsys):
+    call_command("keys", "generate")
+
+    ring = crypto.KeyRing.from_json(key_file.read_text())
+    assert ring.active == "k1"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert "Created the key file" in capsys.readouterr().out
+
+
+def test_keys_generate_if_missing_leaves_an_existing_file_alone(key_file):
+    call_command("keys", "generate")
+    before = key_file.read_text()
+
+    call_command("keys", "generate", "--if-missing")
+
+    assert key_file.read_text() == before
+
+
+def test_keys_generate_on_an_existing_file_adds_a_new_active_key(key_file):
+    call_command("keys", "generate")
+    first = crypto.KeyRing.from_json(key_file.read_text())
+
+    call_command("keys", "generate")
+
+    second = crypto.KeyRing.from_json(key_file.read_text())
+    assert second.active == "k2"
+    assert second.encryption["k1"] == first.encryption["k1"]
+    assert second.index == first.index
+
+
+@pytest.mark.django_db
+def test_reencrypt_moves_identity_codes_to_the_active_key(key_file):
+    call_command("keys", "generate")
+    customer = make_customer(with_identity_code=True)
+    old = customer.identity_code_encrypted
+    plain = crypto.keyring().decrypt(old, purpose=IDENTITY_CODE_PURPOSE)
+    call_command("keys", "generate")
+
+    call_command("keys", "reencrypt")
+
+    customer.refresh_from_db()
+    assert old.startswith("v1:k1:")
+    assert customer.identity_code_encrypted.startswith("v1:k2:")
+    assert crypto.keyring().decrypt(customer.identity_code_encrypted,
+                                    purpose=IDENTITY_CODE_PURPOSE) == plain
+    assert AuditEvent.objects.filter(action=Action.KEY_ROTATE).count() == 1
+
+
+def test_keys_from_the_environment_are_not_rewritten(settings):
+    settings.REKISTERI_KEYS = crypto.KeyRing.generate().to_json()
+
+    with pytest.raises(CommandError, match="REKISTERI_KEYS"):
+        call_command("keys", "generate")
+
+
+@pytest.mark.django_db
+def test_demo_creates_staff_for_every_role_and_customers_and_is_idempotent(monkeypatch):
+    monkeypatch.setenv("REKISTERI_DEMO_PASSWORD", "demo-salasana-2026")
+
+    call_command("demo", "--customers", "30")
+    call_command("demo", "--customers", "30")
+
+    assert Customer.objects.count() == 30
+    roles = {u.username: [g.name for g in u.groups.all()] for u in User.objects.all()}
+    assert roles == {
+        "asiakaspalvelu": [Role.CUSTOMER_SERVICE],
+        "markkinointi": [Role.MARKETING],
+        "tietosuoja": [Role.PRIVACY_OFFICER],
+        "yllapito": [Role.ADMINISTRATOR],
+        "tarkastaja": [Role.AUDITOR],
+    }
+    assert User.objects.get(username="tietosuoja").check_password("demo-salasana-2026")
+    emails = list(Customer.objects.values_list("email", flat=True))
+    assert all(email.endswith("@example.fi") for email in emails)
+    assert Customer.objects.exclude(identity_code_encrypted="").count() == 10
+    assert AuditEvent.objects.filter(action=Action.CREATE).count() == 30
+
+
+@pytest.mark.django_db
+def test_demo_refuses_a_short_password(monkeypatch):
+    monkeypatch.setenv("REKISTERI_DEMO_PASSWORD", "lyhyt")
+
+    with pytest.raises(CommandError, match="at least 12"):
+        call_command("demo", "--customers", "1")
+    assert Customer.objects.count() == 0
+
+
+def test_the_rekisteri_console_command_lists_its_commands():
+    result = subprocess.run(
+        [sys.executable, "-m", "rekisteri.cli", "help"], capture_output=True, text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    for command in ("serve", "demo", "createadmin", "keys", "audit"):
+        assert command in result.stdout
