@@ -79,8 +79,12 @@ class KeyRing:
     def generate(cls, key_id: str = "k1") -> KeyRing:
         return cls.from_json(
             json.dumps(
-                {"active": key_id, "encryption": {key_id: new_key()}, "index": new_key(),
-                 "audit": new_key()}
+                {
+                    "active": key_id,
+                    "encryption": {key_id: new_key()},
+                    "index": new_key(),
+                    "audit": new_key(),
+                }
             )
         )
 

@@ -64,7 +64,7 @@ def normalize_identity_code(value: str, *, allow_temporary: bool) -> str:
 
 
 def birth_date_of(compact: str) -> datetime.date:
-    century = hetu._century_codes[compact[6]]  # noqa: SLF001 - all 2023 century signs
+    century = hetu._century_codes[compact[6]]
     return datetime.date(century + int(compact[4:6]), int(compact[2:4]), int(compact[0:2]))
 
 

@@ -263,5 +263,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("REKISTERI_LOG_LEVEL", "INFO")},
 }
 
-# Page size of customer lists and searches.
+# Page sizes of customer lists and searches, and of the audit log.
 CUSTOMER_PAGE_SIZE = 50
+AUDIT_PAGE_SIZE = 50

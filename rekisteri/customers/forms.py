@@ -28,22 +28,30 @@ class CustomerForm(ServiceErrorsForm):
     post_office = forms.CharField(label=_("Post office"), max_length=100, required=False)
     country = forms.ChoiceField(label=_("Country"), choices=countries, initial="FI")
     phone = forms.CharField(
-        label=_("Phone"), max_length=32, required=False,
+        label=_("Phone"),
+        max_length=32,
+        required=False,
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
     )
     email = forms.CharField(
-        label=_("Email"), max_length=254, required=False,
+        label=_("Email"),
+        max_length=254,
+        required=False,
         widget=forms.TextInput(attrs={"type": "email", "autocomplete": "off"}),
     )
     preferred_language = forms.ChoiceField(
         label=_("Preferred language"), choices=Language.choices, initial=Language.FINNISH
     )
     notes = forms.CharField(
-        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Notes"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Other customer-specific data. Never write the identity code here."),
     )
     identity_code = forms.CharField(
-        label=_("Personal identity code"), max_length=20, required=False,
+        label=_("Personal identity code"),
+        max_length=20,
+        required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
         help_text=_("Only for credit checks and sales on invoice."),
     )
@@ -83,7 +91,9 @@ class CustomerEditForm(CustomerForm):
 
 class SearchForm(forms.Form):
     q = forms.CharField(
-        label=_("Search"), max_length=100, required=False,
+        label=_("Search"),
+        max_length=100,
+        required=False,
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
         help_text=_("Customer number, name (surname first), phone, email or identity code"),
     )
@@ -92,6 +102,7 @@ class SearchForm(forms.Form):
 
 class RevealForm(ServiceErrorsForm):
     reason = forms.CharField(
-        label=_("Why do you need the identity code?"), max_length=500,
+        label=_("Why do you need the identity code?"),
+        max_length=500,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )

@@ -98,5 +98,3 @@ class CustomerNumberCounter(models.Model):
 
     def __str__(self) -> str:
         return str(self.last_number)
-
-

@@ -16,8 +16,15 @@ from rekisteri import crypto, fi
 from rekisteri.customers.models import IDENTITY_CODE_PURPOSE, Customer
 
 LIST_FIELDS = (
-    "id", "customer_number", "surname", "first_names", "post_office", "phone", "email",
-    "status", "surname_key",
+    "id",
+    "customer_number",
+    "surname",
+    "first_names",
+    "post_office",
+    "phone",
+    "email",
+    "status",
+    "surname_key",
 )
 KEY_RANGE_END = "\U0010ffff"
 
@@ -80,9 +87,7 @@ def customer_search(*, term: fi.SearchTerm, cursor: str, limit: int) -> Customer
 
 def _name_search(text: str, cursor: str, limit: int) -> CustomerPage:
     surname, _space, first_names = text.partition(" ")
-    customers = _listing().filter(
-        surname_key__gte=surname, surname_key__lt=surname + KEY_RANGE_END
-    )
+    customers = _listing().filter(surname_key__gte=surname, surname_key__lt=surname + KEY_RANGE_END)
     if first_names:
         customers = customers.filter(first_names__istartswith=first_names)
     position = _decode_cursor(cursor) if cursor else None

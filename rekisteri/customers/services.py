@@ -4,6 +4,7 @@ and its audit event in one transaction."""
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -25,6 +26,9 @@ from rekisteri.customers.models import (
     Status,
 )
 from rekisteri.customers.selectors import customer_duplicates
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 IDENTITY_CODE_MESSAGES = {
     "format": _(
@@ -72,7 +76,7 @@ class CustomerConflict(Exception):
 
 def _clean_input(data: CustomerInput) -> dict[str, str]:
     """Normalised values of `data`, or a ValidationError naming every bad field."""
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[StrOrPromise]] = {}
     values = {f.name: " ".join(str(getattr(data, f.name)).split()) for f in fields(data)}
     values["notes"] = data.notes.strip()
     for name in ("surname", "first_names"):
@@ -184,7 +188,10 @@ def customer_create(
         if compact:
             changed.append("identity_code")
         audit_record(
-            actor=actor, action=Action.CREATE, obj=customer, customer=customer,
+            actor=actor,
+            action=Action.CREATE,
+            obj=customer,
+            customer=customer,
             changed_fields=[*changed, "source"],
         )
     return customer
@@ -229,7 +236,10 @@ def customer_update(
         current.full_clean()
         current.save()
         audit_record(
-            actor=actor, action=Action.UPDATE, obj=current, customer=current,
+            actor=actor,
+            action=Action.UPDATE,
+            obj=current,
+            customer=current,
             changed_fields=changed,
         )
     return current
@@ -254,8 +264,12 @@ def customer_identity_code_reveal(*, actor: Actor, customer: Customer, reason: s
             customer.identity_code_encrypted, purpose=IDENTITY_CODE_PURPOSE
         )
         audit_record(
-            actor=actor, action=Action.REVEAL, obj=customer, customer=customer,
-            changed_fields=[], reason=reason,
+            actor=actor,
+            action=Action.REVEAL,
+            obj=customer,
+            customer=customer,
+            changed_fields=[],
+            reason=reason,
         )
     return plain
 
@@ -266,16 +280,18 @@ def customer_input_of(customer: Customer) -> CustomerInput:
     return CustomerInput(**{name: str(getattr(customer, name)) for name in names})
 
 
-
-
 def customer_identity_code_search_record(*, actor: Actor, customers: list[Customer]) -> None:
     """A search by identity code tells who is in the register: it is audited like a read,
     once for each customer found (and once, without a customer, when none is)."""
     with transaction.atomic():
-        for customer in customers or [None]:
+        found: list[Customer | None] = list(customers) or [None]
+        for customer in found:
             audit_record(
-                actor=actor, action=Action.SEARCH, customer=customer,
-                object_type="customers.customer", object_id=str(customer.pk) if customer else "",
+                actor=actor,
+                action=Action.SEARCH,
+                customer=customer,
+                object_type="customers.customer",
+                object_id=str(customer.pk) if customer else "",
                 reason="identity code search",
             )
 
@@ -296,12 +312,18 @@ def customers_reencrypt(*, batch_size: int = 500) -> int:
             if not batch:
                 break
             for customer in batch:
-                plain = ring.decrypt(customer.identity_code_encrypted, purpose=IDENTITY_CODE_PURPOSE)
-                customer.identity_code_encrypted = ring.encrypt(plain, purpose=IDENTITY_CODE_PURPOSE)
+                plain = ring.decrypt(
+                    customer.identity_code_encrypted, purpose=IDENTITY_CODE_PURPOSE
+                )
+                customer.identity_code_encrypted = ring.encrypt(
+                    plain, purpose=IDENTITY_CODE_PURPOSE
+                )
             Customer.objects.bulk_update(batch, ["identity_code_encrypted"])
             audit_record(
-                actor=Actor.system("keys reencrypt"), action=Action.KEY_ROTATE,
-                object_type="customers.customer", reason=f"{len(batch)} identity codes to key {ring.active}",
+                actor=Actor.system("keys reencrypt"),
+                action=Action.KEY_ROTATE,
+                object_type="customers.customer",
+                reason=f"{len(batch)} identity codes to key {ring.active}",
             )
             moved += len(batch)
     return moved

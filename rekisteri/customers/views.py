@@ -43,7 +43,8 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         after=int(after) if after.isdigit() else None, limit=settings.CUSTOMER_PAGE_SIZE
     )
     return render(
-        request, _results_template(request),
+        request,
+        _results_template(request),
         {"page": page, "form": SearchForm(), "searching": False},
     )
 
@@ -89,8 +90,9 @@ def customer_create(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             form.add_service_errors(error)
         else:
-            messages.success(request, _("Customer %(number)s created.") % {
-                "number": customer.customer_number})
+            messages.success(
+                request, _("Customer %(number)s created.") % {"number": customer.customer_number}
+            )
             return redirect("customers:detail", customer.customer_number)
     return render(request, "customers/form.html", {"form": form, "duplicates": duplicates})
 

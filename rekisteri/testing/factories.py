@@ -4,9 +4,9 @@ Customers are made through `customer_create`, as everything else makes them."""
 
 from __future__ import annotations
 
+import itertools
 import random
 
-import factory
 from faker import Faker
 
 from rekisteri.accounts.models import PledgeAcceptance, User
@@ -62,16 +62,23 @@ def make_customer(
     )
 
 
-class UserFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = User
-        skip_postgeneration_save = True
+_staff_numbers = itertools.count(1)
 
-    username = factory.Sequence(lambda n: f"staff{n}")
-    first_name = factory.LazyFunction(fake.first_name)
-    last_name = factory.LazyFunction(fake.last_name)
-    email = factory.LazyAttribute(lambda user: f"{user.username}@example.fi")
-    password = factory.django.Password(PASSWORD)
+
+def make_user(**fields: object) -> User:
+    """A staff account with fake details and the test password."""
+    number = next(_staff_numbers)
+    values: dict[str, object] = {
+        "username": f"staff{number}",
+        "first_name": fake.first_name(),
+        "last_name": fake.last_name(),
+    }
+    values.update(fields)
+    values.setdefault("email", f"{values['username']}@example.fi")
+    user = User(**values)
+    user.set_password(PASSWORD)
+    user.save()
+    return user
 
 
 def make_staff(role: str | None, *, accepted_pledge: bool = True, **fields: object) -> User:
@@ -79,12 +86,15 @@ def make_staff(role: str | None, *, accepted_pledge: bool = True, **fields: obje
     from django.contrib.auth.models import Group
     from django.utils import timezone
 
-    user = UserFactory(**fields)
+    user = make_user(**fields)
     if role is not None:
         user.groups.add(Group.objects.get(name=Role(role)))
     if accepted_pledge:
         PledgeAcceptance.objects.create(
-            user=user, version=PLEDGE_VERSION, language="fi",
-            text_digest=pledge_digest("fi"), accepted_at=timezone.now(),
+            user=user,
+            version=PLEDGE_VERSION,
+            language="fi",
+            text_digest=pledge_digest("fi"),
+            accepted_at=timezone.now(),
         )
     return user

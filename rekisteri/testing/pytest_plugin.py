@@ -32,7 +32,7 @@ class _Everything(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         try:
             self.texts.append(self.format(record) + repr(record.args) + repr(record.__dict__))
-        except Exception:  # noqa: BLE001 - a record that cannot format is still evidence
+        except Exception:
             self.texts.append(repr(record.__dict__))
 
 

@@ -48,9 +48,12 @@ def test_a_change_is_rolled_back_when_its_audit_event_cannot_be_written(request)
 
     with pytest.raises(DatabaseError):
         customer_update(
-            actor=Actor.system("test"), customer=customer, expected_version=1,
-            data=customer_input(surname=customer.surname, first_names=customer.first_names,
-                                post_office="Kempele"),
+            actor=Actor.system("test"),
+            customer=customer,
+            expected_version=1,
+            data=customer_input(
+                surname=customer.surname, first_names=customer.first_names, post_office="Kempele"
+            ),
         )
 
     customer.refresh_from_db()

@@ -1,6 +1,5 @@
 """The `rekisteri` commands: keys, demo (P14: personal demo accounts per role)."""
 
-
 import stat
 import subprocess
 import sys
@@ -68,8 +67,10 @@ def test_reencrypt_moves_identity_codes_to_the_active_key(key_file):
     customer.refresh_from_db()
     assert old.startswith("v1:k1:")
     assert customer.identity_code_encrypted.startswith("v1:k2:")
-    assert crypto.keyring().decrypt(customer.identity_code_encrypted,
-                                    purpose=IDENTITY_CODE_PURPOSE) == plain
+    assert (
+        crypto.keyring().decrypt(customer.identity_code_encrypted, purpose=IDENTITY_CODE_PURPOSE)
+        == plain
+    )
     assert AuditEvent.objects.filter(action=Action.KEY_ROTATE).count() == 1
 
 
@@ -114,7 +115,9 @@ def test_demo_refuses_a_short_password(monkeypatch):
 
 def test_the_rekisteri_console_command_lists_its_commands():
     result = subprocess.run(
-        [sys.executable, "-m", "rekisteri.cli", "help"], capture_output=True, text=True,
+        [sys.executable, "-m", "rekisteri.cli", "help"],
+        capture_output=True,
+        text=True,
         timeout=60,
     )
 

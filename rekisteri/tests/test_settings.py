@@ -14,11 +14,16 @@ def run_settings(env_overrides, tmp_path):
     env.pop("DATABASE_URL", None)
     env.pop("SECRET_KEY", None)
     env.pop("ALLOWED_HOSTS", None)
-    env.update({"DJANGO_SETTINGS_MODULE": "rekisteri.settings",
-                "REKISTERI_DATA_DIR": str(tmp_path)})
+    env.update(
+        {"DJANGO_SETTINGS_MODULE": "rekisteri.settings", "REKISTERI_DATA_DIR": str(tmp_path)}
+    )
     env.update(env_overrides)
     return subprocess.run(
-        [sys.executable, "-c", CHECK], env=env, capture_output=True, text=True, timeout=60,
+        [sys.executable, "-c", CHECK],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 

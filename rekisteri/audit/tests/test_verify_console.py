@@ -35,7 +35,7 @@ def rekisteri_command() -> list[str]:
 
 
 def run(environment: dict[str, str], *arguments: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 - our own command, fixed arguments
+    return subprocess.run(
         [*rekisteri_command(), *arguments],
         env=environment,
         capture_output=True,

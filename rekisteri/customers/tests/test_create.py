@@ -58,20 +58,30 @@ def test_it_records_the_creation_in_the_audit_log_without_values(customer_servic
     assert event.object_type == "customers.customer"
     assert event.object_id == str(customer.pk)
     assert event.changed_fields == sorted(
-        ["surname", "first_names", "street_address", "postal_code", "post_office", "country",
-         "phone", "email", "preferred_language", "source"]
+        [
+            "surname",
+            "first_names",
+            "street_address",
+            "postal_code",
+            "post_office",
+            "country",
+            "phone",
+            "email",
+            "preferred_language",
+            "source",
+        ]
     )
     assert "Virtanen" not in str(event.__dict__)
 
 
 def test_customer_numbers_run_in_sequence(customer_service_client):
     for email in ("a@example.fi", "b@example.fi", "c@example.fi"):
-        customer_service_client.post(
-            reverse("customers:create"), valid_post(email=email, phone="")
-        )
+        customer_service_client.post(reverse("customers:create"), valid_post(email=email, phone=""))
 
     assert list(Customer.objects.order_by("id").values_list("customer_number", flat=True)) == [
-        1001, 1002, 1003,
+        1001,
+        1002,
+        1003,
     ]
 
 
@@ -165,8 +175,9 @@ def test_a_customer_needs_some_way_to_be_reached(customer_service_client):
 def test_a_foreign_address_keeps_its_own_postal_code_format(customer_service_client):
     customer_service_client.post(
         reverse("customers:create"),
-        valid_post(country="SE", postal_code="113 51", post_office="Stockholm",
-                   phone="+46 70 123 45 67"),
+        valid_post(
+            country="SE", postal_code="113 51", post_office="Stockholm", phone="+46 70 123 45 67"
+        ),
     )
 
     customer = Customer.objects.get()

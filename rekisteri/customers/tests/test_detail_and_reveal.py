@@ -13,7 +13,9 @@ pytestmark = pytest.mark.django_db
 def test_viewing_a_customer_is_audited(customer_service_client):
     customer = make_customer(surname="Hämäläinen")
 
-    response = customer_service_client.get(reverse("customers:detail", args=[customer.customer_number]))
+    response = customer_service_client.get(
+        reverse("customers:detail", args=[customer.customer_number])
+    )
 
     assert response.status_code == 200
     assert "Hämäläinen" in response.content.decode()
@@ -78,7 +80,8 @@ def test_revealing_needs_a_real_reason(privacy_officer_client):
     customer = make_customer(identity_code=code)
 
     response = privacy_officer_client.post(
-        reverse("customers:reveal", args=[customer.customer_number]), {"reason": "koska"},
+        reverse("customers:reveal", args=[customer.customer_number]),
+        {"reason": "koska"},
         HTTP_ACCEPT_LANGUAGE="en",
     )
 
@@ -93,7 +96,8 @@ def test_reveal_through_htmx_swaps_only_the_code_block(privacy_officer_client):
 
     response = privacy_officer_client.post(
         reverse("customers:reveal", args=[customer.customer_number]),
-        {"reason": "Luottopäätöksen tarkistus"}, HTTP_HX_REQUEST="true",
+        {"reason": "Luottopäätöksen tarkistus"},
+        HTTP_HX_REQUEST="true",
     )
 
     body = response.content.decode()

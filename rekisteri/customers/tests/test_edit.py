@@ -41,7 +41,9 @@ def test_it_saves_changes_and_audits_the_changed_fields(customer_service_client)
     customer.refresh_from_db()
     assert response.status_code == 302
     assert (customer.phone, customer.post_office, customer.version) == (
-        "+358501112222", "Kempele", 2,
+        "+358501112222",
+        "Kempele",
+        2,
     )
     event = AuditEvent.objects.get(action=Action.UPDATE)
     assert event.changed_fields == ["phone", "post_office"]
@@ -116,7 +118,8 @@ def test_the_identity_code_can_be_replaced_and_removed(customer_service_client):
     assert replaced_index not in ("", old_index)
     assert (customer.identity_code_encrypted, customer.identity_code_index) == ("", "")
     assert [e.changed_fields for e in AuditEvent.objects.filter(action=Action.UPDATE)] == [
-        ["identity_code"], ["identity_code"],
+        ["identity_code"],
+        ["identity_code"],
     ]
 
 

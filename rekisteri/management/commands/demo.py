@@ -58,8 +58,11 @@ class Command(BaseCommand):
         for username, role, first_name, last_name in DEMO_STAFF:
             user, _created = User.objects.get_or_create(
                 username=username,
-                defaults={"first_name": first_name, "last_name": last_name,
-                          "email": f"{username}@example.fi"},
+                defaults={
+                    "first_name": first_name,
+                    "last_name": last_name,
+                    "email": f"{username}@example.fi",
+                },
             )
             user.is_active = True
             user.set_password(password)
