@@ -12,6 +12,17 @@ from rekisteri.accounts.roles import Role
 from rekisteri.testing.factories import make_staff
 
 
+def english_client() -> Client:
+    """Pages in English, the source language, so tests read the words the code says.
+    Finnish, the default, is tested where it matters by asking for it."""
+    return Client(HTTP_ACCEPT_LANGUAGE="en")
+
+
+@pytest.fixture
+def client() -> Client:
+    return english_client()
+
+
 @pytest.fixture
 def staff(db: None) -> Callable[..., User]:
     """Makes a staff member: staff(Role.CUSTOMER_SERVICE), or staff(None) for no role."""
@@ -23,7 +34,7 @@ def client_as(db: None) -> Callable[[str | None], Client]:
     """A test client signed in as a new staff member with the given role."""
 
     def make(role: str | None) -> Client:
-        client = Client()
+        client = english_client()
         client.force_login(make_staff(role))
         session = client.session
         from django.utils import timezone

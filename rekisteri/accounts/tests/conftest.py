@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from conftest import english_client
 from rekisteri.accounts.models import User
 from rekisteri.accounts.roles import Role
 from rekisteri.accounts.services import SESSION_LOGIN_AT
@@ -21,11 +22,6 @@ NON_ADMINISTRATOR_ROLES = [
     Role.PRIVACY_OFFICER,
     Role.AUDITOR,
 ]
-
-
-def english_client() -> Client:
-    """Pages in English, the source language, so tests read the words the code says."""
-    return Client(HTTP_ACCEPT_LANGUAGE="en")
 
 
 def sign_in(user: User, client: Client | None = None) -> Client:
@@ -42,11 +38,6 @@ def audit_trail(*fields: str) -> list[tuple[Any, ...]]:
     """Every audit event in order, as tuples of the given fields."""
     fields = fields or ("action", "actor_user_id", "object_id", "changed_fields")
     return list(AuditEvent.objects.order_by("seq").values_list(*fields))
-
-
-@pytest.fixture
-def client() -> Client:
-    return english_client()
 
 
 @pytest.fixture

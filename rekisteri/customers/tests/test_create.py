@@ -232,7 +232,7 @@ def test_roles_without_the_permission_cannot_create_and_nothing_is_stored(client
 
 def test_messages_are_in_finnish_by_default(customer_service_client):
     response = customer_service_client.post(
-        reverse("customers:create"), valid_post(postal_code="123")
+        reverse("customers:create"), valid_post(postal_code="123"), HTTP_ACCEPT_LANGUAGE="fi"
     )
 
     assert "Suomalainen postinumero on viisi numeroa" in response.content.decode()
