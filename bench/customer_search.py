@@ -162,9 +162,8 @@ def pick_searches(*, count: int, rng: random.Random) -> list[Search]:
 
 def _table_and_columns() -> tuple[str, str]:
     quote = connection.ops.quote_name
-    columns = ", ".join(
-        quote(Customer._meta.get_field(name).column) for name in selectors.LIST_FIELDS
-    )
+    column_of = {f.name: f.column for f in Customer._meta.concrete_fields}
+    columns = ", ".join(quote(column_of[name]) for name in selectors.LIST_FIELDS)
     return quote(Customer._meta.db_table), columns
 
 
@@ -241,7 +240,8 @@ class Runner:
             with Stopwatch() as watch, connection.cursor() as cursor:
                 cursor.execute(sql, params)
                 rows = cursor.fetchall()
-            return watch, self._found([(row[1], row[8]) for row in rows], search)
+            number, key = (selectors.LIST_FIELDS.index(n) for n in ("customer_number", "surname_key"))
+            return watch, self._found([(row[number], row[key]) for row in rows], search)
         if path == "selector":
             with Stopwatch() as watch:
                 page = selectors.customer_search(

@@ -128,6 +128,25 @@ def _clean_identity_code(identity_code: str) -> str:
         raise ValidationError({"identity_code": [IDENTITY_CODE_MESSAGES[error.reason]]}) from None
 
 
+def _clean_all(data: CustomerInput, identity_code: str) -> tuple[dict[str, str], str]:
+    """Both the contact data and the identity code, with the errors of both at once."""
+    errors: dict[str, list[str]] = {}
+    values: dict[str, str] = {}
+    compact = ""
+    try:
+        values = _clean_input(data)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if identity_code.strip():
+        try:
+            compact = _clean_identity_code(identity_code)
+        except ValidationError as error:
+            errors.update(error.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    return values, compact
+
+
 def identity_code_index(compact: str) -> str:
     return crypto.keyring().blind_index(compact, purpose=IDENTITY_CODE_PURPOSE)
 
@@ -157,8 +176,7 @@ def customer_create(
 
     Raises ValidationError for bad input and DuplicateCustomer when the email, phone
     or identity code is already on another customer, unless `allow_duplicate`."""
-    values = _clean_input(data)
-    compact = _clean_identity_code(identity_code) if identity_code.strip() else ""
+    values, compact = _clean_all(data, identity_code)
     if source not in Source.values:
         raise ValidationError({"source": [_("Choose where the customer relationship started.")]})
     if not allow_duplicate:
@@ -210,8 +228,7 @@ def customer_update(
 
     Raises ValidationError for bad input and CustomerConflict when the customer was
     changed since `expected_version` was read: a concurrent edit is never lost."""
-    values = _clean_input(data)
-    compact = _clean_identity_code(identity_code) if identity_code.strip() else ""
+    values, compact = _clean_all(data, identity_code)
     with transaction.atomic():
         current = Customer.objects.select_for_update().get(pk=customer.pk)
         if current.version != expected_version:

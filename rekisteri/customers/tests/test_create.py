@@ -236,3 +236,14 @@ def test_messages_are_in_finnish_by_default(customer_service_client):
     )
 
     assert "Suomalainen postinumero on viisi numeroa" in response.content.decode()
+
+
+def test_every_bad_field_is_reported_at_once(customer_service_client):
+    response = customer_service_client.post(
+        reverse("customers:create"),
+        valid_post(postal_code="123", phone="12", identity_code="010101-12"),
+    )
+
+    errors = response.context["form"].errors
+    assert set(errors) == {"postal_code", "phone", "identity_code"}
+    assert Customer.objects.count() == 0
