@@ -40,7 +40,8 @@ check: lint typecheck migrations-check test
 
 # Needs GNU gettext; the compiled catalogues are committed so that nobody else does.
 messages: $(STAMP)
-	cd rekisteri && ../$(BIN)/python ../manage.py makemessages -l fi --no-location --no-obsolete
+	cd rekisteri && ../$(BIN)/python ../manage.py makemessages -l fi --no-location --no-obsolete \
+		-i "tests/*" -i "*/tests/*" -i "testing/*"
 	cd rekisteri && ../$(BIN)/python ../manage.py compilemessages -l fi
 
 bench: $(STAMP)

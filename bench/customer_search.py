@@ -240,7 +240,8 @@ class Runner:
             with Stopwatch() as watch, connection.cursor() as cursor:
                 cursor.execute(sql, params)
                 rows = cursor.fetchall()
-            number, key = (selectors.LIST_FIELDS.index(n) for n in ("customer_number", "surname_key"))
+            number = selectors.LIST_FIELDS.index("customer_number")
+            key = selectors.LIST_FIELDS.index("surname_key")
             return watch, self._found([(row[number], row[key]) for row in rows], search)
         if path == "selector":
             with Stopwatch() as watch:
