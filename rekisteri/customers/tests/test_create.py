@@ -247,3 +247,47 @@ def test_every_bad_field_is_reported_at_once(customer_service_client):
     errors = response.context["form"].errors
     assert set(errors) == {"postal_code", "phone", "identity_code"}
     assert Customer.objects.count() == 0
+
+
+FINNISH_MESSAGES = [
+    ("surname", "", "Tämä kenttä on pakollinen."),
+    ("first_names", "", "Tämä kenttä on pakollinen."),
+    ("postal_code", "9010", "Suomalainen postinumero on viisi numeroa"),
+    ("phone", "123", "Anna kelvollinen puhelinnumero"),
+    ("email", "aino.virtanen@", "Anna kelvollinen sähköpostiosoite"),
+    ("identity_code", "abcdef", "Anna henkilötunnus muodossa"),
+    ("identity_code", "300295-900E", "Henkilötunnuksen syntymäaika ei ole todellinen"),
+    ("surname", "x" * 101, "Tämän arvon tulee olla enintään 100 merkkiä pitkä"),
+]
+
+
+@pytest.mark.parametrize(("field", "value", "message"), FINNISH_MESSAGES, ids=lambda v: str(v)[:20])
+def test_bad_input_gets_its_message_in_finnish(customer_service_client, field, value, message):
+    response = customer_service_client.post(
+        reverse("customers:create"), valid_post(**{field: value}), HTTP_ACCEPT_LANGUAGE="fi"
+    )
+
+    assert message in response.content.decode()
+    assert Customer.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "length"),
+    [("surname", 100), ("first_names", 150), ("street_address", 200), ("post_office", 100)],
+)
+def test_overlong_values_are_refused(customer_service_client, field, length):
+    response = customer_service_client.post(
+        reverse("customers:create"), valid_post(**{field: "a" * (length + 1)})
+    )
+
+    assert f"at most {length} characters" in response.content.decode()
+    assert Customer.objects.count() == 0
+
+
+def test_the_first_names_are_required(customer_service_client):
+    response = customer_service_client.post(
+        reverse("customers:create"), valid_post(first_names=" ")
+    )
+
+    assert response.context["form"].errors["first_names"] == ["This field is required."]
+    assert Customer.objects.count() == 0
