@@ -28,7 +28,10 @@ def parser() -> argparse.ArgumentParser:
     search.add_argument("--customers", type=_positive, required=True, help="size of the register")
     search.add_argument("--searches", type=_positive, default=200, help="searches per kind")
     search.add_argument(
-        "--keep", action="store_true", help="keep the bench database for the next run to reuse"
+        "--keep",
+        action="store_true",
+        help="keep a bench database this run creates, for the next run to reuse "
+        "(one that was already there is always kept)",
     )
     search.add_argument(
         "--fresh", action="store_true", help="drop the bench database and generate anew"
@@ -49,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
             customers=args.customers, searches=args.searches, seed=args.seed, database=database
         )
     finally:
-        if not args.keep:
+        if not args.keep and not database.existed:
             database.drop()
     return 0
 

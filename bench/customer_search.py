@@ -41,7 +41,7 @@ from rekisteri.accounts.services import SESSION_LOGIN_AT
 from rekisteri.customers import selectors
 from rekisteri.customers.models import IDENTITY_CODE_PURPOSE, Customer
 
-KINDS = ("number", "email", "phone", "identity_code", "surname_prefix")
+KINDS = ("number", "email", "phone", "identity_code", "surname_prefix", "full_name_prefix")
 PATHS = ("view", "selector", "raw")
 TARGET_SEARCH_MS = 20.0
 TARGET_RATIO = 3.0
@@ -138,13 +138,13 @@ def pick_searches(*, count: int, rng: random.Random) -> list[Search]:
     rows = {
         row[0]: row
         for row in Customer.objects.filter(customer_number__in=every).values_list(
-            "customer_number", "email", "phone", "surname"
+            "customer_number", "email", "phone", "surname", "first_names"
         )
     }
     searches = []
     for kind, chosen in wanted.items():
         for number in chosen:
-            _, email, phone, surname = rows[number]
+            _, email, phone, surname, first_names = rows[number]
             if kind == "number":
                 searches.append(Search(kind, str(number), number))
             elif kind == "email":
@@ -153,8 +153,11 @@ def pick_searches(*, count: int, rng: random.Random) -> list[Search]:
                 searches.append(Search(kind, _national(phone), number))
             elif kind == "identity_code":
                 searches.append(Search(kind, identity_code_of(number), number))
-            else:
+            elif kind == "surname_prefix":
                 typed = surname[: rng.randint(3, 5)]
+                searches.append(Search(kind, typed, None, prefix=fi.name_key(typed)))
+            else:  # "Virtanen Ma": the whole surname and the start of a first name
+                typed = f"{surname} {first_names[: rng.randint(1, 3)]}"
                 searches.append(Search(kind, typed, None, prefix=fi.name_key(typed)))
     return searches
 
@@ -172,18 +175,10 @@ def raw_query(term: fi.SearchTerm) -> tuple[str, list[Any]]:
     limit = settings.CUSTOMER_PAGE_SIZE + 1
     select = f"SELECT {columns} FROM {table}"
     if term.kind == "name":
-        surname, _space, first_names = term.value.partition(" ")
-        where = "surname_key >= %s AND surname_key < %s"
-        params: list[Any] = [surname, surname + selectors.KEY_RANGE_END]
-        if first_names:
-            if connection.vendor == "postgresql":
-                where += " AND UPPER(first_names::text) LIKE UPPER(%s)"
-            else:
-                where += " AND first_names LIKE %s ESCAPE '\\'"
-            params.append(connection.ops.prep_for_like_query(first_names) + "%")
         return (
-            f"{select} WHERE {where} ORDER BY surname_key ASC, customer_number ASC LIMIT {limit}",
-            params,
+            f"{select} WHERE name_key >= %s AND name_key < %s"
+            f" ORDER BY name_key ASC, customer_number ASC LIMIT {limit}",
+            [term.value, term.value + selectors.KEY_RANGE_END],
         )
     column, value = {
         "number": ("customer_number", int(term.value) if term.kind == "number" else 0),
@@ -240,7 +235,7 @@ class Runner:
                 cursor.execute(sql, params)
                 rows = cursor.fetchall()
             number = selectors.LIST_FIELDS.index("customer_number")
-            key = selectors.LIST_FIELDS.index("surname_key")
+            key = selectors.LIST_FIELDS.index("name_key")
             return watch, self._found([(row[number], row[key]) for row in rows], search)
         if path == "selector":
             with Stopwatch() as watch:
@@ -249,7 +244,7 @@ class Runner:
                     cursor="",
                     limit=self.limit,
                 )
-            found = [(c.customer_number, c.surname_key) for c in page.customers]
+            found = [(c.customer_number, c.name_key) for c in page.customers]
             return watch, self._found(found, search)
         assert self.client is not None
         with Stopwatch() as watch:

@@ -10,6 +10,7 @@ again with the ring that made them.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ class BenchDatabase:
     key_file: Path
     server_url: str = ""  # PostgreSQL only: the bench database's URL
     sqlite_path: Path | None = None
+    existed: bool = False  # was there before this run (and not dropped by --fresh)
 
     def drop(self) -> None:
         """Removes the bench database and its key ring."""
@@ -57,7 +59,8 @@ def _drop_postgresql(url: str) -> None:
         )
 
 
-def _ensure_postgresql(url: str, *, fresh: bool) -> None:
+def _ensure_postgresql(url: str, *, fresh: bool) -> bool:
+    """Creates the database if missing (after dropping it, when fresh); True if it existed."""
     import psycopg
     from psycopg import sql
 
@@ -70,6 +73,7 @@ def _ensure_postgresql(url: str, *, fresh: bool) -> None:
         exists = server.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if not exists:
             server.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return exists is not None
 
 
 def configure(*, fresh: bool) -> BenchDatabase:
@@ -95,7 +99,8 @@ def configure(*, fresh: bool) -> BenchDatabase:
         )
         # Data made with another key ring cannot be searched by identity code.
         fresh = fresh or not database.key_file.exists()
-        _ensure_postgresql(bench_url, fresh=fresh)
+        existed = _ensure_postgresql(bench_url, fresh=fresh)
+        database = dataclasses.replace(database, existed=existed)
         os.environ["DATABASE_URL"] = bench_url
     else:
         path = data_dir / SQLITE_NAME
@@ -109,6 +114,7 @@ def configure(*, fresh: bool) -> BenchDatabase:
         if fresh:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
+        database = dataclasses.replace(database, existed=path.exists())
     if fresh:
         database.key_file.unlink(missing_ok=True)
     os.environ["REKISTERI_KEY_FILE"] = str(database.key_file)

@@ -2,7 +2,7 @@
 
 The services are far too slow for a million rows (each one validates, audits and
 takes the number counter), so the generator writes the table directly, with the
-values the services would have stored: normalised phone and email, `surname_key`
+values the services would have stored: normalised phone and email, `name_key`
 from `fi.name_key`, the identity code encrypted and blind-indexed with the key ring
 in use. Everything a search needs to be re-found is derived from the customer
 number (`phone_of`, `identity_code_of`), so no plaintext identity code is kept
@@ -140,7 +140,7 @@ class _RowMaker:
         "updated_at",
         "last_activity_at",
         "version",
-        "surname_key",
+        "name_key",
     )
 
     def __init__(self, *, pools: Pools, seed: int, total: int) -> None:
@@ -176,7 +176,7 @@ class _RowMaker:
         span = HISTORY.total_seconds()
         start = self.now - HISTORY
         for number in range(first, last + 1):
-            surname, surname_key, surname_ascii = rng.choice(self.surnames)
+            surname, _surname_key, surname_ascii = rng.choice(self.surnames)
             first_name, first_ascii = rng.choice(self.first_names)
             first_names = first_name
             if rng.random() < 0.3:
@@ -214,7 +214,7 @@ class _RowMaker:
                 "updated_at": self._timestamp(created),
                 "last_activity_at": self._timestamp(active),
                 "version": 1,
-                "surname_key": surname_key,
+                "name_key": fi.name_key(f"{surname} {first_names}"),
                 **self.defaults,
             }
             yield tuple(values[column] for column in self.columns)

@@ -46,7 +46,7 @@ def test_it_generates_customers_as_the_services_would_store_them(register: None)
         )
         assert customer.email == fi.normalize_email(customer.email)
         assert customer.email.endswith("@example.fi")
-        assert customer.surname_key == fi.name_key(customer.surname)
+        assert customer.name_key == fi.name_key(f"{customer.surname} {customer.first_names}")
         if has_identity_code(customer.customer_number):
             code = identity_code_of(customer.customer_number)
             assert fi.normalize_identity_code(code, allow_temporary=True) == code

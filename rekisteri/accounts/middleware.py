@@ -17,9 +17,15 @@ class LoginRequiredMiddleware(DjangoLoginRequired):
     """Every page needs a signed-in staff member unless marked @login_not_required."""
 
 
+SESSION_RENEWED_AT = "rekisteri_renewed_at"
+# The idle time restarts at most once a minute: renewing on every request would
+# write the session row on every page view (and on SQLite take the write lock).
+SESSION_RENEW_SECONDS = 60
+
+
 class SessionLimitsMiddleware:
-    """Ends a session 12 hours after sign-in however active it is (idle time is the
-    session cookie's age, renewed on every request)."""
+    """Ends a session 12 hours after sign-in however active it is, and renews the
+    30-minute idle time (the session's age) when the staff member is active."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -34,6 +40,9 @@ class SessionLimitsMiddleware:
                 staff_logout(request=request, action=Action.SESSION_EXPIRED)
                 messages.info(request, _("Your session has ended. Please sign in again."))
                 return redirect(settings.LOGIN_URL)
+            renewed_at = float(request.session.get(SESSION_RENEWED_AT, 0))
+            if now - renewed_at >= SESSION_RENEW_SECONDS:
+                request.session[SESSION_RENEWED_AT] = now  # saved with a fresh expiry
         return self.get_response(request)
 
 

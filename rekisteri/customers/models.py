@@ -46,13 +46,13 @@ class Customer(models.Model):
     postal_code = models.CharField(_("postal code"), max_length=12, blank=True)
     post_office = models.CharField(_("post office"), max_length=100, blank=True)
     country = CountryField(_("country"), default="FI")
-    phone = models.CharField(_("phone"), max_length=16, blank=True, db_index=True)
-    email = models.CharField(_("email"), max_length=254, blank=True, db_index=True)
+    phone = models.CharField(_("phone"), max_length=16, blank=True)
+    email = models.CharField(_("email"), max_length=254, blank=True)
     preferred_language = models.CharField(
         _("preferred language"), max_length=2, choices=Language.choices, default=Language.FINNISH
     )
     identity_code_encrypted = models.TextField(blank=True)
-    identity_code_index = models.CharField(max_length=64, blank=True, db_index=True)
+    identity_code_index = models.CharField(max_length=64, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
     status = models.CharField(
@@ -62,16 +62,21 @@ class Customer(models.Model):
     updated_at = models.DateTimeField(_("updated"))
     last_activity_at = models.DateTimeField(_("last activity"))
     version = models.PositiveIntegerField(default=1)
-    # Case-folded surname for prefix search; kept by the services beside `surname`.
-    surname_key = SearchKeyField(max_length=100)
+    # "surname first names", case-folded, for prefix search; kept by the services.
+    name_key = SearchKeyField(max_length=251)
 
     class Meta:
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
         permissions = [("reveal_identity_code", _("Can reveal a customer's identity code"))]
         indexes = [
-            # Surname prefix search: a key range, in key order, paged by customer number.
-            models.Index(fields=["surname_key", "customer_number"], name="customer_surname_key"),
+            # Name prefix search: a key range, in key order, paged by customer number.
+            models.Index(fields=["name_key", "customer_number"], name="customer_name_key"),
+            # Exact lookups only: plain B-trees (db_index would add LIKE indexes on
+            # PostgreSQL that no query uses).
+            models.Index(fields=["email"], name="customer_email"),
+            models.Index(fields=["phone"], name="customer_phone"),
+            models.Index(fields=["identity_code_index"], name="customer_identity_code_index"),
         ]
         constraints = [
             models.CheckConstraint(

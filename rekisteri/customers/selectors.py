@@ -24,7 +24,7 @@ LIST_FIELDS = (
     "phone",
     "email",
     "status",
-    "surname_key",
+    "name_key",
 )
 KEY_RANGE_END = "\U0010ffff"
 
@@ -50,8 +50,8 @@ def customer_list(*, after: int | None, limit: int) -> CustomerPage:
     return CustomerPage(rows, str(rows[-1].customer_number) if more else "")
 
 
-def _encode_cursor(surname_key: str, number: int) -> str:
-    raw = json.dumps([surname_key, number]).encode("utf-8")
+def _encode_cursor(name_key: str, number: int) -> str:
+    raw = json.dumps([name_key, number]).encode("utf-8")
     return base64.urlsafe_b64encode(raw).decode("ascii")
 
 
@@ -67,8 +67,7 @@ def _decode_cursor(cursor: str) -> tuple[str, int] | None:
 
 def customer_search(*, term: fi.SearchTerm, cursor: str, limit: int) -> CustomerPage:
     """Customers matching one search term: exact for number, email, phone and identity
-    code (through its blind index), by surname prefix for a name, with an optional
-    first-name prefix after a space."""
+    code (through its blind index); a name by the prefix of "surname first names"."""
     customers = _listing()
     if term.kind == "number":
         customers = customers.filter(customer_number=int(term.value))
@@ -85,21 +84,19 @@ def customer_search(*, term: fi.SearchTerm, cursor: str, limit: int) -> Customer
     return CustomerPage(rows[:limit], "")
 
 
-def _name_search(text: str, cursor: str, limit: int) -> CustomerPage:
-    surname, _space, first_names = text.partition(" ")
-    customers = _listing().filter(surname_key__gte=surname, surname_key__lt=surname + KEY_RANGE_END)
-    if first_names:
-        customers = customers.filter(first_names__istartswith=first_names)
+def _name_search(prefix: str, cursor: str, limit: int) -> CustomerPage:
+    """Customers whose "surname first names" starts with the typed text, in name order."""
+    customers = _listing().filter(name_key__gte=prefix, name_key__lt=prefix + KEY_RANGE_END)
     position = _decode_cursor(cursor) if cursor else None
     if position is not None:
         key, number = position
         customers = customers.filter(
-            Q(surname_key__gt=key) | Q(surname_key=key, customer_number__gt=number)
+            Q(name_key__gt=key) | Q(name_key=key, customer_number__gt=number)
         )
-    rows = list(customers.order_by("surname_key", "customer_number")[: limit + 1])
+    rows = list(customers.order_by("name_key", "customer_number")[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
-    next_cursor = _encode_cursor(rows[-1].surname_key, rows[-1].customer_number) if more else ""
+    next_cursor = _encode_cursor(rows[-1].name_key, rows[-1].customer_number) if more else ""
     return CustomerPage(rows, next_cursor)
 
 

@@ -195,7 +195,7 @@ def customer_create(
             created_at=now,
             updated_at=now,
             last_activity_at=now,
-            surname_key=fi.name_key(values["surname"]),
+            name_key=fi.name_key(f"{values['surname']} {values['first_names']}"),
             customer_number=_next_customer_number(),
         )
         if compact:
@@ -247,7 +247,7 @@ def customer_update(
             changed.append("identity_code")
         if not changed:
             return current
-        current.surname_key = fi.name_key(current.surname)
+        current.name_key = fi.name_key(f"{current.surname} {current.first_names}")
         current.updated_at = timezone.now()
         current.version += 1
         current.full_clean()

@@ -40,6 +40,18 @@ def test_every_request_renews_the_idle_time():
     assert timedelta(minutes=29) < remaining <= timedelta(minutes=30)
 
 
+def test_requests_within_a_minute_of_a_renewal_do_not_rewrite_the_session():
+    """Renewal is at most once a minute, so page views do not all write the session."""
+    client = sign_in(make_staff(None))
+    client.get(PAGE)
+    renewed = session_row(client).expire_date
+
+    client.get(PAGE)
+    client.get(PAGE)
+
+    assert session_row(client).expire_date == renewed
+
+
 def test_an_idle_session_has_ended():
     """After 30 minutes without a request the session is gone and sign-in is asked for."""
     client = sign_in(make_staff(None))

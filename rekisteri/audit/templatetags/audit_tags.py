@@ -1,3 +1,5 @@
+import contextlib
+
 from django import template
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
@@ -29,9 +31,7 @@ def changed_field_labels(event: AuditEvent) -> str:
     for name in event.changed_fields:
         label = extra.get(name, name)
         if name not in extra and model is not None:
-            try:
+            with contextlib.suppress(FieldDoesNotExist):
                 label = str(model._meta.get_field(name).verbose_name)
-            except FieldDoesNotExist:
-                pass
         labels.append(label)
     return ", ".join(labels)

@@ -19,7 +19,10 @@ pytestmark = pytest.mark.django_db
 
 def rows(page: str) -> list[list[str]]:
     return [
-        [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        [
+            re.sub(r"<[^>]+>", "", cell).strip()
+            for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        ]
         for row in re.findall(r"<tr>(.*?)</tr>", page, re.S)
         if "<td" in row
     ]

@@ -43,7 +43,7 @@ def test_it_creates_a_customer_with_normalised_data(customer_service_client):
     assert customer.phone == "+358401234567"
     assert customer.email == "aino.virtanen@example.fi"
     assert customer.source == "phone"
-    assert customer.surname_key == "virtanen"
+    assert customer.name_key == "virtanen aino maria"
     assert customer.version == 1
     assert not customer.has_identity_code
 
