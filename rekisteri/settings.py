@@ -98,6 +98,8 @@ INSTALLED_APPS = [
     "rekisteri.accounts",
     "rekisteri.audit",
     "rekisteri.customers",
+    "rekisteri.intake",
+    "rekisteri.orders",
 ]
 
 MIDDLEWARE = [

@@ -14,11 +14,21 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", _("Auditor")
 
 
+ORDER_PERMISSIONS = (
+    "orders.view_order",
+    "orders.add_order",
+    "orders.change_order",
+    "orders.view_product",
+    "orders.add_product",
+    "orders.change_product",
+)
+
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.CUSTOMER_SERVICE: (
         "customers.view_customer",
         "customers.add_customer",
         "customers.change_customer",
+        *ORDER_PERMISSIONS,
     ),
     Role.MARKETING: (),
     Role.PRIVACY_OFFICER: (
@@ -27,7 +37,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "customers.change_customer",
         "customers.reveal_identity_code",
         "audit.view_auditevent",
+        *ORDER_PERMISSIONS,
     ),
-    Role.ADMINISTRATOR: ("accounts.manage_staff",),
+    Role.ADMINISTRATOR: ("accounts.manage_staff", "intake.manage_integrations"),
     Role.AUDITOR: ("audit.view_auditevent",),
 }

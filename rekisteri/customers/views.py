@@ -56,7 +56,10 @@ def customer_search(request: HttpRequest) -> HttpResponse:
     """Searches by POST so that names, phones, emails and identity codes stay out of
     URLs, browser history and access logs."""
     form = SearchForm(request.POST)
-    term = fi.classify_search(form.data.get("q", "")) if form.is_valid() else None
+    if not form.is_valid():
+        context = {"page": selectors.CustomerPage([], ""), "form": form, "searching": True}
+        return render(request, "customers/list.html", context, status=400)
+    term = fi.classify_search(form.cleaned_data["q"])
     if term is None:
         return redirect("customers:list")
     page = selectors.customer_search(

@@ -164,3 +164,11 @@ def test_roles_without_the_permission_cannot_list_or_search(client_as, role):
     assert "Salo" not in listing.content.decode() + searching.content.decode()
     assert AuditEvent.objects.filter(action=Action.PERMISSION_DENIED).count() == 2
     assert Customer.objects.count() == 1
+
+
+def test_an_overlong_search_gets_an_error(customer_service_client):
+    response = search(customer_service_client, "x" * 101)
+
+    assert response.status_code == 400
+    assert "at most 100 characters" in response.content.decode()
+    assert not AuditEvent.objects.filter(action=Action.SEARCH).exists()

@@ -1,0 +1,49 @@
+"""Reads of orders: a customer's orders, one order with its lines, deliveries and
+returns, and the list of recent orders."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+
+from rekisteri.orders.models import Order, Product, Return
+
+
+def customer_orders(*, customer_id: int, limit: int = 50) -> list[Order]:
+    """A customer's orders newest first, with their deliveries and returns."""
+    return list(
+        Order.objects.filter(customer_id=customer_id)
+        .prefetch_related("deliveries", "returns")
+        .order_by("-order_number")[:limit]
+    )
+
+
+def order_get(*, order_number: int) -> Order | None:
+    return (
+        Order.objects.select_related("customer", "integration")
+        .prefetch_related(
+            "lines",
+            "deliveries",
+            Prefetch("returns", queryset=Return.objects.prefetch_related("lines__order_line")),
+        )
+        .filter(order_number=order_number)
+        .first()
+    )
+
+
+def order_list(*, before: int | None, limit: int) -> tuple[list[Order], int | None]:
+    """Newest orders first; `before` continues from an earlier page's last number."""
+    orders: QuerySet[Order] = Order.objects.select_related("customer").order_by("-order_number")
+    if before is not None:
+        orders = orders.filter(order_number__lt=before)
+    rows = list(orders[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (rows[-1].order_number if more and rows else None)
+
+
+def products_active() -> list[Product]:
+    return list(Product.objects.filter(is_active=True).order_by("sku"))
+
+
+def product_list() -> list[Product]:
+    return list(Product.objects.order_by("-is_active", "sku"))

@@ -1,0 +1,499 @@
+"""Writes of orders, deliveries and returns. Each validates first, then writes the
+change, its audit event and the customer's last activity in one transaction."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from rekisteri import fi
+from rekisteri.audit.models import Action
+from rekisteri.audit.services import Actor, audit_record
+from rekisteri.customers.models import Customer, Status
+from rekisteri.orders.models import (
+    ORDER_TRANSITIONS,
+    RETURN_TRANSITIONS,
+    VAT_RATES,
+    Carrier,
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    Order,
+    OrderLine,
+    OrderNumberCounter,
+    OrderStatus,
+    PaymentMethod,
+    Product,
+    Return,
+    ReturnLine,
+    ReturnStatus,
+)
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from rekisteri.intake.models import Integration
+
+CENT = Decimal("0.01")
+MAX_QUANTITY = 100_000
+
+
+@dataclass(frozen=True)
+class LineInput:
+    """One order line. Staff give a product code and a quantity and the product's
+    current price applies; a web shop gives its own name and price as sold."""
+
+    sku: str
+    quantity: int
+    name: str = ""
+    unit_price: Decimal | None = None
+    vat_rate: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class AddressInput:
+    name: str
+    street_address: str = ""
+    postal_code: str = ""
+    post_office: str = ""
+    country: str = fi.FINLAND
+
+
+def money(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def vat_of(gross: Decimal, rate: Decimal) -> Decimal:
+    """The VAT included in a VAT-inclusive amount."""
+    return money(gross * rate / (Decimal(100) + rate))
+
+
+def address_of(customer: Customer) -> AddressInput:
+    return AddressInput(
+        name=f"{customer.first_names} {customer.surname}",
+        street_address=customer.street_address,
+        postal_code=customer.postal_code,
+        post_office=customer.post_office,
+        country=str(customer.country),
+    )
+
+
+def _clean_lines(lines: Sequence[LineInput]) -> list[OrderLine]:
+    """Order lines priced and checked, or a ValidationError naming each bad line."""
+    if not lines:
+        raise ValidationError({"lines": [_("An order needs at least one line.")]})
+    skus = {line.sku.strip() for line in lines}
+    products = {p.sku: p for p in Product.objects.filter(sku__in=skus)}
+    errors: list[StrOrPromise] = []
+    cleaned = []
+    for number, line in enumerate(lines, start=1):
+        sku = line.sku.strip()
+        product = products.get(sku)
+        if not isinstance(line.quantity, int) or not 0 < line.quantity <= MAX_QUANTITY:
+            errors.append(
+                _("Line %(number)s: the quantity must be a whole number from 1 to 100000.")
+                % {"number": number}
+            )
+            continue
+        if line.unit_price is None:
+            if product is None or not product.is_active:
+                errors.append(
+                    _("Line %(number)s: no product has the code %(sku)s.")
+                    % {"number": number, "sku": sku[:64]}
+                )
+                continue
+            name, unit_price, vat_rate = product.name, product.unit_price, product.vat_rate
+        else:
+            name = line.name.strip() or (product.name if product else "")
+            unit_price = line.unit_price
+            vat_rate = (
+                line.vat_rate
+                if line.vat_rate is not None
+                else (product.vat_rate if product else VAT_RATES[0])
+            )
+            try:
+                valid_price = unit_price.is_finite() and unit_price >= 0
+            except (InvalidOperation, AttributeError):
+                valid_price = False
+            if not valid_price:
+                errors.append(
+                    _("Line %(number)s: the price must be zero or more.") % {"number": number}
+                )
+                continue
+            if vat_rate not in VAT_RATES:
+                errors.append(
+                    _("Line %(number)s: the VAT rate must be 25.5, 14, 10 or 0 %%.")
+                    % {"number": number}
+                )
+                continue
+            if not sku or not name:
+                errors.append(
+                    _("Line %(number)s: a product code and a name are needed.") % {"number": number}
+                )
+                continue
+        unit_price = money(unit_price)
+        cleaned.append(
+            OrderLine(
+                line_number=number,
+                product=product,
+                sku=sku[:64],
+                name=name[:200],
+                unit_price=unit_price,
+                vat_rate=vat_rate,
+                quantity=line.quantity,
+                line_total=money(unit_price * line.quantity),
+            )
+        )
+    if errors:
+        raise ValidationError({"lines": errors})
+    return cleaned
+
+
+def _clean_address(address: AddressInput) -> dict[str, str]:
+    errors: dict[str, list[StrOrPromise]] = {}
+    name = " ".join(address.name.split())
+    country = (address.country or fi.FINLAND).upper()
+    postal_code = " ".join(address.postal_code.split())
+    if not name:
+        errors["delivery_name"] = [_("Whom is the order delivered to?")]
+    if country not in countries:
+        errors["delivery_country"] = [_("Choose a country from the list.")]
+    elif postal_code:
+        try:
+            postal_code = fi.normalize_postal_code(postal_code, country=country)
+        except fi.InvalidValue:
+            errors["delivery_postal_code"] = [
+                _("A Finnish postal code is five digits, such as 90650.")
+                if country == fi.FINLAND
+                else _("Enter a postal code of letters, digits, spaces and hyphens.")
+            ]
+    if errors:
+        raise ValidationError(errors)
+    return {
+        "delivery_name": name[:260],
+        "delivery_street_address": " ".join(address.street_address.split())[:200],
+        "delivery_postal_code": postal_code,
+        "delivery_post_office": " ".join(address.post_office.split())[:100],
+        "delivery_country": country,
+    }
+
+
+def _next_order_number() -> int:
+    counter, _created = OrderNumberCounter.objects.select_for_update().get_or_create(pk=1)
+    OrderNumberCounter.objects.filter(pk=counter.pk).update(last_number=F("last_number") + 1)
+    counter.refresh_from_db()
+    return counter.last_number
+
+
+def _touch_customer(customer: Customer, moment: datetime.datetime) -> None:
+    """The customer's last activity follows their orders (never moves back)."""
+    Customer.objects.filter(pk=customer.pk, last_activity_at__lt=moment).update(
+        last_activity_at=moment
+    )
+
+
+def order_create(
+    *,
+    actor: Actor,
+    customer: Customer,
+    channel: str,
+    payment_method: str,
+    lines: Sequence[LineInput],
+    delivery_address: AddressInput | None = None,
+    notes: str = "",
+    integration: Integration | None = None,
+    external_id: str = "",
+    external_modified_at: datetime.datetime | None = None,
+    placed_at: datetime.datetime | None = None,
+    status: str = OrderStatus.RECEIVED,
+) -> Order:
+    """Records an order for a customer (P9, P10), with its lines priced and totalled."""
+    errors: dict[str, list[Any]] = {}
+    if channel not in Channel.values:
+        errors["channel"] = [_("Choose how the order came: web shop, email or phone.")]
+    if payment_method not in PaymentMethod.values:
+        errors["payment_method"] = [_("Choose a payment method.")]
+    if status not in OrderStatus.values:
+        errors["status"] = [_("Unknown order status.")]
+    if customer.status == Status.ANONYMISED:
+        errors["customer"] = [_("An anonymised customer cannot order.")]
+    order_lines: list[OrderLine] = []
+    address: dict[str, str] = {}
+    try:
+        order_lines = _clean_lines(lines)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    try:
+        address = _clean_address(delivery_address or address_of(customer))
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    with transaction.atomic():
+        order = Order(
+            order_number=_next_order_number(),
+            customer=customer,
+            channel=channel,
+            integration=integration,
+            external_id=external_id[:64],
+            external_modified_at=external_modified_at,
+            status=status,
+            payment_method=payment_method,
+            total_gross=sum((line.line_total for line in order_lines), Decimal("0.00")),
+            total_vat=sum(
+                (vat_of(line.line_total, line.vat_rate) for line in order_lines), Decimal("0.00")
+            ),
+            created_by_user=actor.user,
+            created_by_label=actor.label or actor.type,
+            notes=notes.strip(),
+            placed_at=placed_at or now,
+            created_at=now,
+            updated_at=now,
+            **address,
+        )
+        order.full_clean(exclude=["customer", "integration", "created_by_user"])
+        order.save(force_insert=True)
+        for line in order_lines:
+            line.order = order
+        OrderLine.objects.bulk_create(order_lines)
+        _touch_customer(customer, order.placed_at)
+        audit_record(
+            actor=actor,
+            action=Action.CREATE,
+            obj=order,
+            customer=customer,
+            changed_fields=["lines", "channel", "payment_method", "delivery_address", "status"],
+        )
+    return order
+
+
+class OrderConflict(Exception):
+    """The order changed after it was read."""
+
+    def __init__(self, current: Order) -> None:
+        super().__init__(f"order {current.order_number} is at version {current.version}")
+        self.current = current
+
+
+def order_status_change(
+    *, actor: Actor, order: Order, status: str, expected_version: int | None = None
+) -> Order:
+    """Moves an order to another status, along the allowed transitions only."""
+    with transaction.atomic():
+        current = Order.objects.select_for_update().get(pk=order.pk)
+        if expected_version is not None and current.version != expected_version:
+            raise OrderConflict(current)
+        if status == current.status:
+            return current
+        if status not in ORDER_TRANSITIONS.get(current.status, ()):
+            raise ValidationError(
+                {
+                    "status": [
+                        _("An order that is %(current)s cannot become %(new)s.")
+                        % {
+                            "current": current.get_status_display(),
+                            "new": OrderStatus(status).label
+                            if status in OrderStatus.values
+                            else status[:32],
+                        }
+                    ]
+                }
+            )
+        current.status = status
+        current.updated_at = timezone.now()
+        current.version += 1
+        current.save(update_fields=["status", "updated_at", "version"])
+        _touch_customer(current.customer, current.updated_at)
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=current,
+            customer=current.customer,
+            changed_fields=["status"],
+            reason=f"status {status}",
+        )
+    return current
+
+
+def delivery_create(
+    *, actor: Actor, order: Order, carrier: str, tracking_code: str = ""
+) -> Delivery:
+    if carrier not in Carrier.values:
+        raise ValidationError({"carrier": [_("Choose a carrier.")]})
+    if order.status == OrderStatus.CANCELLED:
+        raise ValidationError(_("A cancelled order is not delivered."))
+    with transaction.atomic():
+        delivery = Delivery(
+            order=order,
+            carrier=carrier,
+            tracking_code=" ".join(tracking_code.split())[:64],
+            created_at=timezone.now(),
+        )
+        delivery.full_clean(exclude=["order"])
+        delivery.save()
+        audit_record(
+            actor=actor,
+            action=Action.CREATE,
+            obj=delivery,
+            customer=order.customer,
+            changed_fields=["carrier", "tracking_code"],
+        )
+    return delivery
+
+
+def delivery_status_change(*, actor: Actor, delivery: Delivery, status: str) -> Delivery:
+    """Preparing → shipped → delivered, stamping the times."""
+    order_of_steps = [DeliveryStatus.PREPARING, DeliveryStatus.SHIPPED, DeliveryStatus.DELIVERED]
+    with transaction.atomic():
+        current = Delivery.objects.select_for_update().select_related("order").get(pk=delivery.pk)
+        if status not in DeliveryStatus.values or order_of_steps.index(
+            DeliveryStatus(status)
+        ) <= order_of_steps.index(DeliveryStatus(current.status)):
+            raise ValidationError(
+                {"status": [_("A delivery moves from preparing to shipped to delivered.")]}
+            )
+        now = timezone.now()
+        current.status = status
+        if status in (DeliveryStatus.SHIPPED, DeliveryStatus.DELIVERED) and not current.shipped_at:
+            current.shipped_at = now
+        if status == DeliveryStatus.DELIVERED:
+            current.delivered_at = now
+        current.save(update_fields=["status", "shipped_at", "delivered_at"])
+        _touch_customer(current.order.customer, now)
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=current,
+            customer=current.order.customer,
+            changed_fields=["status"],
+            reason=f"delivery {status}",
+        )
+    return current
+
+
+def return_create(*, actor: Actor, order: Order, quantities: dict[int, int], reason: str) -> Return:
+    """Records a return of some lines of an order. `quantities` maps order line ids to
+    how many come back; no more can come back than were sold (earlier returns count)."""
+    reason = reason.strip()
+    errors: dict[str, list[StrOrPromise]] = {}
+    if not reason:
+        errors["reason"] = [_("Say why the goods are returned.")]
+    wanted = {line_id: qty for line_id, qty in quantities.items() if qty}
+    if not wanted:
+        errors["lines"] = [_("Choose at least one line and how many come back.")]
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        lines = {line.pk: line for line in locked.lines.all()}
+        already: dict[int, int] = {}
+        for returned in ReturnLine.objects.filter(return_request__order=locked).exclude(
+            return_request__status=ReturnStatus.REJECTED
+        ):
+            already[returned.order_line_id] = already.get(returned.order_line_id, 0) + (
+                returned.quantity
+            )
+        for line_id, quantity in wanted.items():
+            line = lines.get(line_id)
+            if line is None or quantity < 0:
+                errors.setdefault("lines", []).append(_("Choose lines of this order."))
+            elif quantity > line.quantity - already.get(line_id, 0):
+                errors.setdefault("lines", []).append(
+                    _("At most %(count)s of %(name)s can still come back.")
+                    % {"count": line.quantity - already.get(line_id, 0), "name": line.name}
+                )
+        if errors:
+            raise ValidationError(errors)
+        now = timezone.now()
+        return_request = Return.objects.create(
+            order=locked, reason=reason, created_at=now, updated_at=now
+        )
+        ReturnLine.objects.bulk_create(
+            ReturnLine(return_request=return_request, order_line=lines[line_id], quantity=qty)
+            for line_id, qty in sorted(wanted.items())
+        )
+        _touch_customer(locked.customer, now)
+        audit_record(
+            actor=actor,
+            action=Action.CREATE,
+            obj=return_request,
+            customer=locked.customer,
+            changed_fields=["lines", "reason"],
+        )
+    return return_request
+
+
+def return_status_change(
+    *, actor: Actor, return_request: Return, status: str, refund_amount: Decimal | None = None
+) -> Return:
+    """Requested → received → refunded, or rejected; a refund names its amount."""
+    with transaction.atomic():
+        current = (
+            Return.objects.select_for_update().select_related("order").get(pk=return_request.pk)
+        )
+        if status not in RETURN_TRANSITIONS.get(current.status, ()):
+            raise ValidationError(
+                {"status": [_("That change of a return's status is not allowed.")]}
+            )
+        changed = ["status"]
+        if status == ReturnStatus.REFUNDED:
+            limit = current.order.total_gross
+            if refund_amount is None or not Decimal(0) <= refund_amount <= limit:
+                raise ValidationError(
+                    {
+                        "refund_amount": [
+                            _("The refund must be from 0 to %(limit)s €.") % {"limit": limit}
+                        ]
+                    }
+                )
+            current.refund_amount = money(refund_amount)
+            changed.append("refund_amount")
+        current.status = status
+        current.updated_at = timezone.now()
+        current.save()
+        _touch_customer(current.order.customer, current.updated_at)
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=current,
+            customer=current.order.customer,
+            changed_fields=changed,
+            reason=f"return {status}",
+        )
+    return current
+
+
+def product_save(
+    *,
+    actor: Actor,
+    product: Product | None,
+    sku: str,
+    name: str,
+    unit_price: Decimal,
+    vat_rate: Decimal,
+    is_active: bool,
+) -> Product:
+    """Creates or changes a product; orders keep their own snapshot of it."""
+    product = product or Product()
+    product.sku, product.name = sku.strip(), " ".join(name.split())
+    product.unit_price, product.vat_rate, product.is_active = unit_price, vat_rate, is_active
+    with transaction.atomic():
+        product.full_clean()
+        created = product.pk is None
+        product.save()
+        audit_record(
+            actor=actor,
+            action=Action.CREATE if created else Action.UPDATE,
+            obj=product,
+            changed_fields=["sku", "name", "unit_price", "vat_rate", "is_active"],
+        )
+    return product
