@@ -1,4 +1,5 @@
-"""`python -m bench customer_search --customers N [--searches K] [--keep] [--fresh]`."""
+"""`python -m bench customer_search --customers N [--searches K] [--keep] [--fresh]`
+and `python -m bench order_intake [--orders N] [--clients C] [--threads T]`."""
 
 from __future__ import annotations
 
@@ -37,11 +38,64 @@ def parser() -> argparse.ArgumentParser:
         "--fresh", action="store_true", help="drop the bench database and generate anew"
     )
     search.add_argument("--seed", type=int, default=2026, help="seed of the fake data")
+
+    intake = benchmarks.add_parser(
+        "order_intake",
+        help="web shop orders per second through the production server (PostgreSQL)",
+        description=(
+            "Starts `rekisteri serve` in production mode on <name>_bench_orders on "
+            "DATABASE_URL's server and posts orders to /api/v1/orders from concurrent "
+            "keep-alive clients: half new customers, half returning, three lines each."
+        ),
+    )
+    intake.add_argument("--orders", type=_positive, default=4000, help="timed orders")
+    intake.add_argument("--warm-up", type=_positive, default=400, help="orders before timing")
+    intake.add_argument("--clients", type=_positive, default=16, help="concurrent clients")
+    intake.add_argument("--threads", type=_positive, default=16, help="waitress threads")
+    intake.add_argument(
+        "--customers", type=_positive, default=10_000, help="register of returning customers"
+    )
+    intake.add_argument(
+        "--keep", action="store_true", help="keep a bench database this run creates"
+    )
+    intake.add_argument(
+        "--fresh", action="store_true", help="drop a kept bench database and start anew"
+    )
+    intake.add_argument("--seed", type=int, default=2026, help="seed of the fake data")
     return main
+
+
+def _order_intake(args: argparse.Namespace) -> int:
+    import os
+
+    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        print("order_intake needs PostgreSQL: set DATABASE_URL=postgres://...", file=sys.stderr)
+        return 2
+    from bench.database import configure
+
+    database = configure(fresh=args.fresh, suffix="bench_orders")
+    from bench import order_intake
+
+    try:
+        order_intake.main(
+            orders=args.orders,
+            warm_up=args.warm_up,
+            clients=args.clients,
+            threads=args.threads,
+            customers=args.customers,
+            seed=args.seed,
+            database=database,
+        )
+    finally:
+        if not args.keep and not database.existed:
+            database.drop()
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.benchmark == "order_intake":
+        return _order_intake(args)
     from bench.database import configure
 
     database = configure(fresh=args.fresh)

@@ -76,9 +76,11 @@ def _ensure_postgresql(url: str, *, fresh: bool) -> bool:
     return exists is not None
 
 
-def configure(*, fresh: bool) -> BenchDatabase:
+def configure(*, fresh: bool, suffix: str = "bench") -> BenchDatabase:
     """Points Django at the bench database (created, migrated, keyed) and sets it up.
 
+    On PostgreSQL the database is `<name>_<suffix>`: a benchmark that writes (order
+    intake) takes a suffix of its own, so it never adds rows to another's kept register.
     Call before anything imports Django models."""
     os.environ["DJANGO_SETTINGS_MODULE"] = "rekisteri.settings"
     os.environ["REKISTERI_MODE"] = "development"
@@ -89,7 +91,7 @@ def configure(*, fresh: bool) -> BenchDatabase:
     url = os.environ.get("DATABASE_URL", "")
     if url:
         parts = urlsplit(url)
-        name = f"{parts.path.lstrip('/') or 'rekisteri'}_bench"
+        name = f"{parts.path.lstrip('/') or 'rekisteri'}_{suffix}"
         bench_url = urlunsplit(parts._replace(path=f"/{name}"))
         database = BenchDatabase(
             engine="postgresql",

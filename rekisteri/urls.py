@@ -11,6 +11,9 @@ urlpatterns = [
     path("accounts/", include("rekisteri.accounts.urls")),
     path("customers/", include("rekisteri.customers.urls")),
     path("audit/", include("rekisteri.audit.urls")),
+    path("integrations/", include("rekisteri.intake.urls")),
+    path("orders/", include("rekisteri.orders.urls")),
+    path("api/v1/webhooks/", include("rekisteri.intake.webhooks")),
     path("api/v1/", api.urls),
 ]
 

@@ -20,6 +20,7 @@ from rekisteri.customers.forms import (
     SearchForm,
 )
 from rekisteri.customers.models import Customer
+from rekisteri.orders.selectors import customer_orders
 
 
 def _customer_or_404(customer_number: int) -> Customer:
@@ -111,6 +112,9 @@ def customer_detail(request: HttpRequest, customer_number: int) -> HttpResponse:
         "phone_display": fi.format_phone(customer.phone) if customer.phone else "",
         "reveal_form": RevealForm(),
         "events": customer_audit_events(customer_id=customer.pk),
+        "orders": customer_orders(customer_id=customer.pk)
+        if request.user.has_perm("orders.view_order")
+        else [],
     }
     return render(request, "customers/detail.html", context)
 

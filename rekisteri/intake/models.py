@@ -39,3 +39,49 @@ class Integration(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class WebhookDelivery(models.Model):
+    """A shop's delivery id already taken, so a retried delivery changes nothing.
+
+    Shopify retries a delivery until it gets a 2xx, with the same X-Shopify-Webhook-Id."""
+
+    integration = models.ForeignKey(
+        Integration, on_delete=models.PROTECT, related_name="webhook_deliveries"
+    )
+    delivery_id = models.CharField(max_length=100)
+    received_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration", "delivery_id"], name="webhook_delivery_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.delivery_id
+
+
+class IdempotencyKey(models.Model):
+    """An `Idempotency-Key` an API client sent, with a digest of the body it came with
+    and the order it produced: the same key again returns that order, and the same key
+    with another body is refused rather than silently taken for the first."""
+
+    integration = models.ForeignKey(
+        Integration, on_delete=models.PROTECT, related_name="idempotency_keys"
+    )
+    key = models.CharField(max_length=255)
+    body_digest = models.CharField(max_length=64)
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration", "key"], name="idempotency_key_once_per_integration"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.key

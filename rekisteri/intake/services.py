@@ -8,6 +8,7 @@ import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -25,8 +26,14 @@ from rekisteri.customers.services import (
     customer_create,
     identity_code_index,
 )
-from rekisteri.intake.models import Integration, IntegrationKind
-from rekisteri.orders.models import Channel, Order, OrderStatus
+from rekisteri.intake.models import (
+    IdempotencyKey,
+    Integration,
+    IntegrationKind,
+    WebhookDelivery,
+)
+from rekisteri.orders.models import VAT_RATES, Channel, Order, OrderStatus
+from rekisteri.orders.selectors import order_get
 from rekisteri.orders.services import AddressInput, LineInput, order_create, order_status_change
 
 API_KEY_PREFIX_LENGTH = 12
@@ -333,3 +340,247 @@ def shop_order_receive(
         Order.objects.filter(pk=locked.pk).update(external_modified_at=order.modified_at)
     locked.refresh_from_db()
     return locked, Outcome.UPDATED if moved else Outcome.UNCHANGED
+
+
+# What a delivery that was already taken returns: the shop sent it again.
+DUPLICATE = "duplicate"
+# The audit action of a delivery by its outcome; a replay or a stale update was only
+# compared with what is stored, so it is recorded as a view.
+_DELIVERY_ACTIONS = {Outcome.CREATED: Action.CREATE, Outcome.UPDATED: Action.UPDATE}
+
+
+def integration_for_webhook(*, public_id: uuid.UUID, kind: str) -> Integration | None:
+    """The active shop integration a webhook URL names, or None."""
+    return Integration.objects.filter(
+        public_id=public_id, kind=kind, revoked_at__isnull=True
+    ).first()
+
+
+def integration_shop_secret_set(*, actor: Actor, integration: Integration, secret: str) -> None:
+    """Replaces the webhook secret with the one the shop chose. Shopify signs with its
+    own key (the one shown beside the store's webhooks, or the app's client secret), so
+    an administrator pastes that here."""
+    secret = secret.strip()
+    if not secret:
+        raise ValidationError({"secret": [_("Give the shop's webhook secret.")]})
+    with transaction.atomic():
+        Integration.objects.filter(pk=integration.pk).update(
+            secret_encrypted=crypto.keyring().encrypt(secret, purpose=SECRET_PURPOSE)
+        )
+        audit_record(actor=actor, action=Action.UPDATE, obj=integration, changed_fields=["secret"])
+    integration.refresh_from_db(fields=["secret_encrypted"])
+
+
+def integration_consumer_credentials(integration: Integration) -> tuple[str, str]:
+    """The WooCommerce REST API consumer key and secret, for pulling orders."""
+    ring = crypto.keyring()
+    if not integration.consumer_key_encrypted or not integration.consumer_secret_encrypted:
+        return "", ""
+    return (
+        ring.decrypt(integration.consumer_key_encrypted, purpose=CONSUMER_KEY_PURPOSE),
+        ring.decrypt(integration.consumer_secret_encrypted, purpose=CONSUMER_SECRET_PURPOSE),
+    )
+
+
+def shop_delivery_receive(
+    *,
+    actor: Actor,
+    integration: Integration,
+    order: ShopOrder,
+    source: str,
+    delivery_id: str = "",
+) -> tuple[Order | None, str]:
+    """Takes one webhook delivery (or one order of a sync) and records that it came.
+
+    A delivery id seen before returns (None, DUPLICATE) and changes nothing; the id is
+    stored in the same transaction as the order, so a delivery refused half-way can be
+    sent again, and of two concurrent copies only one gets through."""
+    with transaction.atomic():
+        if delivery_id:
+            try:
+                with transaction.atomic():
+                    WebhookDelivery.objects.create(
+                        integration=integration,
+                        delivery_id=delivery_id[:100],
+                        received_at=timezone.now(),
+                    )
+            except IntegrityError:
+                shop_delivery_ignore(
+                    actor=actor, integration=integration, reason=f"{source}: {DUPLICATE}"
+                )
+                return None, DUPLICATE
+        received, outcome = shop_order_receive(actor=actor, integration=integration, order=order)
+        audit_record(
+            actor=actor,
+            action=_DELIVERY_ACTIONS.get(outcome, Action.VIEW),
+            obj=received,
+            customer=received.customer,
+            reason=f"{source}: {outcome}"[:200],
+        )
+    integration_mark_used(integration)
+    return received, outcome
+
+
+def shop_delivery_ignore(*, actor: Actor, integration: Integration, reason: str) -> None:
+    """Records a delivery taken but left alone: a repeat, or a topic we do not use."""
+    audit_record(actor=actor, action=Action.VIEW, obj=integration, reason=reason[:200])
+
+
+def shop_delivery_refuse(*, actor: Actor, integration: Integration | None, reason: str) -> None:
+    """Records a delivery turned away (bad signature, malformed, invalid). The reason
+    names fields, never their values."""
+    if integration is None:
+        audit_record(actor=actor, action=Action.PERMISSION_DENIED, reason=reason[:200])
+    else:
+        audit_record(
+            actor=actor, action=Action.PERMISSION_DENIED, obj=integration, reason=reason[:200]
+        )
+
+
+def shop_amount(value: object, *, field: str) -> Decimal:
+    """An amount as a shop sends it: a string such as "12.50" (or a JSON number parsed
+    as Decimal), never through float."""
+    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+        raise ValidationError({field: [_("Enter an amount such as 12.50.")]})
+    try:
+        amount = Decimal(str(value).strip() or "0")
+    except InvalidOperation:
+        raise ValidationError({field: [_("Enter an amount such as 12.50.")]}) from None
+    if not amount.is_finite():
+        raise ValidationError({field: [_("Enter an amount such as 12.50.")]})
+    return amount
+
+
+def shop_vat_rate(percent: Decimal, *, field: str) -> Decimal:
+    """The Finnish VAT rate nearest to a shop's rate (a computed rate is off by rounding
+    of cents); a rate more than one point from every Finnish rate is refused."""
+    nearest = min(VAT_RATES, key=lambda rate: abs(rate - percent))
+    if abs(nearest - percent) > 1:
+        raise ValidationError({field: [_("The VAT rate must be 25.5, 14, 10 or 0 %.")]})
+    return nearest
+
+
+def shop_phone(value: object, *, country: str) -> str:
+    """A shop's phone number in E.164, or "" when it is not a valid number: shops do
+    not check phone numbers, and a bad one is no reason to refuse an order."""
+    if not isinstance(value, str) or not value.strip():
+        return ""
+    try:
+        return fi.normalize_phone(value, region=country or fi.FINLAND)
+    except fi.InvalidValue:
+        return ""
+
+
+def shop_time(value: object, *, field: str) -> datetime.datetime:
+    """A shop's ISO 8601 time; one without an offset is UTC (WooCommerce's *_gmt)."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError({field: [_("Give the time, such as 2026-11-01T10:00:00Z.")]})
+    try:
+        moment = datetime.datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValidationError(
+            {field: [_("Give the time, such as 2026-11-01T10:00:00Z.")]}
+        ) from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=datetime.UTC)
+
+
+# The orders API (rekisteri/intake/api.py) ------------------------------------------
+
+
+class IdempotencyKeyReused(Exception):
+    """The API client sent an `Idempotency-Key` again, with a different body."""
+
+
+def api_order_receive(
+    *,
+    actor: Actor,
+    integration: Integration,
+    order: ShopOrder,
+    idempotency_key: str = "",
+    body_digest: str = "",
+) -> tuple[Order, str]:
+    """Takes an order posted to the API, once however often it is posted.
+
+    A key seen before with the same body returns the order it produced and changes
+    nothing; with another body it raises IdempotencyKeyReused. The key is stored in the
+    order's transaction, so an order refused half-way can be posted again with it. A
+    request that changed nothing is recorded as a read: the answer shows the order."""
+    key = idempotency_key.strip()
+    with transaction.atomic():
+        known = _idempotency_key_get(integration=integration, key=key) if key else None
+        if known is not None:
+            if not hmac.compare_digest(known.body_digest, body_digest):
+                raise IdempotencyKeyReused
+            received, outcome = known.order, Outcome.UNCHANGED
+        else:
+            received, outcome = shop_order_receive(
+                actor=actor, integration=integration, order=order
+            )
+            if key:
+                received = _idempotency_key_store(
+                    integration=integration, key=key, body_digest=body_digest, order=received
+                )
+        if outcome not in (Outcome.CREATED, Outcome.UPDATED):
+            audit_record(
+                actor=actor,
+                action=Action.VIEW,
+                obj=received,
+                customer=received.customer,
+                reason=f"api: {outcome}",
+            )
+    integration_mark_used(integration)
+    return received, outcome
+
+
+def _idempotency_key_get(*, integration: Integration, key: str) -> IdempotencyKey | None:
+    return (
+        IdempotencyKey.objects.select_related("order__customer")
+        .filter(integration=integration, key=key)
+        .first()
+    )
+
+
+def _idempotency_key_store(
+    *, integration: Integration, key: str, body_digest: str, order: Order
+) -> Order:
+    """Stores the key; of two concurrent requests with one key, the second finds the
+    first's row and gets its order (or is refused if its body differs)."""
+    try:
+        with transaction.atomic():
+            IdempotencyKey.objects.create(
+                integration=integration,
+                key=key,
+                body_digest=body_digest,
+                order=order,
+                created_at=timezone.now(),
+            )
+    except IntegrityError:
+        known = _idempotency_key_get(integration=integration, key=key)
+        if known is None:
+            raise
+        if not hmac.compare_digest(known.body_digest, body_digest):
+            raise IdempotencyKeyReused from None
+        return known.order
+    return order
+
+
+def integration_order_read(
+    *, actor: Actor, integration: Integration, order_number: int
+) -> Order | None:
+    """One of the integration's own orders with its deliveries and returns, the read
+    audited; None for an order of anyone else, as for one that does not exist."""
+    order = order_get(order_number=order_number)
+    if order is None or order.integration_id != integration.pk:
+        return None
+    audit_record(
+        actor=actor, action=Action.VIEW, obj=order, customer=order.customer, reason="api: read"
+    )
+    integration_mark_used(integration)
+    return order
+
+
+def api_request_refuse(*, actor: Actor, action: str, path: str, reason: str) -> None:
+    """Records an API request turned away. The reason names fields, never values."""
+    audit_record(
+        actor=actor, action=action, object_type="url", object_id=path[:64], reason=reason[:200]
+    )

@@ -3,9 +3,11 @@ returns, and the list of recent orders."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.db.models import Prefetch, QuerySet
 
-from rekisteri.orders.models import Order, Product, Return
+from rekisteri.orders.models import Order, Product, Return, withdrawal_deadline
 
 
 def customer_orders(*, customer_id: int, limit: int = 50) -> list[Order]:
@@ -47,3 +49,18 @@ def products_active() -> list[Product]:
 
 def product_list() -> list[Product]:
     return list(Product.objects.order_by("-is_active", "sku"))
+
+
+def order_withdrawal_deadline(*, order: Order) -> datetime.date | None:
+    """The last day to cancel the distance sale, counted from the first delivery that
+    reached the customer; None while nothing has been delivered."""
+    delivered = [d.delivered_at for d in order.deliveries.all() if d.delivered_at is not None]
+    return withdrawal_deadline(min(delivered)) if delivered else None
+
+
+def product_get(*, pk: int) -> Product | None:
+    return Product.objects.filter(pk=pk).first()
+
+
+def product_by_sku(*, sku: str) -> Product | None:
+    return Product.objects.filter(sku=sku.strip(), is_active=True).first() if sku.strip() else None

@@ -497,3 +497,8 @@ def product_save(
             changed_fields=["sku", "name", "unit_price", "vat_rate", "is_active"],
         )
     return product
+
+
+def order_record_view(*, actor: Actor, order: Order) -> None:
+    """Records that a person read an order, which is the customer's personal data."""
+    audit_record(actor=actor, action=Action.VIEW, obj=order, customer=order.customer)

@@ -5,6 +5,7 @@ cannot ship without someone deciding who may use it."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 
 import pytest
 from django.test import Client
@@ -12,6 +13,10 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from rekisteri.accounts.roles import Role
 from rekisteri.audit.models import Action, AuditEvent
+from rekisteri.audit.services import Actor
+from rekisteri.intake.services import integration_create
+from rekisteri.orders.models import Product
+from rekisteri.orders.services import LineInput, delivery_create, order_create, return_create
 from rekisteri.testing.factories import make_customer, make_staff
 
 ANONYMOUS = "anonymous"
@@ -56,6 +61,28 @@ MATRIX: dict[str, tuple[str, dict[str, object]]] = {
     "api:openapi-view": ("get", allowed(*EVERYONE_SIGNED_IN)),
     "api:customer_read": ("get", allowed(CS, PO)),
     "api:api-root": ("get", allowed(*EVERYONE_SIGNED_IN, status=404)),
+    "orders:list": ("get", allowed(CS, PO)),
+    "orders:create_find": ("get", allowed(CS, PO)),
+    "orders:create": ("get", allowed(CS, PO)),
+    "orders:detail": ("get", allowed(CS, PO)),
+    "orders:status": ("post", allowed(CS, PO, status=302)),
+    "orders:delivery_add": ("post", allowed(CS, PO, status=302)),
+    "orders:delivery_status": ("post", allowed(CS, PO, status=302)),
+    "orders:return_add": ("post", allowed(CS, PO, status=302)),
+    "orders:return_status": ("post", allowed(CS, PO, status=302)),
+    "orders:product_list": ("get", allowed(CS, PO)),
+    "orders:product_create": ("get", allowed(CS, PO)),
+    "orders:product_lookup": ("get", allowed(CS, PO)),
+    "orders:product_edit": ("get", allowed(CS, PO)),
+    # Integrations authenticate with their API key; a staff session is no key.
+    "api:order_create": ("post", allowed(*EVERYONE_SIGNED_IN, status=401, anonymous=401)),
+    "api:order_read": ("get", allowed(*EVERYONE_SIGNED_IN, status=401, anonymous=401)),
+    "intake:integration_list": ("get", allowed(AD)),
+    "intake:integration_create": ("get", allowed(AD)),
+    "intake:integration_revoke": ("get", allowed(AD)),
+    # Web shops authenticate each delivery by its signature; only POST is served.
+    "webhooks:woocommerce": ("get", allowed(*EVERYONE_SIGNED_IN, status=405, anonymous=405)),
+    "webhooks:shopify": ("get", allowed(*EVERYONE_SIGNED_IN, status=405, anonymous=405)),
 }
 
 
@@ -76,8 +103,24 @@ def test_every_url_has_an_entry_in_the_matrix():
     assert MATRIX.keys() - names == set(), "matrix entries for URLs that no longer exist"
 
 
-def _url_for(name: str, customer, user) -> str:
+def _url_for(name: str, customer, user, integration, order) -> str:
+    delivery, return_request = order.deliveries.get(), order.returns.get()
     kwargs = {
+        "orders:create": {"customer_number": customer.customer_number},
+        "orders:detail": {"order_number": order.order_number},
+        "orders:status": {"order_number": order.order_number},
+        "orders:delivery_add": {"order_number": order.order_number},
+        "orders:delivery_status": {"order_number": order.order_number, "delivery_id": delivery.pk},
+        "orders:return_add": {"order_number": order.order_number},
+        "orders:return_status": {
+            "order_number": order.order_number,
+            "return_id": return_request.pk,
+        },
+        "orders:product_edit": {"pk": order.lines.get().product_id},
+        "api:order_read": {"order_number": order.order_number},
+        "intake:integration_revoke": {"integration_id": integration.pk},
+        "webhooks:woocommerce": {"integration_id": integration.public_id},
+        "webhooks:shopify": {"integration_id": integration.public_id},
         "customers:detail": {"customer_number": customer.customer_number},
         "customers:edit": {"customer_number": customer.customer_number},
         "customers:reveal": {"customer_number": customer.customer_number},
@@ -87,7 +130,33 @@ def _url_for(name: str, customer, user) -> str:
     return reverse(name, kwargs=kwargs)
 
 
+def _order_for(customer):
+    """An order with a line, a delivery and a return, for the URLs that need them."""
+    actor = Actor.system("test")
+    Product.objects.create(sku="HYL-120", name="Hylly", unit_price=Decimal("89.90"))
+    order = order_create(
+        actor=actor,
+        customer=customer,
+        channel="phone",
+        payment_method="invoice",
+        lines=[LineInput("HYL-120", 2)],
+    )
+    delivery_create(actor=actor, order=order, carrier="posti")
+    return_create(
+        actor=actor, order=order, quantities={order.lines.get().pk: 1}, reason="Väärä koko"
+    )
+    return order
+
+
 POST_DATA = {
+    "orders:status": {"status": "confirmed", "version": 1},
+    "orders:delivery_add": {"carrier": "posti"},
+    "orders:delivery_status": {"status": "shipped"},
+    "orders:return_status": {"status": "received"},
+    "orders:return_add": lambda order: {
+        f"line_{order.lines.get().pk}": 1,
+        "reason": "Toinenkin palautus",
+    },
     "customers:search": {"q": "Virtanen"},
     "customers:reveal": {"reason": "Asiakkaan oma tarkastuspyyntö"},
     "set_language": {"language": "en", "next": "/"},
@@ -112,10 +181,15 @@ def test_access_is_as_the_matrix_says(name: str, role: str):
         session = client.session
         session[SESSION_LOGIN_AT] = timezone.now().timestamp()
         session.save()
-    url = _url_for(name, customer, other_staff)
+    integration = integration_create(
+        actor=Actor.system("test"), kind="woocommerce", name="Verkkokauppa"
+    ).integration
+    order = _order_for(customer)
+    url = _url_for(name, customer, other_staff, integration, order)
     denied_before = AuditEvent.objects.filter(action=Action.PERMISSION_DENIED).count()
 
-    response = getattr(client, method)(url, POST_DATA.get(name, {}))
+    data = POST_DATA.get(name, {})
+    response = getattr(client, method)(url, data(order) if callable(data) else data)
 
     if expected == LOGIN:
         assert response.status_code == 302

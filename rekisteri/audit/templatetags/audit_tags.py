@@ -16,6 +16,8 @@ def _extra_labels() -> dict[str, str]:
         "identity_code": _("personal identity code"),
         "roles": _("roles"),
         "password": _("password"),
+        "lines": _("lines"),
+        "delivery_address": _("delivery address"),
     }
 
 
@@ -32,6 +34,7 @@ def changed_field_labels(event: AuditEvent) -> str:
         label = extra.get(name, name)
         if name not in extra and model is not None:
             with contextlib.suppress(FieldDoesNotExist):
-                label = str(model._meta.get_field(name).verbose_name)
+                field = model._meta.get_field(name)
+                label = str(getattr(field, "verbose_name", name))
         labels.append(label)
     return ", ".join(labels)

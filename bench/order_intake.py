@@ -1,0 +1,578 @@
+"""How many web shop orders the production server takes: `POST /api/v1/orders`.
+
+The run starts `rekisteri serve` (waitress) as a separate process in production mode
+on the bench database, makes a generic integration for its API key, and posts orders
+from concurrent clients over keep-alive connections: half from new customers, half
+from returning ones (customers of the register, matched by identity code or email,
+and buyers first seen in the warm-up), three lines each. The last line of output is
+one JSON object.
+"""
+
+from __future__ import annotations
+
+import datetime
+import http.client
+import json
+import os
+import queue
+import random
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.db import connections
+
+from bench.customer_search import percentile
+from bench.generate import FIRST_NUMBER, Pools, has_identity_code, identity_code_of
+from rekisteri.customers.models import Customer
+
+API_PATH = "/api/v1/orders"
+READY_PATH = "/api/v1/openapi.json"
+TARGET_ORDERS_PER_S = 400.0
+TARGET_P99_MS = 100.0
+LINES_PER_ORDER = 3
+PRODUCTS = 60
+IDENTITY_CODE_SHARE = 0.3  # of new buyers; returning ones give theirs when the register has it
+PAYMENT_METHODS = ("prepaid", "invoice", "cash_on_delivery")
+PAYMENT_WEIGHTS = (70, 20, 10)
+VAT_RATES = ("25.5", "14.0", "10.0")
+VAT_WEIGHTS = (80, 15, 5)
+SERVER_START_SECONDS = 60.0
+REQUEST_TIMEOUT_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class PlannedOrder:
+    """One request as a shop would send it, encoded before the clock starts."""
+
+    body: bytes
+    idempotency_key: str
+    is_new_customer: bool
+
+
+@dataclass(frozen=True)
+class Plan:
+    warm_up: list[PlannedOrder]
+    measured: list[PlannedOrder]
+    new_customers: int  # buyers the register does not know yet, in both phases
+
+
+@dataclass(frozen=True)
+class Product:
+    sku: str
+    name: str
+    unit_price: str
+    vat_rate: str
+
+
+def catalogue(rng: random.Random) -> list[Product]:
+    """A shop's products: prices as the strings shops send, VAT mostly at 25.5 %."""
+    kinds = ("Villasukat", "Kahvipaketti", "Kirja", "Lamppu", "Juomapullo", "Reppu", "Pipo")
+    products = []
+    for number in range(1, PRODUCTS + 1):
+        cents = rng.randrange(190, 19990)
+        products.append(
+            Product(
+                sku=f"BENCH-{number:03d}",
+                name=f"{rng.choice(kinds)} {number}",
+                unit_price=str(Decimal(cents) / 100),
+                vat_rate=rng.choices(VAT_RATES, VAT_WEIGHTS)[0],
+            )
+        )
+    return products
+
+
+def register_buyers(*, count: int, rng: random.Random, customers: int) -> list[dict[str, str]]:
+    """`count` random customers of the generated register, as a shop knows them."""
+    numbers = rng.sample(range(FIRST_NUMBER, FIRST_NUMBER + customers), min(count, customers))
+    rows = Customer.objects.filter(customer_number__in=numbers).values_list(
+        "customer_number",
+        "surname",
+        "first_names",
+        "email",
+        "phone",
+        "street_address",
+        "postal_code",
+        "post_office",
+    )
+    buyers = []
+    for number, surname, first_names, email, phone, street, postal_code, post_office in rows:
+        buyers.append(
+            {
+                "surname": surname,
+                "first_names": first_names,
+                "email": email,
+                "phone": phone,
+                "identity_code": identity_code_of(number) if has_identity_code(number) else "",
+                "street_address": street,
+                "postal_code": postal_code,
+                "post_office": post_office,
+                "country": "FI",
+            }
+        )
+    rng.shuffle(buyers)
+    return buyers
+
+
+def new_buyer(*, pools: Pools, rng: random.Random, number: int) -> dict[str, str]:
+    """A buyer the register does not know. `number` is past every customer number in
+    the register, so the email and identity code derived from it are unused."""
+    surname = rng.choice(pools.surnames)
+    first_name = rng.choice(pools.first_names)
+    street, postal_code, post_office = rng.choice(pools.addresses)
+    local = "".join(c for c in f"{first_name}.{surname}".casefold() if c.isascii() and c != " ")
+    return {
+        "surname": surname,
+        "first_names": first_name,
+        "email": f"{local}.{number}@example.fi",
+        "phone": f"050{rng.randrange(10**7):07d}",
+        "identity_code": identity_code_of(number) if rng.random() < IDENTITY_CODE_SHARE else "",
+        "street_address": street,
+        "postal_code": postal_code,
+        "post_office": post_office,
+        "country": "FI",
+    }
+
+
+def order_body(
+    *,
+    external_id: str,
+    buyer: dict[str, str],
+    products: list[Product],
+    rng: random.Random,
+    placed_at: datetime.datetime,
+) -> dict[str, Any]:
+    lines = [
+        {
+            "sku": product.sku,
+            "name": product.name,
+            "unit_price": product.unit_price,
+            "vat_rate": product.vat_rate,
+            "quantity": rng.choices((1, 2, 3), (70, 20, 10))[0],
+        }
+        for product in rng.sample(products, LINES_PER_ORDER)
+    ]
+    return {
+        "external_id": external_id,
+        "customer": buyer,
+        "lines": lines,
+        "payment_method": rng.choices(PAYMENT_METHODS, PAYMENT_WEIGHTS)[0],
+        "placed_at": placed_at.isoformat(),
+        "modified_at": placed_at.isoformat(),
+    }
+
+
+def plan_orders(
+    *,
+    count: int,
+    warm_up: int,
+    seed: int,
+    register: list[dict[str, str]],
+    first_free_number: int,
+) -> Plan:
+    """The warm-up's and the measured orders, each half new and half returning buyers.
+
+    Returning buyers of the warm-up come from the register; those of the measured
+    orders also include buyers the warm-up added, found again by their email or code."""
+    if not register:
+        raise ValueError("returning buyers need a register to come from")
+    rng = random.Random(seed)
+    pools = Pools.draw(seed)
+    products = catalogue(rng)
+    now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+    numbers = iter(range(first_free_number, first_free_number + count + warm_up))
+    serial = iter(range(1, count + warm_up + 1))
+
+    def phase(size: int, known: list[dict[str, str]]) -> tuple[list[PlannedOrder], list[Any]]:
+        orders, added = [], []
+        kinds = [True] * (size // 2) + [False] * (size - size // 2)
+        rng.shuffle(kinds)
+        for is_new in kinds:
+            if is_new:
+                buyer = new_buyer(pools=pools, rng=rng, number=next(numbers))
+                added.append(buyer)
+            else:
+                buyer = rng.choice(known)
+            body = order_body(
+                external_id=f"bench-{next(serial)}",
+                buyer=buyer,
+                products=products,
+                rng=rng,
+                placed_at=now - datetime.timedelta(seconds=rng.randrange(3600)),
+            )
+            orders.append(
+                PlannedOrder(
+                    body=json.dumps(body, separators=(",", ":")).encode("utf-8"),
+                    idempotency_key=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                    is_new_customer=is_new,
+                )
+            )
+        return orders, added
+
+    warm_up_orders, seen_in_warm_up = phase(warm_up, register)
+    measured, _added = phase(count, register + seen_in_warm_up)
+    return Plan(
+        warm_up=warm_up_orders,
+        measured=measured,
+        new_customers=sum(o.is_new_customer for o in warm_up_orders + measured),
+    )
+
+
+@dataclass(frozen=True)
+class Sample:
+    started: float
+    milliseconds: float
+    status: int  # 0 when the request failed without a response
+    detail: str = ""
+
+
+class Connection:
+    """One client's keep-alive connection; a failed request opens a new one."""
+
+    def __init__(self, *, host: str, port: int, api_key: str) -> None:
+        self.host, self.port = host, port
+        self.headers = {
+            "Authorization": f"Bearer {api_key}",
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+        }
+        self.connection: http.client.HTTPConnection | None = None
+
+    def post(self, order: PlannedOrder) -> Sample:
+        started = time.perf_counter()
+        try:
+            if self.connection is None:
+                self.connection = http.client.HTTPConnection(
+                    self.host, self.port, timeout=REQUEST_TIMEOUT_SECONDS
+                )
+            self.connection.request(
+                "POST",
+                API_PATH,
+                body=order.body,
+                headers={**self.headers, "Idempotency-Key": order.idempotency_key},
+            )
+            response = self.connection.getresponse()
+            content = response.read()
+        except (OSError, http.client.HTTPException) as error:
+            self.close()
+            elapsed = (time.perf_counter() - started) * 1000
+            return Sample(started, elapsed, 0, f"{type(error).__name__}: {error}"[:300])
+        elapsed = (time.perf_counter() - started) * 1000
+        if response.will_close:
+            self.close()
+        detail = "" if 200 <= response.status < 300 else content[:300].decode(errors="replace")
+        return Sample(started, elapsed, response.status, detail)
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+
+@dataclass
+class Phase:
+    samples: list[Sample] = field(default_factory=list)
+    seconds: float = 0.0
+    server_cpu_seconds: float = 0.0
+    machine_busy: float = 0.0  # share of all the machine's CPU time that was not idle
+
+
+def run_phase(
+    orders: list[PlannedOrder], *, connections_: list[Connection], server_pid: int | None = None
+) -> Phase:
+    """Every order posted once, by as many threads as there are connections."""
+    pending: queue.SimpleQueue[PlannedOrder] = queue.SimpleQueue()
+    for order in orders:
+        pending.put(order)
+    per_client: list[list[Sample]] = [[] for _ in connections_]
+
+    def client(connection: Connection, samples: list[Sample]) -> None:
+        while True:
+            try:
+                order = pending.get_nowait()
+            except queue.Empty:
+                return
+            samples.append(connection.post(order))
+
+    threads = [
+        threading.Thread(target=client, args=(c, s), daemon=True)
+        for c, s in zip(connections_, per_client, strict=True)
+    ]
+    cpu_before = process_cpu_seconds(server_pid)
+    machine_before = machine_cpu_ticks()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    phase = Phase(
+        samples=[sample for samples in per_client for sample in samples],
+        seconds=time.perf_counter() - started,
+        server_cpu_seconds=process_cpu_seconds(server_pid) - cpu_before,
+    )
+    busy_after, total_after = machine_cpu_ticks()
+    total = total_after - machine_before[1]
+    phase.machine_busy = (busy_after - machine_before[0]) / total if total else 0.0
+    return phase
+
+
+def process_cpu_seconds(pid: int | None) -> float:
+    """User and system CPU time of a process (Linux), 0 when unknown."""
+    if pid is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_cpu_ticks() -> tuple[int, int]:
+    """(busy, total) CPU ticks of the whole machine since boot (Linux), zeros when unknown."""
+    try:
+        values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except OSError:
+        return 0, 0
+    idle = values[3] + (values[4] if len(values) > 4 else 0)
+    return sum(values[:8]) - idle, sum(values[:8])
+
+
+def summarize(phase: Phase) -> dict[str, Any]:
+    """Throughput of the orders that succeeded, latency of every request, and errors."""
+    latencies = [s.milliseconds for s in phase.samples] or [0.0]
+    succeeded = sum(1 for s in phase.samples if 200 <= s.status < 300)
+    errors = len(phase.samples) - succeeded
+    orders_per_s = succeeded / phase.seconds if phase.seconds else 0.0
+    return {
+        "orders_per_s": round(orders_per_s, 1),
+        "p50_ms": round(percentile(latencies, 0.50), 2),
+        "p95_ms": round(percentile(latencies, 0.95), 2),
+        "p99_ms": round(percentile(latencies, 0.99), 2),
+        "max_ms": round(max(latencies), 2),
+        "mean_ms": round(sum(latencies) / len(latencies), 2),
+        "errors": errors,
+        "statuses": {
+            str(status): n for status, n in sorted(Counter(s.status for s in phase.samples).items())
+        },
+        "error_samples": sorted({s.detail for s in phase.samples if s.detail})[:3],
+        "seconds": round(phase.seconds, 2),
+        "server_cpu_ms_per_order": (
+            round(phase.server_cpu_seconds * 1000 / succeeded, 2) if succeeded else None
+        ),
+        "machine_cpu_busy": round(phase.machine_busy, 2),
+    }
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def server_environment() -> dict[str, str]:
+    """Production mode on the bench database and key ring (set by `configure`);
+    plain HTTP on the loopback, so no redirect to HTTPS."""
+    return {
+        **os.environ,
+        "REKISTERI_MODE": "production",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "REKISTERI_SSL_REDIRECT": "false",
+        "REKISTERI_DEBUG": "false",
+        # Production refuses the 900-series codes real people never have; the bench
+        # uses nothing else.
+        "REKISTERI_ACCEPT_TEMPORARY_IDENTITY_CODES": "true",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+class Server:
+    """`rekisteri serve` in a process of its own, its output in a log file."""
+
+    def __init__(self, *, threads: int, log_path: Path) -> None:
+        self.port = free_port()
+        self.threads = threads
+        self.log_path = log_path
+        self.log = log_path.open("wb")
+        command = [sys.executable, "-m", "rekisteri.cli", "serve"]
+        command += ["--host", "127.0.0.1", "--port", str(self.port), "--threads", str(threads)]
+        self.process = subprocess.Popen(  # noqa: S603  # our own interpreter and command
+            command, env=server_environment(), stdout=self.log, stderr=subprocess.STDOUT
+        )
+
+    def wait_until_ready(self) -> None:
+        deadline = time.monotonic() + SERVER_START_SECONDS
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the server stopped at start:\n{self.log_tail()}")
+            try:
+                probe = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                probe.request("GET", READY_PATH)
+                probe.getresponse().read()
+                probe.close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"the server did not answer in {SERVER_START_SECONDS:g} s")
+
+    def log_tail(self, lines: int = 30) -> str:
+        self.log.flush()
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+
+def bench_integration() -> str:
+    """A new generic integration of this run; its API key."""
+    from rekisteri.audit.services import Actor
+    from rekisteri.intake.services import integration_create
+
+    created = integration_create(
+        actor=Actor.system("bench"),
+        kind="generic",
+        name=f"Bench order intake {secrets.token_hex(4)}",
+    )
+    return created.api_key
+
+
+def report(result: dict[str, Any]) -> str:
+    ok = {True: "met", False: "MISSED"}
+    targets = result["targets"]
+    return "\n".join(
+        [
+            f"{result['orders']} orders ({result['new_customers']} from new customers) on "
+            f"{result['engine']}, {result['clients']} clients, "
+            f"{result['server_threads']} server threads, after {result['warm_up']} warm-up orders",
+            f"  {result['orders_per_s']} orders/s in {result['seconds']} s; latency ms: "
+            f"p50 {result['p50_ms']}, p95 {result['p95_ms']}, p99 {result['p99_ms']}, "
+            f"max {result['max_ms']}",
+            f"  responses {result['statuses']}, errors {result['errors']}"
+            + (f": {result['error_samples']}" if result["error_samples"] else ""),
+            f"  server CPU {result['server_cpu_ms_per_order']} ms per order; machine CPU "
+            f"{result['machine_cpu_busy']:.0%} busy; load average {result['load_average']} "
+            f"on {result['cpus']} CPUs",
+            f"  in the database: {result['orders_created']} orders and "
+            f"{result['customers_created']} customers created by the run",
+            f"target orders/s >= {TARGET_ORDERS_PER_S:g}: {ok[targets['orders_per_s']]}",
+            f"target p99 <= {TARGET_P99_MS:g} ms: {ok[targets['p99_ms']]}",
+            f"target zero errors: {ok[targets['errors']]}",
+        ]
+    )
+
+
+def run(
+    *,
+    host: str,
+    port: int,
+    api_key: str,
+    plan: Plan,
+    clients: int,
+    server_pid: int | None = None,
+) -> dict[str, Any]:
+    """Posts the warm-up, then the measured orders; the measured phase's figures."""
+    pool = [Connection(host=host, port=port, api_key=api_key) for _ in range(clients)]
+    try:
+        run_phase(plan.warm_up, connections_=pool)
+        load_before = os.getloadavg()[0]
+        measured = run_phase(plan.measured, connections_=pool, server_pid=server_pid)
+        load_after = os.getloadavg()[0]
+    finally:
+        for connection in pool:
+            connection.close()
+    result = summarize(measured)
+    result["load_average"] = [round(load_before, 2), round(load_after, 2)]
+    return result
+
+
+def main(
+    *,
+    orders: int,
+    warm_up: int,
+    clients: int,
+    threads: int,
+    customers: int,
+    seed: int,
+    database: Any,
+) -> dict[str, Any]:
+    from bench.generate import generate_customers
+
+    generated = generate_customers(total=customers, seed=seed)
+    if generated.created:
+        print(f"generated {generated.created:,} customers into {database.label}", flush=True)
+    rng = random.Random(seed)
+    last_number = Customer.objects.order_by("-customer_number").values_list(
+        "customer_number", flat=True
+    )[0]
+    plan = plan_orders(
+        count=orders,
+        warm_up=warm_up,
+        seed=seed,
+        register=register_buyers(count=2000, rng=rng, customers=customers),
+        first_free_number=last_number + 1,
+    )
+    customers_before = Customer.objects.count()
+    api_key = bench_integration()
+    connections.close_all()  # the server process makes its own
+
+    data_dir = Path(os.environ["REKISTERI_DATA_DIR"])
+    server = Server(threads=threads, log_path=data_dir / "bench-order-intake-server.log")
+    try:
+        server.wait_until_ready()
+        print(f"server (production mode) at 127.0.0.1:{server.port}, log {server.log_path}")
+        result = run(
+            host="127.0.0.1",
+            port=server.port,
+            api_key=api_key,
+            plan=plan,
+            clients=clients,
+            server_pid=server.process.pid,
+        )
+    finally:
+        server.stop()
+
+    from rekisteri.intake.models import Integration
+    from rekisteri.orders.models import Order
+
+    integration = Integration.objects.get(api_key_prefix=api_key[:12])
+    result = {
+        "engine": connections["default"].vendor,
+        "orders": orders,
+        "warm_up": warm_up,
+        "clients": clients,
+        "server_threads": threads,
+        "customers_in_register": customers_before,
+        "new_customers": sum(o.is_new_customer for o in plan.measured),
+        **result,
+        "orders_created": Order.objects.filter(integration=integration).count(),
+        "customers_created": Customer.objects.count() - customers_before,
+        "expected_orders": orders + warm_up,
+        "expected_customers": plan.new_customers,
+        "cpus": os.cpu_count(),
+    }
+    result["targets"] = {
+        "orders_per_s": result["orders_per_s"] >= TARGET_ORDERS_PER_S,
+        "p99_ms": result["p99_ms"] <= TARGET_P99_MS,
+        "errors": result["errors"] == 0,
+    }
+    print(report(result))
+    print(json.dumps(result))
+    return result

@@ -1,0 +1,89 @@
+"""`rekisteri integrations create|list|revoke`: web shop integrations from the shell."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from rekisteri.audit.services import Actor
+from rekisteri.intake.models import Integration, IntegrationKind
+from rekisteri.intake.services import integration_create, integration_revoke
+
+ACTOR = Actor.system("cli:integrations")
+
+
+class Command(BaseCommand):
+    help = "Creates, lists and revokes web shop integrations."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        subcommands = parser.add_subparsers(dest="subcommand", required=True, metavar="subcommand")
+        create = subcommands.add_parser(
+            "create",
+            help="Create an integration and print its id and its API key or webhook secret "
+            "(shown this once only).",
+        )
+        create.add_argument("--kind", required=True, choices=IntegrationKind.values)
+        create.add_argument("--name", required=True)
+        create.add_argument("--shop-url", default="")
+        create.add_argument("--json", action="store_true", help="Print one JSON object.")
+        subcommands.add_parser("list", help="List the integrations.")
+        revoke = subcommands.add_parser("revoke", help="Revoke an integration for good.")
+        revoke.add_argument("id", help="The integration's id (a UUID) or database number.")
+
+    def handle(self, *args: Any, subcommand: str, **options: Any) -> None:
+        if subcommand == "create":
+            self.create(options)
+        elif subcommand == "list":
+            self.list()
+        else:
+            self.revoke(options["id"])
+
+    def create(self, options: dict[str, Any]) -> None:
+        try:
+            created = integration_create(
+                actor=ACTOR,
+                kind=options["kind"],
+                name=options["name"],
+                shop_url=options["shop_url"],
+            )
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from None
+        credential = {"api_key": created.api_key} if created.api_key else {"secret": created.secret}
+        if options["json"]:
+            self.stdout.write(json.dumps({"id": str(created.integration.public_id), **credential}))
+            return
+        self.stdout.write(f"id: {created.integration.public_id}")
+        for label, value in credential.items():
+            self.stdout.write(f"{label}: {value}")
+        self.stdout.write("Store it now: it is not shown again.")
+
+    def list(self) -> None:
+        for integration in Integration.objects.order_by("created_at"):
+            self.stdout.write(
+                "\t".join(
+                    [
+                        str(integration.public_id),
+                        integration.kind,
+                        integration.name,
+                        f"created {integration.created_at.isoformat()}",
+                        f"last used {integration.last_used_at.isoformat()}"
+                        if integration.last_used_at
+                        else "never used",
+                        f"revoked {integration.revoked_at.isoformat()}"
+                        if integration.revoked_at
+                        else "active",
+                    ]
+                )
+            )
+
+    def revoke(self, identifier: str) -> None:
+        lookup = {"pk": int(identifier)} if identifier.isdigit() else {"public_id": identifier}
+        try:
+            integration = Integration.objects.get(**lookup)
+        except (Integration.DoesNotExist, ValidationError):
+            raise CommandError(f"No integration {identifier}.") from None
+        revoked = integration_revoke(actor=ACTOR, integration=integration)
+        self.stdout.write(f"Revoked {revoked.public_id} ({revoked.name}).")

@@ -1,0 +1,347 @@
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from rekisteri import fi
+from rekisteri.accounts.access import require_permission
+from rekisteri.audit.services import Actor
+from rekisteri.customers import selectors as customer_selectors
+from rekisteri.customers import services as customer_services
+from rekisteri.customers.forms import SearchForm
+from rekisteri.customers.models import Customer
+from rekisteri.orders import selectors, services
+from rekisteri.orders.forms import (
+    DeliveryForm,
+    DeliveryStatusForm,
+    LineFormSet,
+    OrderForm,
+    OrderStatusForm,
+    ProductForm,
+    ReturnForm,
+    ReturnStatusForm,
+    line_inputs,
+)
+from rekisteri.orders.models import Delivery, Order, Product, Return
+
+ORDER_PAGE_SIZE = 50
+
+
+def _order_or_404(order_number: int) -> Order:
+    """The one access helper for orders: roles are register-wide, so an order the role
+    may see at all is any order; an unknown number is a 404."""
+    order = selectors.order_get(order_number=order_number)
+    if order is None:
+        raise Http404
+    return order
+
+
+def _customer_or_404(customer_number: int) -> Customer:
+    customer = customer_selectors.customer_get(customer_number=customer_number)
+    if customer is None:
+        raise Http404
+    return customer
+
+
+def _product_or_404(pk: int) -> Product:
+    product = selectors.product_get(pk=pk)
+    if product is None:
+        raise Http404
+    return product
+
+
+@require_GET
+@require_permission("orders.view_order")
+def order_list(request: HttpRequest) -> HttpResponse:
+    before = request.GET.get("before", "")
+    orders, next_before = selectors.order_list(
+        before=int(before) if before.isdigit() else None, limit=ORDER_PAGE_SIZE
+    )
+    return render(request, "orders/list.html", {"orders": orders, "next_before": next_before})
+
+
+@require_http_methods(["GET", "POST"])
+@require_permission("orders.add_order")
+@sensitive_post_parameters("q")
+def order_create_find(request: HttpRequest) -> HttpResponse:
+    """The first step of a phone or email order: find the customer, by POST so that the
+    search stays out of URLs, as on the customer list."""
+    form = SearchForm(request.POST or None)
+    page = customer_selectors.CustomerPage([], "")
+    term = fi.classify_search(form.cleaned_data["q"]) if form.is_valid() else None
+    if term is not None:
+        page = customer_selectors.customer_search(
+            term=term, cursor=form.cleaned_data["cursor"], limit=settings.CUSTOMER_PAGE_SIZE
+        )
+        if term.kind == "identity_code":
+            customer_services.customer_identity_code_search_record(
+                actor=Actor.from_request(request), customers=page.customers
+            )
+    template = "orders/_find_results.html" if request.htmx else "orders/find.html"  # type: ignore[attr-defined]
+    return render(request, template, {"form": form, "page": page, "searching": term is not None})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@require_permission("orders.add_order")
+def order_create(request: HttpRequest, customer_number: int) -> HttpResponse:
+    customer = _customer_or_404(customer_number)
+    address = services.address_of(customer)
+    initial = {
+        "delivery_name": address.name,
+        "delivery_street_address": address.street_address,
+        "delivery_postal_code": address.postal_code,
+        "delivery_post_office": address.post_office,
+        "delivery_country": address.country,
+    }
+    form = OrderForm(request.POST or None, initial=initial)
+    lines = LineFormSet(request.POST or None, prefix="lines")
+    if request.method == "GET":
+        # The form shows the customer's address: a read of their data.
+        customer_services.customer_record_view(actor=Actor.from_request(request), customer=customer)
+    elif all([form.is_valid(), lines.is_valid()]):
+        try:
+            order = services.order_create(
+                actor=Actor.from_request(request),
+                customer=customer,
+                channel=form.cleaned_data["channel"],
+                payment_method=form.cleaned_data["payment_method"],
+                lines=line_inputs(lines),
+                delivery_address=form.delivery_address(),
+                notes=form.cleaned_data["notes"],
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("Order %(number)s saved.") % {"number": order.order_number})
+            return redirect("orders:detail", order.order_number)
+    context = {"form": form, "lines": lines, "customer": customer}
+    return render(request, "orders/form.html", context, status=400 if request.POST else 200)
+
+
+def _detail_page(
+    request: HttpRequest, order: Order, *, status: int = 200, **replacing: Any
+) -> HttpResponse:
+    """The order page, recorded as a read of the customer's data. `replacing` puts a
+    form just sent back, with its errors, in place of the blank one."""
+    services.order_record_view(actor=Actor.from_request(request), order=order)
+    failed_return = replacing.pop("failed_return", None)
+    context = {
+        "order": order,
+        "withdrawal_deadline": selectors.order_withdrawal_deadline(order=order),
+        "status_form": OrderStatusForm(order=order),
+        "delivery_form": DeliveryForm(),
+        "delivery_status_form": DeliveryStatusForm(),
+        "return_form": ReturnForm(order=order),
+        "returns": [
+            (
+                return_request,
+                failed_return
+                if failed_return is not None
+                and failed_return.return_request.pk == return_request.pk
+                else ReturnStatusForm(return_request=return_request),
+            )
+            for return_request in order.returns.all()
+        ],
+        **replacing,
+    }
+    return render(request, "orders/detail.html", context, status=status)
+
+
+@never_cache
+@require_GET
+@require_permission("orders.view_order")
+def order_detail(request: HttpRequest, order_number: int) -> HttpResponse:
+    return _detail_page(request, _order_or_404(order_number))
+
+
+@never_cache
+@require_POST
+@require_permission("orders.change_order")
+def order_status(request: HttpRequest, order_number: int) -> HttpResponse:
+    order = _order_or_404(order_number)
+    form = OrderStatusForm(request.POST, order=order)
+    if form.is_valid():
+        try:
+            services.order_status_change(
+                actor=Actor.from_request(request),
+                order=order,
+                status=form.cleaned_data["status"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except services.OrderConflict:
+            # Show the order as it now is, with a form for its current version.
+            return _detail_page(request, _order_or_404(order_number), status=409, conflict=True)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("The order's status was changed."))
+            return redirect("orders:detail", order_number)
+    return _detail_page(request, order, status=400, status_form=form)
+
+
+@never_cache
+@require_POST
+@require_permission("orders.change_order")
+def delivery_add(request: HttpRequest, order_number: int) -> HttpResponse:
+    order = _order_or_404(order_number)
+    form = DeliveryForm(request.POST)
+    if form.is_valid():
+        try:
+            services.delivery_create(
+                actor=Actor.from_request(request),
+                order=order,
+                carrier=form.cleaned_data["carrier"],
+                tracking_code=form.cleaned_data["tracking_code"],
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("The delivery was added."))
+            return redirect("orders:detail", order_number)
+    return _detail_page(request, order, status=400, delivery_form=form)
+
+
+@never_cache
+@require_POST
+@require_permission("orders.change_order")
+def delivery_status(request: HttpRequest, order_number: int, delivery_id: int) -> HttpResponse:
+    order = _order_or_404(order_number)
+    delivery = _delivery_of(order, delivery_id)
+    form = DeliveryStatusForm(request.POST)
+    if form.is_valid():
+        try:
+            services.delivery_status_change(
+                actor=Actor.from_request(request),
+                delivery=delivery,
+                status=form.cleaned_data["status"],
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("The delivery's status was changed."))
+            return redirect("orders:detail", order_number)
+    return _detail_page(request, order, status=400, delivery_status_form=form)
+
+
+def _delivery_of(order: Order, delivery_id: int) -> Delivery:
+    for delivery in order.deliveries.all():
+        if delivery.pk == delivery_id:
+            return delivery
+    raise Http404
+
+
+def _return_of(order: Order, return_id: int) -> Return:
+    for return_request in order.returns.all():
+        if return_request.pk == return_id:
+            return return_request
+    raise Http404
+
+
+@never_cache
+@require_POST
+@require_permission("orders.change_order")
+def return_add(request: HttpRequest, order_number: int) -> HttpResponse:
+    order = _order_or_404(order_number)
+    form = ReturnForm(request.POST, order=order)
+    if form.is_valid():
+        try:
+            services.return_create(
+                actor=Actor.from_request(request),
+                order=order,
+                quantities=form.quantities(),
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("The return was recorded."))
+            return redirect("orders:detail", order_number)
+    return _detail_page(request, order, status=400, return_form=form)
+
+
+@never_cache
+@require_POST
+@require_permission("orders.change_order")
+def return_status(request: HttpRequest, order_number: int, return_id: int) -> HttpResponse:
+    order = _order_or_404(order_number)
+    return_request = _return_of(order, return_id)
+    form = ReturnStatusForm(request.POST, return_request=return_request)
+    if form.is_valid():
+        try:
+            services.return_status_change(
+                actor=Actor.from_request(request),
+                return_request=return_request,
+                status=form.cleaned_data["status"],
+                refund_amount=form.cleaned_data["refund_amount"],
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("The return's status was changed."))
+            return redirect("orders:detail", order_number)
+    return _detail_page(request, order, status=400, failed_return=form)
+
+
+@require_GET
+@require_permission("orders.view_product")
+def product_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "orders/product_list.html", {"products": selectors.product_list()})
+
+
+@require_GET
+@require_permission("orders.view_product")
+def product_lookup(request: HttpRequest) -> HttpResponse:
+    """The name and price of the product with a code, for a row of the order form.
+    The row's own input sends it as `lines-N-sku`; `sku` works too."""
+    sku = request.GET.get("sku") or next(
+        (request.GET[key] for key in request.GET if key.endswith("-sku")), ""
+    )
+    product = selectors.product_by_sku(sku=sku)
+    return render(request, "orders/_product.html", {"product": product, "sku": sku.strip()})
+
+
+@require_http_methods(["GET", "POST"])
+@require_permission("orders.add_product")
+def product_create(request: HttpRequest) -> HttpResponse:
+    return _product_form(request, None)
+
+
+@require_http_methods(["GET", "POST"])
+@require_permission("orders.change_product")
+def product_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _product_form(request, _product_or_404(pk))
+
+
+def _product_form(request: HttpRequest, product: Product | None) -> HttpResponse:
+    initial = {}
+    if product is not None:
+        initial = {
+            "sku": product.sku,
+            "name": product.name,
+            "unit_price": product.unit_price,
+            "vat_rate": str(product.vat_rate),
+            "is_active": product.is_active,
+        }
+    form = ProductForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.product_save(
+                actor=Actor.from_request(request), product=product, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("Product %(sku)s saved.") % {"sku": saved.sku})
+            return redirect("orders:product_list")
+    status = 400 if request.POST else 200
+    return render(
+        request, "orders/product_form.html", {"form": form, "product": product}, status=status
+    )
