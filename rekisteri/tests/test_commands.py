@@ -13,6 +13,7 @@ from rekisteri.accounts.models import User
 from rekisteri.accounts.roles import Role
 from rekisteri.audit.models import Action, AuditEvent
 from rekisteri.customers.models import IDENTITY_CODE_PURPOSE, Customer
+from rekisteri.orders.models import Order, Product
 from rekisteri.testing.factories import make_customer
 
 
@@ -101,7 +102,13 @@ def test_demo_creates_staff_for_every_role_and_customers_and_is_idempotent(monke
     emails = list(Customer.objects.values_list("email", flat=True))
     assert all(email.endswith("@example.fi") for email in emails)
     assert Customer.objects.exclude(identity_code_encrypted="").count() == 10
-    assert AuditEvent.objects.filter(action=Action.CREATE).count() == 30
+    assert (
+        AuditEvent.objects.filter(action=Action.CREATE, object_type="customers.customer").count()
+        == 30
+    )
+    assert Product.objects.count() == 8
+    assert Order.objects.count() == 10
+    assert all(order.lines.count() == 2 for order in Order.objects.all())
 
 
 @pytest.mark.django_db

@@ -1,4 +1,5 @@
-"""`rekisteri demo`: demo staff for every role and a few hundred fake customers.
+"""`rekisteri demo`: demo staff for every role, a few hundred fake customers, products
+and orders.
 
 Idempotent: running it again resets the demo passwords and tops the customers up to
 the asked number, never duplicating them. All personal data is fake (Faker fi_FI,
@@ -8,6 +9,7 @@ import os
 import random
 import secrets
 from argparse import ArgumentParser
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -21,7 +23,28 @@ from rekisteri.accounts.roles import Role
 from rekisteri.audit.services import Actor
 from rekisteri.customers.models import Customer, Source
 from rekisteri.customers.services import CustomerInput, customer_create
+from rekisteri.orders.models import Channel, Order, OrderStatus, PaymentMethod, Product
+from rekisteri.orders.services import (
+    LineInput,
+    delivery_create,
+    delivery_status_change,
+    order_create,
+    order_status_change,
+    product_save,
+    return_create,
+)
 from rekisteri.testing.identity_codes import random_identity_code
+
+DEMO_PRODUCTS = (
+    ("HYL-120", "Varastohylly 120 cm", "89.90", "25.5"),
+    ("HYL-180", "Varastohylly 180 cm", "129.00", "25.5"),
+    ("LAA-50", "Muovilaatikko 50 l", "14.90", "25.5"),
+    ("LAA-80", "Muovilaatikko 80 l", "19.90", "25.5"),
+    ("KAR-10", "Muuttolaatikko, 10 kpl", "24.50", "25.5"),
+    ("TEI-50", "Pakkausteippi 50 mm", "3.90", "25.5"),
+    ("KIR-01", "Varastoinnin käsikirja", "29.00", "14.0"),
+    ("KUP-01", "Säilytyskuponki", "0.00", "0.0"),
+)
 
 DEMO_STAFF = (
     ("asiakaspalvelu", Role.CUSTOMER_SERVICE, "Aino", "Asiakaspalvelija"),
@@ -49,9 +72,67 @@ class Command(BaseCommand):
         self._staff(password)
         created = self._customers(options["customers"])
         self.stdout.write(f"Demo customers: {Customer.objects.count()} ({created} new).")
+        self._products()
+        orders = self._orders()
+        self.stdout.write(f"Demo orders: {Order.objects.count()} ({orders} new).")
         self.stdout.write("Demo logins (each signs the confidentiality pledge on first sign-in):")
         for username, role, _first, _last in DEMO_STAFF:
             self.stdout.write(f"  {username:<15} {Role(role).label!s:<18} password: {password}")
+
+    def _products(self) -> None:
+        actor = Actor.system("demo")
+        for sku, name, price, vat in DEMO_PRODUCTS:
+            if not Product.objects.filter(sku=sku).exists():
+                product_save(
+                    actor=actor,
+                    product=None,
+                    sku=sku,
+                    name=name,
+                    unit_price=Decimal(price),
+                    vat_rate=Decimal(vat),
+                    is_active=True,
+                )
+
+    def _orders(self) -> int:
+        """Orders for every third customer, some delivered, a few returned (once)."""
+        if Order.objects.exists():
+            return 0
+        actor = Actor.system("demo")
+        rng = random.Random(2026)
+        skus = [sku for sku, *_rest in DEMO_PRODUCTS]
+        customers = list(Customer.objects.order_by("customer_number")[::3])
+        for customer in customers:
+            order = order_create(
+                actor=actor,
+                customer=customer,
+                channel={Source.WEB_SHOP: Channel.WEB_SHOP, Source.EMAIL: Channel.EMAIL}.get(
+                    Source(customer.source), Channel.PHONE
+                ),
+                payment_method=rng.choice(PaymentMethod.values),
+                lines=[LineInput(sku, rng.randint(1, 3)) for sku in rng.sample(skus, 2)],
+            )
+            if rng.random() < 0.6:
+                order = order_status_change(actor=actor, order=order, status=OrderStatus.CONFIRMED)
+                delivery = delivery_create(
+                    actor=actor,
+                    order=order,
+                    carrier=rng.choice(["posti", "matkahuolto"]),
+                    tracking_code=f"JJFI{rng.randrange(10**12):012d}",
+                )
+                order = order_status_change(actor=actor, order=order, status=OrderStatus.SHIPPED)
+                delivery_status_change(actor=actor, delivery=delivery, status="shipped")
+                delivery_status_change(actor=actor, delivery=delivery, status="delivered")
+                order = order_status_change(actor=actor, order=order, status=OrderStatus.DELIVERED)
+                if rng.random() < 0.15:
+                    line = order.lines.first()
+                    assert line is not None
+                    return_create(
+                        actor=actor,
+                        order=order,
+                        quantities={line.pk: 1},
+                        reason="Väärä koko",
+                    )
+        return len(customers)
 
     @transaction.atomic
     def _staff(self, password: str) -> None:
