@@ -10,6 +10,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from rekisteri.accounts.roles import Role
+from rekisteri.forms import ServiceErrorsForm
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -41,7 +42,7 @@ def _roles_field() -> forms.MultipleChoiceField:
     )
 
 
-class PasswordConfirmationForm(forms.Form):
+class PasswordConfirmationForm(ServiceErrorsForm):
     """A new password typed twice; the second copy must match the first."""
 
     new_field = "password"

@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.contrib.auth import authenticate
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -57,11 +56,6 @@ def _is_locked_out(request: HttpRequest, username: str) -> bool:
 
 def _posted(request: HttpRequest) -> QueryDict | None:
     return request.POST if request.method == "POST" else None
-
-
-def _add_service_errors(form: Form, error: ValidationError) -> None:
-    for field, messages_ in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages_)
 
 
 @login_not_required
@@ -140,7 +134,7 @@ def staff_create(request: AuthenticatedHttpRequest) -> HttpResponse:
                 roles=data["roles"],
             )
         except ValidationError as error:
-            _add_service_errors(form, error)
+            form.add_service_errors(error)
         else:
             messages.success(
                 request, _("Staff member %(username)s created.") % {"username": user.username}
@@ -176,7 +170,7 @@ def staff_edit(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
                 password=data["password"],
             )
         except ValidationError as error:
-            _add_service_errors(form, error)
+            form.add_service_errors(error)
         else:
             messages.success(request, _("Changes saved."))
             return redirect("accounts:staff_list")
@@ -196,7 +190,7 @@ def password_change(request: AuthenticatedHttpRequest) -> HttpResponse:
                 new_password=form.cleaned_data["new_password"],
             )
         except ValidationError as error:
-            _add_service_errors(form, error)
+            form.add_service_errors(error)
         else:
             messages.success(request, _("Your password has been changed."))
             return redirect("home")

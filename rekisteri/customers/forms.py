@@ -1,20 +1,10 @@
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from rekisteri.customers.models import Language, Source
 from rekisteri.customers.services import CustomerInput
-
-
-class ServiceErrorsForm(forms.Form):
-    def add_service_errors(self, error: ValidationError) -> None:
-        """Puts a service's ValidationError onto the fields it names."""
-        if hasattr(error, "error_dict"):
-            for field, messages in error.message_dict.items():
-                self.add_error(field if field in self.fields else None, messages)
-        else:
-            self.add_error(None, error.messages)
+from rekisteri.forms import ServiceErrorsForm
 
 
 class CustomerForm(ServiceErrorsForm):

@@ -1,11 +1,11 @@
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from rekisteri.forms import ServiceErrorsForm
 from rekisteri.intake.models import IntegrationKind
 
 
-class IntegrationCreateForm(forms.Form):
+class IntegrationCreateForm(ServiceErrorsForm):
     kind = forms.ChoiceField(
         label=_("Kind"), choices=IntegrationKind.choices, initial=IntegrationKind.GENERIC
     )
@@ -29,10 +29,13 @@ class IntegrationCreateForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
     )
 
-    def add_service_errors(self, error: ValidationError) -> None:
-        """Puts a service's ValidationError onto the fields it names."""
-        if hasattr(error, "error_dict"):
-            for field, messages in error.message_dict.items():
-                self.add_error(field if field in self.fields else None, messages)
-        else:
-            self.add_error(None, error.messages)
+
+class ShopSecretForm(ServiceErrorsForm):
+    secret = forms.CharField(
+        label=_("The shop's webhook signing secret"),
+        max_length=200,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+        help_text=_(
+            "Shopify shows it beside the store's webhooks (or it is the app's client secret)."
+        ),
+    )

@@ -1,9 +1,11 @@
-"""Integrations for administrators: the list, a new one, and revoking one."""
+"""Integrations for administrators: the list, a new one, a shop's own webhook secret,
+and revoking one."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -12,8 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from rekisteri.accounts.access import require_permission
 from rekisteri.audit.services import Actor
 from rekisteri.intake import services
-from rekisteri.intake.forms import IntegrationCreateForm
-from rekisteri.intake.models import Integration
+from rekisteri.intake.forms import IntegrationCreateForm, ShopSecretForm
+from rekisteri.intake.models import Integration, IntegrationKind
 
 MANAGE = "intake.manage_integrations"
 
@@ -41,8 +43,56 @@ def integration_create(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             form.add_service_errors(error)
         else:
-            return render(request, "intake/created.html", {"created": created})
+            context = {
+                "created": created,
+                "webhook_url": _webhook_url(request, created.integration),
+            }
+            return render(request, "intake/created.html", context)
     return render(request, "intake/form.html", {"form": form})
+
+
+def _webhook_url(request: HttpRequest, integration: Integration) -> str:
+    """Where the shop sends its webhooks; empty for a generic (API key) integration."""
+    if integration.kind == IntegrationKind.GENERIC:
+        return ""
+    path = reverse(f"webhooks:{integration.kind}", args=[integration.public_id])
+    return request.build_absolute_uri(path)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@require_permission(MANAGE)
+@sensitive_post_parameters("secret")
+def integration_secret(request: HttpRequest, integration_id: int) -> HttpResponse:
+    """Sets the secret a shop signs its webhooks with, when the shop chose it (Shopify)."""
+    integration = get_object_or_404(
+        Integration,
+        pk=integration_id,
+        revoked_at__isnull=True,
+        kind__in=[IntegrationKind.WOOCOMMERCE, IntegrationKind.SHOPIFY],
+    )
+    form = ShopSecretForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.integration_shop_secret_set(
+                actor=Actor.from_request(request),
+                integration=integration,
+                secret=form.cleaned_data["secret"],
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(
+                request,
+                _("The webhook secret of %(name)s was changed.") % {"name": integration.name},
+            )
+            return redirect("intake:integration_list")
+    context = {
+        "form": form,
+        "integration": integration,
+        "webhook_url": _webhook_url(request, integration),
+    }
+    return render(request, "intake/secret.html", context)
 
 
 @require_http_methods(["GET", "POST"])

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from rekisteri.customers.forms import ServiceErrorsForm
+from rekisteri.forms import ServiceErrorsForm
 from rekisteri.orders.models import (
     RETURN_TRANSITIONS,
     VAT_RATE_CHOICES,

@@ -80,6 +80,7 @@ MATRIX: dict[str, tuple[str, dict[str, object]]] = {
     "intake:integration_list": ("get", allowed(AD)),
     "intake:integration_create": ("get", allowed(AD)),
     "intake:integration_revoke": ("get", allowed(AD)),
+    "intake:integration_secret": ("get", allowed(AD)),
     # Web shops authenticate each delivery by its signature; only POST is served.
     "webhooks:woocommerce": ("get", allowed(*EVERYONE_SIGNED_IN, status=405, anonymous=405)),
     "webhooks:shopify": ("get", allowed(*EVERYONE_SIGNED_IN, status=405, anonymous=405)),
@@ -119,6 +120,7 @@ def _url_for(name: str, customer, user, integration, order) -> str:
         "orders:product_edit": {"pk": order.lines.get().product_id},
         "api:order_read": {"order_number": order.order_number},
         "intake:integration_revoke": {"integration_id": integration.pk},
+        "intake:integration_secret": {"integration_id": integration.pk},
         "webhooks:woocommerce": {"integration_id": integration.public_id},
         "webhooks:shopify": {"integration_id": integration.public_id},
         "customers:detail": {"customer_number": customer.customer_number},

@@ -6,8 +6,14 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from rekisteri.audit.models import Action, AuditEvent
+from rekisteri.audit.services import Actor
 from rekisteri.intake.models import Integration
-from rekisteri.intake.services import integration_for_api_key, integration_secret
+from rekisteri.intake.services import (
+    integration_create,
+    integration_for_api_key,
+    integration_secret,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -70,3 +76,27 @@ def test_a_duplicate_name_is_an_error():
 def test_revoking_an_unknown_id_is_an_error():
     with pytest.raises(CommandError):
         run("revoke", "not-an-id")
+
+
+def test_set_secret_takes_the_shops_own_secret_from_the_environment(monkeypatch):
+    """Shopify chooses its signing secret; the administrator hands it over off the
+    command line, and the webhook then checks signatures with it."""
+    created = integration_create(actor=Actor.system("test"), kind="shopify", name="Shopify-kauppa")
+    monkeypatch.setenv("REKISTERI_SHOP_SECRET", "shpss_kaupan-oma-salaisuus")
+
+    call_command("integrations", "set-secret", str(created.integration.public_id))
+
+    created.integration.refresh_from_db()
+    assert integration_secret(created.integration) == "shpss_kaupan-oma-salaisuus"
+    event = AuditEvent.objects.filter(action=Action.UPDATE).get()
+    assert event.changed_fields == ["secret"]
+
+
+def test_set_secret_refuses_a_generic_integration(monkeypatch):
+    created = integration_create(actor=Actor.system("test"), kind="generic", name="Rajapinta")
+    monkeypatch.setenv("REKISTERI_SHOP_SECRET", "whatever-secret")
+
+    with pytest.raises(CommandError, match="Only an active WooCommerce or Shopify"):
+        call_command("integrations", "set-secret", str(created.integration.pk))
+
+    assert not AuditEvent.objects.filter(action=Action.UPDATE).exists()

@@ -7,7 +7,11 @@ from rekisteri.accounts.roles import Role
 from rekisteri.audit.models import Action, AuditEvent
 from rekisteri.audit.services import Actor
 from rekisteri.intake.models import Integration
-from rekisteri.intake.services import integration_create, integration_for_api_key
+from rekisteri.intake.services import (
+    integration_create,
+    integration_for_api_key,
+    integration_secret,
+)
 
 pytestmark = pytest.mark.django_db
 OTHER_ROLES = [Role.CUSTOMER_SERVICE, Role.MARKETING, Role.PRIVACY_OFFICER, Role.AUDITOR, None]
@@ -104,4 +108,66 @@ def test_other_roles_cannot_list(client_as, role):
     response = client_as(role).get(reverse("intake:integration_list"))
 
     assert response.status_code == 403
+    assert AuditEvent.objects.filter(action=Action.PERMISSION_DENIED).count() == 1
+
+
+def test_a_webhook_integration_shows_the_address_the_shop_sends_to(admin_client):
+    response = admin_client.post(
+        reverse("intake:integration_create"), {"kind": "shopify", "name": "Shopify-kauppa"}
+    )
+
+    integration = Integration.objects.get()
+    expected = f"http://testserver/api/v1/webhooks/shopify/{integration.public_id}"
+    assert expected in response.content.decode()
+
+
+def test_the_shops_own_webhook_secret_replaces_ours(admin_client):
+    created = integration_create(actor=Actor.system("test"), kind="shopify", name="Shopify")
+    url = reverse("intake:integration_secret", args=[created.integration.pk])
+
+    form = admin_client.get(url)
+    response = admin_client.post(url, {"secret": "shpss_kaupan-oma-salaisuus"})
+
+    created.integration.refresh_from_db()
+    assert form.status_code == 200
+    assert response.status_code == 302
+    assert integration_secret(created.integration) == "shpss_kaupan-oma-salaisuus"
+    assert "shpss_kaupan-oma-salaisuus" not in str(AuditEvent.objects.values())
+    assert AuditEvent.objects.get(action=Action.UPDATE).changed_fields == ["secret"]
+
+
+def test_an_empty_secret_is_refused_and_nothing_changes(admin_client):
+    created = integration_create(actor=Actor.system("test"), kind="woocommerce", name="Woo")
+
+    response = admin_client.post(
+        reverse("intake:integration_secret", args=[created.integration.pk]), {"secret": "  "}
+    )
+
+    created.integration.refresh_from_db()
+    assert response.status_code == 200
+    assert response.context["form"].errors["secret"]
+    assert integration_secret(created.integration) == created.secret
+    assert not AuditEvent.objects.filter(action=Action.UPDATE).exists()
+
+
+def test_a_generic_integration_has_no_webhook_secret_page(admin_client):
+    created = integration_create(actor=Actor.system("test"), kind="generic", name="Rajapinta")
+
+    response = admin_client.get(reverse("intake:integration_secret", args=[created.integration.pk]))
+
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("role", OTHER_ROLES)
+def test_other_roles_cannot_set_a_secret(client_as, role):
+    created = integration_create(actor=Actor.system("test"), kind="shopify", name="Shopify")
+
+    response = client_as(role).post(
+        reverse("intake:integration_secret", args=[created.integration.pk]),
+        {"secret": "shpss_vieras"},
+    )
+
+    created.integration.refresh_from_db()
+    assert response.status_code == 403
+    assert integration_secret(created.integration) == created.secret
     assert AuditEvent.objects.filter(action=Action.PERMISSION_DENIED).count() == 1

@@ -1,8 +1,11 @@
-"""`rekisteri integrations create|list|revoke`: web shop integrations from the shell."""
+"""`rekisteri integrations create|list|set-secret|revoke`: web shop integrations from the
+shell."""
 
 from __future__ import annotations
 
+import getpass
 import json
+import os
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -10,7 +13,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from rekisteri.audit.services import Actor
 from rekisteri.intake.models import Integration, IntegrationKind
-from rekisteri.intake.services import integration_create, integration_revoke
+from rekisteri.intake.services import (
+    integration_create,
+    integration_revoke,
+    integration_shop_secret_set,
+)
 
 ACTOR = Actor.system("cli:integrations")
 
@@ -30,6 +37,12 @@ class Command(BaseCommand):
         create.add_argument("--shop-url", default="")
         create.add_argument("--json", action="store_true", help="Print one JSON object.")
         subcommands.add_parser("list", help="List the integrations.")
+        secret = subcommands.add_parser(
+            "set-secret",
+            help="Set the webhook secret a shop chose (Shopify), from REKISTERI_SHOP_SECRET "
+            "or asked for; never on the command line, where other users could see it.",
+        )
+        secret.add_argument("id", help="The integration's id (a UUID) or database number.")
         revoke = subcommands.add_parser("revoke", help="Revoke an integration for good.")
         revoke.add_argument("id", help="The integration's id (a UUID) or database number.")
 
@@ -38,6 +51,8 @@ class Command(BaseCommand):
             self.create(options)
         elif subcommand == "list":
             self.list()
+        elif subcommand == "set-secret":
+            self.set_secret(options["id"])
         else:
             self.revoke(options["id"])
 
@@ -79,11 +94,25 @@ class Command(BaseCommand):
                 )
             )
 
-    def revoke(self, identifier: str) -> None:
+    def _integration(self, identifier: str) -> Integration:
         lookup = {"pk": int(identifier)} if identifier.isdigit() else {"public_id": identifier}
         try:
-            integration = Integration.objects.get(**lookup)
+            return Integration.objects.get(**lookup)
         except (Integration.DoesNotExist, ValidationError):
             raise CommandError(f"No integration {identifier}.") from None
+
+    def set_secret(self, identifier: str) -> None:
+        integration = self._integration(identifier)
+        if integration.kind == IntegrationKind.GENERIC or not integration.is_active:
+            raise CommandError("Only an active WooCommerce or Shopify integration has one.")
+        secret = os.environ.get("REKISTERI_SHOP_SECRET") or getpass.getpass("Secret: ")
+        try:
+            integration_shop_secret_set(actor=ACTOR, integration=integration, secret=secret)
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from None
+        self.stdout.write(f"Changed the webhook secret of {integration.name}.")
+
+    def revoke(self, identifier: str) -> None:
+        integration = self._integration(identifier)
         revoked = integration_revoke(actor=ACTOR, integration=integration)
         self.stdout.write(f"Revoked {revoked.public_id} ({revoked.name}).")
