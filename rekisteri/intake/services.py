@@ -7,8 +7,10 @@ import hashlib
 import hmac
 import secrets
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -435,6 +437,18 @@ def shop_delivery_refuse(*, actor: Actor, integration: Integration | None, reaso
         audit_record(
             actor=actor, action=Action.PERMISSION_DENIED, obj=integration, reason=reason[:200]
         )
+
+
+def shop_text(data: Mapping[str, Any], key: str) -> str:
+    """A string field of a shop's JSON, stripped; anything else reads as empty."""
+    value = data.get(key)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def shop_section(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    """A nested object of a shop's JSON; anything else reads as empty."""
+    value = data.get(key)
+    return value if isinstance(value, Mapping) else {}
 
 
 def shop_amount(value: object, *, field: str) -> Decimal:

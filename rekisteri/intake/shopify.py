@@ -18,6 +18,8 @@ from rekisteri.intake.services import (
     ShopOrder,
     shop_amount,
     shop_phone,
+    shop_section,
+    shop_text,
     shop_time,
     shop_vat_rate,
 )
@@ -75,18 +77,8 @@ def status(data: Mapping[str, Any]) -> str:
     return OrderStatus.RECEIVED
 
 
-def _text(data: Mapping[str, Any], key: str) -> str:
-    value = data.get(key)
-    return value.strip() if isinstance(value, str) else ""
-
-
-def _section(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
-    value = data.get(key)
-    return value if isinstance(value, Mapping) else {}
-
-
 def _street(address: Mapping[str, Any]) -> str:
-    return " ".join(filter(None, [_text(address, "address1"), _text(address, "address2")]))
+    return " ".join(filter(None, [shop_text(address, "address1"), shop_text(address, "address2")]))
 
 
 def _external_id(value: object) -> str:
@@ -142,9 +134,9 @@ def _lines(data: Mapping[str, Any]) -> list[LineInput]:
         fallback_sku = item.get("variant_id") or item.get("product_id")
         lines.append(
             LineInput(
-                sku=_text(item, "sku") or (str(fallback_sku) if fallback_sku else ""),
+                sku=shop_text(item, "sku") or (str(fallback_sku) if fallback_sku else ""),
                 quantity=quantity,
-                name=_text(item, "name") or _text(item, "title"),
+                name=shop_text(item, "name") or shop_text(item, "title"),
                 unit_price=gross / quantity if quantity > 0 else gross,
                 vat_rate=rate,
             )
@@ -156,9 +148,9 @@ def _lines(data: Mapping[str, Any]) -> list[LineInput]:
         if gross > 0:
             lines.append(
                 LineInput(
-                    sku=(_text(item, "code") or "shipping")[:64],
+                    sku=(shop_text(item, "code") or "shipping")[:64],
                     quantity=1,
-                    name=_text(item, "title") or "shipping",
+                    name=shop_text(item, "title") or "shipping",
                     unit_price=gross,
                     vat_rate=rate,
                 )
@@ -169,29 +161,31 @@ def _lines(data: Mapping[str, Any]) -> list[LineInput]:
 def order_from_payload(data: Mapping[str, Any]) -> ShopOrder:
     """A Shopify order object as Rekisteri's ShopOrder, or a ValidationError."""
     external_id = _external_id(data.get("id"))
-    if (_text(data, "currency") or "EUR").upper() != "EUR":
+    if (shop_text(data, "currency") or "EUR").upper() != "EUR":
         raise ValidationError({"currency": [_("Only orders in euros are taken.")]})
-    customer = _section(data, "customer")
-    billing = _section(data, "billing_address")
-    shipping = _section(data, "shipping_address")
-    named = billing or shipping or _section(customer, "default_address")
-    country = _text(named, "country_code").upper() or "FI"
+    customer = shop_section(data, "customer")
+    billing = shop_section(data, "billing_address")
+    shipping = shop_section(data, "shipping_address")
+    named = billing or shipping or shop_section(customer, "default_address")
+    country = shop_text(named, "country_code").upper() or "FI"
     buyer = ShopCustomer(
-        surname=_text(named, "last_name") or _text(customer, "last_name"),
-        first_names=_text(named, "first_name") or _text(customer, "first_name"),
-        email=_text(data, "email") or _text(data, "contact_email") or _text(customer, "email"),
+        surname=shop_text(named, "last_name") or shop_text(customer, "last_name"),
+        first_names=shop_text(named, "first_name") or shop_text(customer, "first_name"),
+        email=shop_text(data, "email")
+        or shop_text(data, "contact_email")
+        or shop_text(customer, "email"),
         phone=shop_phone(
-            _text(named, "phone") or _text(data, "phone") or _text(customer, "phone"),
+            shop_text(named, "phone") or shop_text(data, "phone") or shop_text(customer, "phone"),
             country=country,
         ),
         street_address=_street(named),
-        postal_code=_text(named, "zip"),
-        post_office=_text(named, "city"),
+        postal_code=shop_text(named, "zip"),
+        post_office=shop_text(named, "city"),
         country=country,
     )
     recipient = shipping or named
-    name = _text(recipient, "name") or " ".join(
-        filter(None, [_text(recipient, "first_name"), _text(recipient, "last_name")])
+    name = shop_text(recipient, "name") or " ".join(
+        filter(None, [shop_text(recipient, "first_name"), shop_text(recipient, "last_name")])
     )
     return ShopOrder(
         external_id=external_id,
@@ -200,13 +194,13 @@ def order_from_payload(data: Mapping[str, Any]) -> ShopOrder:
         payment_method=payment_method(data.get("payment_gateway_names")),
         status=status(data),
         delivery_address=AddressInput(
-            name=name or _text(recipient, "company"),
+            name=name or shop_text(recipient, "company"),
             street_address=_street(recipient),
-            postal_code=_text(recipient, "zip"),
-            post_office=_text(recipient, "city"),
-            country=_text(recipient, "country_code").upper() or country,
+            postal_code=shop_text(recipient, "zip"),
+            post_office=shop_text(recipient, "city"),
+            country=shop_text(recipient, "country_code").upper() or country,
         ),
         placed_at=shop_time(data.get("created_at"), field="created_at"),
         modified_at=shop_time(data.get("updated_at"), field="updated_at"),
-        notes=_text(data, "note"),
+        notes=shop_text(data, "note"),
     )

@@ -34,6 +34,8 @@ from rekisteri.intake.services import (
     shop_delivery_receive,
     shop_delivery_refuse,
     shop_phone,
+    shop_section,
+    shop_text,
     shop_time,
     shop_vat_rate,
 )
@@ -84,18 +86,10 @@ def payment_method(gateway: str) -> str:
     return PaymentMethod.PREPAID
 
 
-def _text(data: Mapping[str, Any], key: str) -> str:
-    value = data.get(key)
-    return value.strip() if isinstance(value, str) else ""
-
-
-def _section(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
-    value = data.get(key)
-    return value if isinstance(value, Mapping) else {}
-
-
 def _street(address: Mapping[str, Any]) -> str:
-    return " ".join(filter(None, [_text(address, "address_1"), _text(address, "address_2")]))
+    return " ".join(
+        filter(None, [shop_text(address, "address_1"), shop_text(address, "address_2")])
+    )
 
 
 def _line_rate(item: Mapping[str, Any], rates: Mapping[Any, Any], *, field: str) -> Decimal:
@@ -132,9 +126,9 @@ def _lines(data: Mapping[str, Any]) -> list[LineInput]:
         product_id = item.get("product_id")
         lines.append(
             LineInput(
-                sku=_text(item, "sku") or (str(product_id) if product_id else ""),
+                sku=shop_text(item, "sku") or (str(product_id) if product_id else ""),
                 quantity=quantity,
-                name=_text(item, "name"),
+                name=shop_text(item, "name"),
                 unit_price=gross / quantity if quantity > 0 else gross,
                 vat_rate=_line_rate(item, rates, field="lines"),
             )
@@ -151,9 +145,9 @@ def _lines(data: Mapping[str, Any]) -> list[LineInput]:
                 continue
             lines.append(
                 LineInput(
-                    sku=_text(item, "method_id") or default_sku,
+                    sku=shop_text(item, "method_id") or default_sku,
                     quantity=1,
-                    name=_text(item, "method_title") or _text(item, "name") or default_sku,
+                    name=shop_text(item, "method_title") or shop_text(item, "name") or default_sku,
                     unit_price=gross,
                     vat_rate=_line_rate(item, rates, field=key),
                 )
@@ -169,38 +163,40 @@ def order_from_payload(data: Mapping[str, Any]) -> ShopOrder:
     status = data.get("status")
     if status not in STATUSES:
         raise ValidationError({"status": [_("Unknown order status.")]})
-    if (_text(data, "currency") or "EUR").upper() != "EUR":
+    if (shop_text(data, "currency") or "EUR").upper() != "EUR":
         raise ValidationError({"currency": [_("Only orders in euros are taken.")]})
-    billing, shipping = _section(data, "billing"), _section(data, "shipping")
-    country = _text(billing, "country").upper() or "FI"
+    billing, shipping = shop_section(data, "billing"), shop_section(data, "shipping")
+    country = shop_text(billing, "country").upper() or "FI"
     buyer = ShopCustomer(
-        surname=_text(billing, "last_name"),
-        first_names=_text(billing, "first_name"),
-        email=_text(billing, "email"),
+        surname=shop_text(billing, "last_name"),
+        first_names=shop_text(billing, "first_name"),
+        email=shop_text(billing, "email"),
         phone=shop_phone(billing.get("phone"), country=country),
         street_address=_street(billing),
-        postal_code=_text(billing, "postcode"),
-        post_office=_text(billing, "city"),
+        postal_code=shop_text(billing, "postcode"),
+        post_office=shop_text(billing, "city"),
         country=country,
     )
     recipient = shipping if _street(shipping) else billing
-    name = " ".join(filter(None, [_text(recipient, "first_name"), _text(recipient, "last_name")]))
+    name = " ".join(
+        filter(None, [shop_text(recipient, "first_name"), shop_text(recipient, "last_name")])
+    )
     return ShopOrder(
         external_id=str(order_id),
         customer=buyer,
         lines=_lines(data),
-        payment_method=payment_method(_text(data, "payment_method")),
+        payment_method=payment_method(shop_text(data, "payment_method")),
         status=STATUSES[status],
         delivery_address=AddressInput(
-            name=name or _text(recipient, "company"),
+            name=name or shop_text(recipient, "company"),
             street_address=_street(recipient),
-            postal_code=_text(recipient, "postcode"),
-            post_office=_text(recipient, "city"),
-            country=_text(recipient, "country").upper() or country,
+            postal_code=shop_text(recipient, "postcode"),
+            post_office=shop_text(recipient, "city"),
+            country=shop_text(recipient, "country").upper() or country,
         ),
         placed_at=shop_time(data.get("date_created_gmt"), field="date_created_gmt"),
         modified_at=shop_time(data.get("date_modified_gmt"), field="date_modified_gmt"),
-        notes=_text(data, "customer_note"),
+        notes=shop_text(data, "customer_note"),
     )
 
 
