@@ -179,6 +179,7 @@ def plan_orders(
     seed: int,
     register: list[dict[str, str]],
     first_free_number: int,
+    now: datetime.datetime | None = None,
 ) -> Plan:
     """The warm-up's and the measured orders, each half new and half returning buyers.
 
@@ -189,7 +190,7 @@ def plan_orders(
     rng = random.Random(seed)
     pools = Pools.draw(seed)
     products = catalogue(rng)
-    now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+    now = now or datetime.datetime.now(datetime.UTC).replace(microsecond=0)
     numbers = iter(range(first_free_number, first_free_number + count + warm_up))
     serial = iter(range(1, count + warm_up + 1))
 
@@ -270,8 +271,10 @@ class Connection:
         elapsed = (time.perf_counter() - started) * 1000
         if response.will_close:
             self.close()
-        detail = "" if 200 <= response.status < 300 else content[:300].decode(errors="replace")
-        return Sample(started, elapsed, response.status, detail)
+        if 200 <= response.status < 300:
+            return Sample(started, elapsed, response.status)
+        detail = " ".join(content[:400].decode(errors="replace").split())[:200]
+        return Sample(started, elapsed, response.status, f"{response.status} {detail}")
 
     def close(self) -> None:
         if self.connection is not None:
@@ -288,13 +291,13 @@ class Phase:
 
 
 def run_phase(
-    orders: list[PlannedOrder], *, connections_: list[Connection], server_pid: int | None = None
+    orders: list[PlannedOrder], *, pool: list[Connection], server_pid: int | None = None
 ) -> Phase:
     """Every order posted once, by as many threads as there are connections."""
     pending: queue.SimpleQueue[PlannedOrder] = queue.SimpleQueue()
     for order in orders:
         pending.put(order)
-    per_client: list[list[Sample]] = [[] for _ in connections_]
+    per_client: list[list[Sample]] = [[] for _ in pool]
 
     def client(connection: Connection, samples: list[Sample]) -> None:
         while True:
@@ -306,7 +309,7 @@ def run_phase(
 
     threads = [
         threading.Thread(target=client, args=(c, s), daemon=True)
-        for c, s in zip(connections_, per_client, strict=True)
+        for c, s in zip(pool, per_client, strict=True)
     ]
     cpu_before = process_cpu_seconds(server_pid)
     machine_before = machine_cpu_ticks()
@@ -465,13 +468,15 @@ def report(result: dict[str, Any]) -> str:
             f"  {result['orders_per_s']} orders/s in {result['seconds']} s; latency ms: "
             f"p50 {result['p50_ms']}, p95 {result['p95_ms']}, p99 {result['p99_ms']}, "
             f"max {result['max_ms']}",
-            f"  responses {result['statuses']}, errors {result['errors']}"
+            f"  responses {result['statuses']}, errors {result['errors']} "
+            f"(and {result['warm_up_errors']} in the warm-up)"
             + (f": {result['error_samples']}" if result["error_samples"] else ""),
             f"  server CPU {result['server_cpu_ms_per_order']} ms per order; machine CPU "
             f"{result['machine_cpu_busy']:.0%} busy; load average {result['load_average']} "
             f"on {result['cpus']} CPUs",
             f"  in the database: {result['orders_created']} orders and "
-            f"{result['customers_created']} customers created by the run",
+            f"{result['customers_created']} customers created by the run (expected "
+            f"{result['expected_orders']} and {result['expected_customers']}, warm-up included)",
             f"target orders/s >= {TARGET_ORDERS_PER_S:g}: {ok[targets['orders_per_s']]}",
             f"target p99 <= {TARGET_P99_MS:g} ms: {ok[targets['p99_ms']]}",
             f"target zero errors: {ok[targets['errors']]}",
@@ -491,14 +496,15 @@ def run(
     """Posts the warm-up, then the measured orders; the measured phase's figures."""
     pool = [Connection(host=host, port=port, api_key=api_key) for _ in range(clients)]
     try:
-        run_phase(plan.warm_up, connections_=pool)
+        warm_up = run_phase(plan.warm_up, pool=pool)
         load_before = os.getloadavg()[0]
-        measured = run_phase(plan.measured, connections_=pool, server_pid=server_pid)
+        measured = run_phase(plan.measured, pool=pool, server_pid=server_pid)
         load_after = os.getloadavg()[0]
     finally:
         for connection in pool:
             connection.close()
     result = summarize(measured)
+    result["warm_up_errors"] = summarize(warm_up)["errors"]
     result["load_average"] = [round(load_before, 2), round(load_after, 2)]
     return result
 
