@@ -10,7 +10,6 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -20,7 +19,7 @@ from rekisteri.accounts.models import PledgeAcceptance, User
 from rekisteri.accounts.pledge import PLEDGE_VERSION, pledge_digest
 from rekisteri.accounts.roles import ROLE_PERMISSIONS, Role
 from rekisteri.audit.models import Action, ActorType
-from rekisteri.audit.services import Actor, audit_record
+from rekisteri.audit.services import Actor, audit_record, audited_transaction
 
 SESSION_LOGIN_AT = "rekisteri_login_at"
 
@@ -110,7 +109,7 @@ def staff_create(
         errors["password"] = list(error.messages)
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
+    with audited_transaction():
         user.set_password(password)
         user.save()
         _set_roles(user, roles)
@@ -148,7 +147,7 @@ def staff_update(
             raise ValidationError(
                 {"roles": [_("You cannot remove the administrator role from yourself.")]}
             )
-    with transaction.atomic():
+    with audited_transaction():
         current = User.objects.select_for_update().get(pk=user.pk)
         before_roles = sorted(user_roles(current))
         values = {
@@ -190,7 +189,7 @@ def staff_set_password(*, actor: Actor, user: User, password: str) -> None:
         validate_password(password, user)
     except ValidationError as error:
         raise ValidationError({"password": list(error.messages)}) from None
-    with transaction.atomic():
+    with audited_transaction():
         user.set_password(password)
         user.save(update_fields=["password"])
         audit_record(actor=actor, action=Action.UPDATE, obj=user, changed_fields=["password"])
@@ -207,7 +206,7 @@ def staff_password_change(*, request: HttpRequest, old_password: str, new_passwo
         validate_password(new_password, user)
     except ValidationError as error:
         raise ValidationError({"new_password": list(error.messages)}) from None
-    with transaction.atomic():
+    with audited_transaction():
         user.set_password(new_password)
         user.save(update_fields=["password"])
         audit_record(actor=actor, action=Action.UPDATE, obj=user, changed_fields=["password"])
@@ -215,7 +214,7 @@ def staff_password_change(*, request: HttpRequest, old_password: str, new_passwo
 
 
 def staff_login(*, request: HttpRequest, user: User) -> None:
-    with transaction.atomic():
+    with audited_transaction():
         login(request, user)
         request.session[SESSION_LOGIN_AT] = timezone.now().timestamp()
         audit_record(actor=Actor.from_request(request), action=Action.LOGIN, obj=user)
@@ -248,7 +247,7 @@ def staff_locked_out(*, request: HttpRequest, username: str) -> None:
 def staff_logout(*, request: HttpRequest, action: str = Action.LOGOUT) -> None:
     """Signs out; `action` says whether the person did or their session ran out."""
     actor = Actor.from_request(request)
-    with transaction.atomic():
+    with audited_transaction():
         if actor.user is not None:
             audit_record(actor=actor, action=action, obj=actor.user)
         logout(request)
@@ -258,7 +257,7 @@ def pledge_accept(*, request: HttpRequest, language: str) -> PledgeAcceptance:
     """Records that the signed-in staff member accepted the current pledge text."""
     actor = Actor.from_request(request)
     assert actor.user is not None
-    with transaction.atomic():
+    with audited_transaction():
         acceptance, created = PledgeAcceptance.objects.get_or_create(
             user=actor.user,
             version=PLEDGE_VERSION,

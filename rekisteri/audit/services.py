@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -81,6 +82,20 @@ def _lock_chain() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_ID])
+
+
+@contextmanager
+def audited_transaction() -> Iterator[None]:
+    """The transaction of a write that appends to the audit trail.
+
+    It takes the chain's lock before anything else, so every writer locks in the same
+    order (chain first, then rows and counters) and no two can deadlock: otherwise one
+    holding a customer's row and waiting for the chain could meet one holding the
+    chain and waiting for that row. On SQLite, BEGIN IMMEDIATE already orders writers
+    this way. Nested, it is a savepoint and the lock is already held."""
+    with transaction.atomic():
+        _lock_chain()
+        yield
 
 
 def audit_record(

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -16,7 +15,7 @@ from django_countries import countries
 
 from rekisteri import crypto, fi
 from rekisteri.audit.models import Action
-from rekisteri.audit.services import Actor, audit_record
+from rekisteri.audit.services import Actor, audit_record, audited_transaction
 from rekisteri.customers.models import (
     IDENTITY_CODE_PURPOSE,
     Customer,
@@ -188,7 +187,7 @@ def customer_create(
         if candidates:
             raise DuplicateCustomer(candidates)
     now = timezone.now()
-    with transaction.atomic():
+    with audited_transaction():
         customer = Customer(
             **values,
             source=source,
@@ -229,7 +228,7 @@ def customer_update(
     Raises ValidationError for bad input and CustomerConflict when the customer was
     changed since `expected_version` was read: a concurrent edit is never lost."""
     values, compact = _clean_all(data, identity_code)
-    with transaction.atomic():
+    with audited_transaction():
         current = Customer.objects.select_for_update().get(pk=customer.pk)
         if current.version != expected_version:
             raise CustomerConflict(current)
@@ -276,7 +275,7 @@ def customer_identity_code_reveal(*, actor: Actor, customer: Customer, reason: s
         )
     if not customer.has_identity_code:
         raise ValidationError(_("No identity code is stored for this customer."))
-    with transaction.atomic():
+    with audited_transaction():
         plain = crypto.keyring().decrypt(
             customer.identity_code_encrypted, purpose=IDENTITY_CODE_PURPOSE
         )
@@ -300,7 +299,7 @@ def customer_input_of(customer: Customer) -> CustomerInput:
 def customer_identity_code_search_record(*, actor: Actor, customers: list[Customer]) -> None:
     """A search by identity code tells who is in the register: it is audited like a read,
     once for each customer found (and once, without a customer, when none is)."""
-    with transaction.atomic():
+    with audited_transaction():
         found: list[Customer | None] = list(customers) or [None]
         for customer in found:
             audit_record(
@@ -319,7 +318,7 @@ def customers_reencrypt(*, batch_size: int = 500) -> int:
     prefix = f"{crypto.FORMAT_VERSION}:{ring.active}:"
     moved = 0
     while True:
-        with transaction.atomic():
+        with audited_transaction():
             batch = list(
                 Customer.objects.select_for_update()
                 .exclude(identity_code_encrypted="")

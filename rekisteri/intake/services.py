@@ -14,13 +14,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rekisteri import crypto, fi
 from rekisteri.audit.models import Action, ActorType
-from rekisteri.audit.services import Actor, audit_record
+from rekisteri.audit.services import Actor, audit_record, audited_transaction
 from rekisteri.customers.models import Customer, Language, Source
 from rekisteri.customers.services import (
     IDENTITY_CODE_MESSAGES,
@@ -103,7 +103,7 @@ def integration_create(
         integration.consumer_secret_encrypted = ring.encrypt(
             consumer_secret, purpose=CONSUMER_SECRET_PURPOSE
         )
-    with transaction.atomic():
+    with audited_transaction():
         integration.full_clean()
         integration.save()
         audit_record(
@@ -114,7 +114,7 @@ def integration_create(
 
 def integration_revoke(*, actor: Actor, integration: Integration) -> Integration:
     """Stops the integration's key or secret from working, at once and for good."""
-    with transaction.atomic():
+    with audited_transaction():
         current = Integration.objects.select_for_update().get(pk=integration.pk)
         if current.revoked_at is None:
             current.revoked_at = timezone.now()
@@ -298,7 +298,7 @@ def shop_order_receive(
     existing = Order.objects.filter(integration=integration, external_id=external_id).first()
     if existing is None:
         try:
-            with transaction.atomic():
+            with audited_transaction():
                 customer = _customer_for(actor=actor, buyer=order.customer)
                 created = order_create(
                     actor=actor,
@@ -331,7 +331,7 @@ def shop_order_receive(
             if order.modified_at == existing.external_modified_at or order.modified_at is None
             else Outcome.STALE
         )
-    with transaction.atomic():
+    with audited_transaction():
         locked = Order.objects.select_for_update().get(pk=existing.pk)
         if (
             locked.external_modified_at is not None
@@ -365,7 +365,7 @@ def integration_shop_secret_set(*, actor: Actor, integration: Integration, secre
     secret = secret.strip()
     if not secret:
         raise ValidationError({"secret": [_("Give the shop's webhook secret.")]})
-    with transaction.atomic():
+    with audited_transaction():
         Integration.objects.filter(pk=integration.pk).update(
             secret_encrypted=crypto.keyring().encrypt(secret, purpose=SECRET_PURPOSE)
         )
@@ -397,10 +397,10 @@ def shop_delivery_receive(
     A delivery id seen before returns (None, DUPLICATE) and changes nothing; the id is
     stored in the same transaction as the order, so a delivery refused half-way can be
     sent again, and of two concurrent copies only one gets through."""
-    with transaction.atomic():
+    with audited_transaction():
         if delivery_id:
             try:
-                with transaction.atomic():
+                with audited_transaction():
                     WebhookDelivery.objects.create(
                         integration=integration,
                         delivery_id=delivery_id[:100],
@@ -520,7 +520,7 @@ def api_order_receive(
     order's transaction, so an order refused half-way can be posted again with it. A
     request that changed nothing is recorded as a read: the answer shows the order."""
     key = idempotency_key.strip()
-    with transaction.atomic():
+    with audited_transaction():
         known = _idempotency_key_get(integration=integration, key=key) if key else None
         if known is not None:
             if not hmac.compare_digest(known.body_digest, body_digest):
@@ -560,7 +560,7 @@ def _idempotency_key_store(
     """Stores the key; of two concurrent requests with one key, the second finds the
     first's row and gets its order (or is refused if its body differs)."""
     try:
-        with transaction.atomic():
+        with audited_transaction():
             IdempotencyKey.objects.create(
                 integration=integration,
                 key=key,

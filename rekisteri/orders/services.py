@@ -10,7 +10,6 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,7 +17,7 @@ from django_countries import countries
 
 from rekisteri import fi
 from rekisteri.audit.models import Action
-from rekisteri.audit.services import Actor, audit_record
+from rekisteri.audit.services import Actor, audit_record, audited_transaction
 from rekisteri.customers.models import Customer, Status
 from rekisteri.orders.models import (
     ORDER_TRANSITIONS,
@@ -240,7 +239,7 @@ def order_create(
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
-    with transaction.atomic():
+    with audited_transaction():
         order = Order(
             order_number=_next_order_number(),
             customer=customer,
@@ -290,7 +289,7 @@ def order_status_change(
     *, actor: Actor, order: Order, status: str, expected_version: int | None = None
 ) -> Order:
     """Moves an order to another status, along the allowed transitions only."""
-    with transaction.atomic():
+    with audited_transaction():
         current = Order.objects.select_for_update().get(pk=order.pk)
         if expected_version is not None and current.version != expected_version:
             raise OrderConflict(current)
@@ -333,7 +332,7 @@ def delivery_create(
         raise ValidationError({"carrier": [_("Choose a carrier.")]})
     if order.status == OrderStatus.CANCELLED:
         raise ValidationError(_("A cancelled order is not delivered."))
-    with transaction.atomic():
+    with audited_transaction():
         delivery = Delivery(
             order=order,
             carrier=carrier,
@@ -355,7 +354,7 @@ def delivery_create(
 def delivery_status_change(*, actor: Actor, delivery: Delivery, status: str) -> Delivery:
     """Preparing → shipped → delivered, stamping the times."""
     order_of_steps = [DeliveryStatus.PREPARING, DeliveryStatus.SHIPPED, DeliveryStatus.DELIVERED]
-    with transaction.atomic():
+    with audited_transaction():
         current = Delivery.objects.select_for_update().select_related("order").get(pk=delivery.pk)
         if status not in DeliveryStatus.values or order_of_steps.index(
             DeliveryStatus(status)
@@ -392,7 +391,7 @@ def return_create(*, actor: Actor, order: Order, quantities: dict[int, int], rea
     wanted = {line_id: qty for line_id, qty in quantities.items() if qty}
     if not wanted:
         errors["lines"] = [_("Choose at least one line and how many come back.")]
-    with transaction.atomic():
+    with audited_transaction():
         locked = Order.objects.select_for_update().get(pk=order.pk)
         lines = {line.pk: line for line in locked.lines.all()}
         already: dict[int, int] = {}
@@ -436,7 +435,7 @@ def return_status_change(
     *, actor: Actor, return_request: Return, status: str, refund_amount: Decimal | None = None
 ) -> Return:
     """Requested → received → refunded, or rejected; a refund names its amount."""
-    with transaction.atomic():
+    with audited_transaction():
         current = (
             Return.objects.select_for_update().select_related("order").get(pk=return_request.pk)
         )
@@ -486,7 +485,7 @@ def product_save(
     product = product or Product()
     product.sku, product.name = sku.strip(), " ".join(name.split())
     product.unit_price, product.vat_rate, product.is_active = unit_price, vat_rate, is_active
-    with transaction.atomic():
+    with audited_transaction():
         product.full_clean()
         created = product.pk is None
         product.save()
