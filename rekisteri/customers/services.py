@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -25,6 +24,7 @@ from rekisteri.customers.models import (
     Status,
 )
 from rekisteri.customers.selectors import customer_duplicates
+from rekisteri.running_numbers import next_running_number
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -157,10 +157,7 @@ def _set_identity_code(customer: Customer, compact: str) -> None:
 
 
 def _next_customer_number() -> int:
-    counter, _created = CustomerNumberCounter.objects.select_for_update().get_or_create(pk=1)
-    CustomerNumberCounter.objects.filter(pk=counter.pk).update(last_number=F("last_number") + 1)
-    counter.refresh_from_db()
-    return counter.last_number
+    return next_running_number(CustomerNumberCounter)
 
 
 def customer_create(
@@ -199,7 +196,9 @@ def customer_create(
         )
         if compact:
             _set_identity_code(customer, compact)
-        customer.full_clean()
+        # The number and public id are generated unique, and the database enforces
+        # both and the check constraints: no queries spent re-checking them.
+        customer.full_clean(validate_unique=False, validate_constraints=False)
         customer.save(force_insert=True)
         changed = [name for name, value in values.items() if value]
         if compact:
@@ -249,7 +248,7 @@ def customer_update(
         current.name_key = fi.name_key(f"{current.surname} {current.first_names}")
         current.updated_at = timezone.now()
         current.version += 1
-        current.full_clean()
+        current.full_clean(validate_unique=False, validate_constraints=False)
         current.save()
         audit_record(
             actor=actor,

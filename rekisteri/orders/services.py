@@ -10,7 +10,6 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -37,6 +36,7 @@ from rekisteri.orders.models import (
     ReturnLine,
     ReturnStatus,
 )
+from rekisteri.running_numbers import next_running_number
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -188,10 +188,7 @@ def _clean_address(address: AddressInput) -> dict[str, str]:
 
 
 def _next_order_number() -> int:
-    counter, _created = OrderNumberCounter.objects.select_for_update().get_or_create(pk=1)
-    OrderNumberCounter.objects.filter(pk=counter.pk).update(last_number=F("last_number") + 1)
-    counter.refresh_from_db()
-    return counter.last_number
+    return next_running_number(OrderNumberCounter)
 
 
 def _touch_customer(customer: Customer, moment: datetime.datetime) -> None:
@@ -261,7 +258,12 @@ def order_create(
             updated_at=now,
             **address,
         )
-        order.full_clean(exclude=["customer", "integration", "created_by_user"])
+        # The database enforces the foreign keys, the unique numbers and the checks.
+        order.full_clean(
+            exclude=["customer", "integration", "created_by_user"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
         order.save(force_insert=True)
         for line in order_lines:
             line.order = order
