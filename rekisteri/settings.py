@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "rekisteri.customers",
     "rekisteri.intake",
     "rekisteri.orders",
+    "rekisteri.credit",
 ]
 
 MIDDLEWARE = [

@@ -15,6 +15,7 @@ class Role(models.TextChoices):
 
 
 ORDER_PERMISSIONS = (
+    "credit.override_creditcheck",
     "orders.view_order",
     "orders.add_order",
     "orders.change_order",
@@ -39,6 +40,10 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "audit.view_auditevent",
         *ORDER_PERMISSIONS,
     ),
-    Role.ADMINISTRATOR: ("accounts.manage_staff", "intake.manage_integrations"),
+    Role.ADMINISTRATOR: (
+        "accounts.manage_staff",
+        "intake.manage_integrations",
+        "credit.change_creditpolicy",
+    ),
     Role.AUDITOR: ("audit.view_auditevent",),
 }

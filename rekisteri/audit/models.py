@@ -29,6 +29,8 @@ class Action(models.TextChoices):
     PERMISSION_DENIED = "permission_denied", _("Permission denied")
     PLEDGE_ACCEPT = "pledge_accept", _("Confidentiality pledge accepted")
     KEY_ROTATE = "key_rotate", _("Encryption key rotated")
+    CREDIT_CHECK = "credit_check", _("Credit check")
+    CREDIT_OVERRIDE = "credit_override", _("Credit decision reviewed")
 
 
 class AuditEvent(models.Model):

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from rekisteri import crypto, fi
 from rekisteri.audit.models import Action, ActorType
 from rekisteri.audit.services import Actor, audit_record, audited_transaction
+from rekisteri.credit.services import order_is_cleared_for_credit
 from rekisteri.customers.models import Customer, Language, Source
 from rekisteri.customers.services import (
     IDENTITY_CODE_MESSAGES,
@@ -34,9 +35,15 @@ from rekisteri.intake.models import (
     IntegrationKind,
     WebhookDelivery,
 )
-from rekisteri.orders.models import VAT_RATES, Channel, Order, OrderStatus
+from rekisteri.orders.models import VAT_RATES, Channel, Order, OrderStatus, PaymentMethod
 from rekisteri.orders.selectors import order_get
-from rekisteri.orders.services import AddressInput, LineInput, order_create, order_status_change
+from rekisteri.orders.services import (
+    AddressInput,
+    LineInput,
+    order_create,
+    order_credit_run,
+    order_status_change,
+)
 
 API_KEY_PREFIX_LENGTH = 12
 # Labels that bind each ciphertext to its field (the AES-GCM associated data).
@@ -198,9 +205,8 @@ class Outcome:
     STALE = "stale"
 
 
-def _customer_for(*, actor: Actor, buyer: ShopCustomer) -> Customer:
-    """The register's customer for this buyer: by identity code, then by email, or a
-    new customer whose relationship started in the web shop (P10)."""
+def _customer_match(buyer: ShopCustomer) -> Customer | None:
+    """The register's customer for this buyer, by identity code, then by email."""
     if not buyer.email.strip() and not buyer.identity_code.strip():
         raise ValidationError(
             {"customer": [_("A customer needs an email address or an identity code.")]}
@@ -224,9 +230,16 @@ def _customer_for(*, actor: Actor, buyer: ShopCustomer) -> Customer:
             raise ValidationError(
                 {"email": [_("Enter a valid email address, such as name@example.fi.")]}
             ) from None
-        found = Customer.objects.filter(email=email).order_by("customer_number").first()
-        if found is not None:
-            return found
+        return Customer.objects.filter(email=email).order_by("customer_number").first()
+    return None
+
+
+def _customer_for(*, actor: Actor, buyer: ShopCustomer) -> Customer:
+    """The register's customer for this buyer: by identity code, then by email, or a
+    new customer whose relationship started in the web shop (P10)."""
+    found = _customer_match(buyer)
+    if found is not None:
+        return found
     return customer_create(
         actor=actor,
         data=CustomerInput(
@@ -270,6 +283,8 @@ def _advance(*, actor: Actor, order: Order, target: str) -> bool:
         return True
     if order.status not in _STATUS_PATH or target not in _STATUS_PATH:
         return False
+    if not order_is_cleared_for_credit(order):
+        return False  # an invoice order waits for its credit decision
     here, there = (
         _STATUS_PATH.index(OrderStatus(order.status)),
         _STATUS_PATH.index(OrderStatus(target)),
@@ -284,9 +299,13 @@ def _advance(*, actor: Actor, order: Order, target: str) -> bool:
 
 
 def shop_order_receive(
-    *, actor: Actor, integration: Integration, order: ShopOrder
+    *, actor: Actor, integration: Integration, order: ShopOrder, check_credit: bool = False
 ) -> tuple[Order, str]:
     """Takes an order from a shop or an API client, however often it arrives.
+
+    With `check_credit` (the orders API), a new invoice order is checked with the
+    credit bureau at the time of the order (P12); web shops' webhooks bring orders
+    whose invoicing the shop's own payment provider has already decided.
 
     The first delivery creates the order (and the customer if new); a replay returns
     the same order; a newer update moves its status forward; an update older than
@@ -297,6 +316,14 @@ def shop_order_receive(
         raise ValidationError({"external_id": [_("The shop's order id is missing.")]})
     existing = Order.objects.filter(integration=integration, external_id=external_id).first()
     if existing is None:
+        credit = None
+        if check_credit and order.payment_method == PaymentMethod.INVOICE:
+            # Asked before the transaction: no lock is held while the bureau answers.
+            credit = order_credit_run(
+                customer=_customer_match(order.customer),
+                identity_code=order.customer.identity_code,
+                lines=order.lines,
+            )
         try:
             with audited_transaction():
                 customer = _customer_for(actor=actor, buyer=order.customer)
@@ -312,6 +339,7 @@ def shop_order_receive(
                     external_id=external_id,
                     external_modified_at=order.modified_at,
                     placed_at=order.placed_at,
+                    credit_outcome=credit,
                 )
                 _advance(actor=actor, order=created, target=order.status)
             created.refresh_from_db()
@@ -516,32 +544,34 @@ def api_order_receive(
     """Takes an order posted to the API, once however often it is posted.
 
     A key seen before with the same body returns the order it produced and changes
-    nothing; with another body it raises IdempotencyKeyReused. The key is stored in the
-    order's transaction, so an order refused half-way can be posted again with it. A
+    nothing; with another body it raises IdempotencyKeyReused. A key is stored only for
+    an order that was stored, so an order refused can be posted again with it. A
     request that changed nothing is recorded as a read: the answer shows the order."""
     key = idempotency_key.strip()
-    with audited_transaction():
-        known = _idempotency_key_get(integration=integration, key=key) if key else None
-        if known is not None:
-            if not hmac.compare_digest(known.body_digest, body_digest):
-                raise IdempotencyKeyReused
-            received, outcome = known.order, Outcome.UNCHANGED
-        else:
-            received, outcome = shop_order_receive(
-                actor=actor, integration=integration, order=order
+    known = _idempotency_key_get(integration=integration, key=key) if key else None
+    if known is not None:
+        if not hmac.compare_digest(known.body_digest, body_digest):
+            raise IdempotencyKeyReused
+        received, outcome = known.order, Outcome.UNCHANGED
+    else:
+        # The order and its key are stored apart (the credit bureau is asked between
+        # them, with no lock held); should the key be lost, a replay still finds the
+        # order by its external id.
+        received, outcome = shop_order_receive(
+            actor=actor, integration=integration, order=order, check_credit=True
+        )
+        if key:
+            received = _idempotency_key_store(
+                integration=integration, key=key, body_digest=body_digest, order=received
             )
-            if key:
-                received = _idempotency_key_store(
-                    integration=integration, key=key, body_digest=body_digest, order=received
-                )
-        if outcome not in (Outcome.CREATED, Outcome.UPDATED):
-            audit_record(
-                actor=actor,
-                action=Action.VIEW,
-                obj=received,
-                customer=received.customer,
-                reason=f"api: {outcome}",
-            )
+    if outcome not in (Outcome.CREATED, Outcome.UPDATED):
+        audit_record(
+            actor=actor,
+            action=Action.VIEW,
+            obj=received,
+            customer=received.customer,
+            reason=f"api: {outcome}",
+        )
     integration_mark_used(integration)
     return received, outcome
 

@@ -9,15 +9,23 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from rekisteri import fi
+from rekisteri import crypto, fi
 from rekisteri.audit.models import Action
 from rekisteri.audit.services import Actor, audit_record, audited_transaction
-from rekisteri.customers.models import Customer, Status
+from rekisteri.credit.services import (
+    CreditOutcome,
+    credit_check_record,
+    credit_check_run,
+    order_is_cleared_for_credit,
+)
+from rekisteri.customers.models import IDENTITY_CODE_PURPOSE, Customer, Status
+from rekisteri.customers.services import IDENTITY_CODE_MESSAGES
 from rekisteri.orders.models import (
     ORDER_TRANSITIONS,
     RETURN_TRANSITIONS,
@@ -44,6 +52,17 @@ if TYPE_CHECKING:
     from rekisteri.intake.models import Integration
 
 CENT = Decimal("0.01")
+NO_IDENTITY_CODE_FOR_INVOICE = _(
+    "An invoice order needs the customer's personal identity code for the credit check. "
+    "Add it to the customer, or choose another payment method."
+)
+# An invoice order whose credit decision is not an approval may still be cancelled.
+CREDIT_GATED_STATUSES = (
+    OrderStatus.CONFIRMED,
+    OrderStatus.SHIPPED,
+    OrderStatus.DELIVERED,
+    OrderStatus.COMPLETED,
+)
 MAX_QUANTITY = 100_000
 
 
@@ -191,6 +210,42 @@ def _next_order_number() -> int:
     return next_running_number(OrderNumberCounter)
 
 
+def order_credit_run(
+    *, customer: Customer | None, identity_code: str, lines: Sequence[LineInput]
+) -> CreditOutcome:
+    """The credit decision for an invoice order about to be made, for a caller that
+    makes the order inside a transaction of its own (the customer may not exist yet,
+    in which case the code must come with the order)."""
+    order_lines = _clean_lines(lines)
+    if customer is None and not identity_code.strip():
+        raise ValidationError({"payment_method": [NO_IDENTITY_CODE_FOR_INVOICE]})
+    compact = (
+        _identity_code_for_credit(customer, identity_code)
+        if customer is not None
+        else _identity_code_for_credit(None, identity_code)
+    )
+    total = sum((line.line_total for line in order_lines), Decimal("0.00"))
+    return credit_check_run(identity_code=compact, order_total=total)
+
+
+def _identity_code_for_credit(customer: Customer | None, given: str) -> str:
+    """The code to check: the one given with the order, else the customer's stored one."""
+    if given.strip():
+        try:
+            return fi.normalize_identity_code(
+                given, allow_temporary=settings.ACCEPT_TEMPORARY_IDENTITY_CODES
+            )
+        except fi.InvalidValue as error:
+            raise ValidationError(
+                {"identity_code": [IDENTITY_CODE_MESSAGES[error.reason]]}
+            ) from None
+    if customer is not None and customer.has_identity_code:
+        return crypto.keyring().decrypt(
+            customer.identity_code_encrypted, purpose=IDENTITY_CODE_PURPOSE
+        )
+    raise ValidationError({"payment_method": [NO_IDENTITY_CODE_FOR_INVOICE]})
+
+
 def _touch_customer(customer: Customer, moment: datetime.datetime) -> None:
     """The customer's last activity follows their orders (never moves back)."""
     Customer.objects.filter(pk=customer.pk, last_activity_at__lt=moment).update(
@@ -212,8 +267,17 @@ def order_create(
     external_modified_at: datetime.datetime | None = None,
     placed_at: datetime.datetime | None = None,
     status: str = OrderStatus.RECEIVED,
+    check_credit: bool = False,
+    identity_code: str = "",
+    credit_outcome: CreditOutcome | None = None,
 ) -> Order:
-    """Records an order for a customer (P9, P10), with its lines priced and totalled."""
+    """Records an order for a customer (P9, P10), with its lines priced and totalled.
+
+    With `check_credit`, an invoice order is checked with the credit bureau at the time
+    of the order (P12), with `identity_code` or the customer's stored one, and the
+    decision is kept with the order; other payment methods are never checked. A caller
+    inside a transaction of its own asks first (`order_credit_run`) and passes the
+    `credit_outcome`, so no lock is held while the bureau answers."""
     errors: dict[str, list[Any]] = {}
     if channel not in Channel.values:
         errors["channel"] = [_("Choose how the order came: web shop, email or phone.")]
@@ -233,8 +297,20 @@ def order_create(
         address = _clean_address(delivery_address or address_of(customer))
     except ValidationError as error:
         errors.update(error.message_dict)
+    compact = ""
+    needs_check = check_credit and payment_method == PaymentMethod.INVOICE and not credit_outcome
+    if needs_check and not errors:
+        try:
+            compact = _identity_code_for_credit(customer, identity_code)
+        except ValidationError as error:
+            errors.update(error.message_dict)
     if errors:
         raise ValidationError(errors)
+    total_gross = sum((line.line_total for line in order_lines), Decimal("0.00"))
+    # The bureau is asked before the transaction: no lock is held while it answers.
+    outcome = credit_outcome or (
+        credit_check_run(identity_code=compact, order_total=total_gross) if needs_check else None
+    )
     now = timezone.now()
     with audited_transaction():
         order = Order(
@@ -246,7 +322,7 @@ def order_create(
             external_modified_at=external_modified_at,
             status=status,
             payment_method=payment_method,
-            total_gross=sum((line.line_total for line in order_lines), Decimal("0.00")),
+            total_gross=total_gross,
             total_vat=sum(
                 (vat_of(line.line_total, line.vat_rate) for line in order_lines), Decimal("0.00")
             ),
@@ -269,6 +345,8 @@ def order_create(
             line.order = order
         OrderLine.objects.bulk_create(order_lines)
         _touch_customer(customer, order.placed_at)
+        if outcome is not None:
+            credit_check_record(actor=actor, order=order, outcome=outcome)
         audit_record(
             actor=actor,
             action=Action.CREATE,
@@ -297,6 +375,17 @@ def order_status_change(
             raise OrderConflict(current)
         if status == current.status:
             return current
+        if status in CREDIT_GATED_STATUSES and not order_is_cleared_for_credit(current):
+            raise ValidationError(
+                {
+                    "status": [
+                        _(
+                            "This invoice order goes ahead only when its credit check is "
+                            "approved, or a person approves it on review."
+                        )
+                    ]
+                }
+            )
         if status not in ORDER_TRANSITIONS.get(current.status, ()):
             raise ValidationError(
                 {
