@@ -131,3 +131,16 @@ def test_the_rekisteri_console_command_lists_its_commands():
     assert result.returncode == 0, result.stderr
     for command in ("serve", "demo", "createadmin", "keys", "audit"):
         assert command in result.stdout
+
+
+def test_hyphenated_command_names_reach_their_commands():
+    """`rekisteri credit-simulator` runs the command module `credit_simulator`."""
+    from rekisteri.cli import _with_command_names
+
+    assert _with_command_names(["rekisteri", "credit-simulator", "--port", "0"]) == [
+        "rekisteri",
+        "credit_simulator",
+        "--port",
+        "0",
+    ]
+    assert _with_command_names(["rekisteri", "demo"]) == ["rekisteri", "demo"]

@@ -1,5 +1,7 @@
 """`rekisteri serve`: the WSGI app on waitress, static files through WhiteNoise."""
 
+import os
+import threading
 from argparse import ArgumentParser
 from typing import Any
 
@@ -20,6 +22,7 @@ class Command(BaseCommand):
 
         from rekisteri.wsgi import application
 
+        self._start_credit_simulator_for_the_demo()
         self.stdout.write(
             f"Rekisteri ({settings.MODE}) at http://{options['host']}:{options['port']}/ "
             "- stop with Ctrl+C"
@@ -38,3 +41,17 @@ class Command(BaseCommand):
             ident="Rekisteri",
             **proxy,
         )
+
+    def _start_credit_simulator_for_the_demo(self) -> None:
+        """Outside production, with no credit bureau configured, the demo asks the
+        local simulator over real HTTP (its results are labelled simulated)."""
+        if settings.IS_PRODUCTION or os.environ.get("REKISTERI_ASIAKASTIETO_URL"):
+            return
+        from rekisteri.credit.simulator import serve_simulator
+
+        simulator = serve_simulator("127.0.0.1", 0, delay_seconds=10.0)
+        threading.Thread(
+            target=simulator.serve_forever, name="credit-simulator", daemon=True
+        ).start()
+        os.environ.update(simulator.environment())
+        self.stdout.write(f"Credit checks ask the local simulator at {simulator.url}")
