@@ -13,6 +13,7 @@ urlpatterns = [
     path("audit/", include("rekisteri.audit.urls")),
     path("integrations/", include("rekisteri.intake.urls")),
     path("orders/", include("rekisteri.orders.urls")),
+    path("credit/", include("rekisteri.credit.urls")),
     path("api/v1/webhooks/", include("rekisteri.intake.webhooks")),
     path("api/v1/", api.urls),
 ]

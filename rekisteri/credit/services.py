@@ -179,6 +179,11 @@ def credit_policy_update(
     return policy
 
 
+def credit_check_for(*, order: Order) -> CreditCheck | None:
+    """The order's credit check with its reviewer, or None for an order never checked."""
+    return CreditCheck.objects.select_related("overridden_by").filter(order=order).first()
+
+
 def order_is_cleared_for_credit(order: Order) -> bool:
     """Whether an order may go ahead: yes unless it has a credit decision (after any
     review) that is not an approval. Orders never checked (prepaid, cash on delivery,

@@ -20,6 +20,7 @@ from ninja import Field, Router, Schema, Status
 
 from rekisteri.audit.models import Action
 from rekisteri.audit.services import Actor
+from rekisteri.credit.services import credit_check_for
 from rekisteri.intake import services
 from rekisteri.intake.auth import integration_key
 from rekisteri.intake.models import Integration
@@ -114,6 +115,17 @@ class ReturnOut(Schema):
     lines: list[ReturnLineOut]
 
 
+CREDIT_NOTICE = "Creditworthiness was checked from Suomen Asiakastieto Oy."
+
+
+class CreditCheckOut(Schema):
+    """The credit decision for an invoice order (after any person's review) and the
+    notice to pass on to the customer; never the reason or the bureau's data."""
+
+    decision: str
+    notice: str
+
+
 class OrderOut(Schema):
     """The order as the integration may see it: no personal data but the customer
     number (the identity code never leaves)."""
@@ -131,6 +143,7 @@ class OrderOut(Schema):
     lines: list[LineOut]
     deliveries: list[DeliveryOut]
     returns: list[ReturnOut]
+    credit_check: CreditCheckOut | None
 
 
 class ErrorOut(Schema):
@@ -158,6 +171,13 @@ class Refusal(Exception):
 
 def _money(amount: Decimal) -> str:
     return f"{amount:.2f}"
+
+
+def _credit_check_out(order: Order) -> dict[str, str] | None:
+    check = credit_check_for(order=order)
+    if check is None:
+        return None
+    return {"decision": check.effective_decision, "notice": CREDIT_NOTICE}
 
 
 def order_out(order: Order) -> dict[str, Any]:
@@ -205,6 +225,7 @@ def order_out(order: Order) -> dict[str, Any]:
             }
             for returned in order.returns.all()
         ],
+        "credit_check": _credit_check_out(order),
     }
 
 

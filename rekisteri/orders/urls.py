@@ -8,6 +8,7 @@ urlpatterns = [
     path("new/", views.order_create_find, name="create_find"),
     path("new/<int:customer_number>/", views.order_create, name="create"),
     path("<int:order_number>/", views.order_detail, name="detail"),
+    path("<int:order_number>/credit-review/", views.order_credit_review, name="credit_review"),
     path("<int:order_number>/status/", views.order_status, name="status"),
     path("<int:order_number>/deliveries/", views.delivery_add, name="delivery_add"),
     path(

@@ -13,6 +13,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from rekisteri import fi
 from rekisteri.accounts.access import require_permission
 from rekisteri.audit.services import Actor
+from rekisteri.credit.forms import CreditOverrideForm
+from rekisteri.credit.models import CreditCheck, Decision
+from rekisteri.credit.services import credit_check_for, credit_decision_override
 from rekisteri.customers import selectors as customer_selectors
 from rekisteri.customers import services as customer_services
 from rekisteri.customers.forms import SearchForm
@@ -116,14 +119,35 @@ def order_create(request: HttpRequest, customer_number: int) -> HttpResponse:
                 lines=line_inputs(lines),
                 delivery_address=form.delivery_address(),
                 notes=form.cleaned_data["notes"],
+                check_credit=True,
             )
         except ValidationError as error:
             form.add_service_errors(error)
         else:
             messages.success(request, _("Order %(number)s saved.") % {"number": order.order_number})
+            _credit_message(request, credit_check_for(order=order))
             return redirect("orders:detail", order.order_number)
     context = {"form": form, "lines": lines, "customer": customer}
     return render(request, "orders/form.html", context, status=400 if request.POST else 200)
+
+
+def _credit_message(request: HttpRequest, check: CreditCheck | None) -> None:
+    """What the credit check means for the order, in words staff may pass on: a decline
+    says no reason (the reason is on the order page, for staff)."""
+    if check is None:
+        return
+    if check.decision == Decision.APPROVED:
+        messages.success(request, _("Credit check approved"))
+    elif check.decision == Decision.DECLINED:
+        messages.warning(
+            request,
+            _("The order cannot be paid by invoice. Offer the customer another way to pay."),
+        )
+    else:
+        messages.warning(
+            request,
+            _("A person must review the credit decision before the order can go ahead"),
+        )
 
 
 def _detail_page(
@@ -137,6 +161,8 @@ def _detail_page(
         "order": order,
         "withdrawal_deadline": selectors.order_withdrawal_deadline(order=order),
         "status_form": OrderStatusForm(order=order),
+        "credit_check": credit_check_for(order=order),
+        "credit_override_form": CreditOverrideForm(),
         "delivery_form": DeliveryForm(),
         "delivery_status_form": DeliveryStatusForm(),
         "return_form": ReturnForm(order=order),
@@ -345,3 +371,26 @@ def _product_form(request: HttpRequest, product: Product | None) -> HttpResponse
     return render(
         request, "orders/product_form.html", {"form": form, "product": product}, status=status
     )
+
+
+@never_cache
+@require_POST
+@require_permission("credit.override_creditcheck")
+def order_credit_review(request: HttpRequest, order_number: int) -> HttpResponse:
+    """A person's review of the order's automated credit decision (GDPR art. 22)."""
+    order = _order_or_404(order_number)
+    check = credit_check_for(order=order)
+    if check is None:
+        raise Http404
+    form = CreditOverrideForm(request.POST)
+    if form.is_valid():
+        try:
+            credit_decision_override(
+                actor=Actor.from_request(request), check=check, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("The credit decision was reviewed."))
+            return redirect("orders:detail", order_number)
+    return _detail_page(request, order, status=400, credit_override_form=form)

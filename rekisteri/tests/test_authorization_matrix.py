@@ -10,10 +10,13 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from rekisteri.accounts.roles import Role
 from rekisteri.audit.models import Action, AuditEvent
 from rekisteri.audit.services import Actor
+from rekisteri.credit.models import Decision
+from rekisteri.credit.services import CreditOutcome, credit_check_record
 from rekisteri.intake.services import integration_create
 from rekisteri.orders.models import Product
 from rekisteri.orders.services import LineInput, delivery_create, order_create, return_create
@@ -74,6 +77,8 @@ MATRIX: dict[str, tuple[str, dict[str, object]]] = {
     "orders:product_create": ("get", allowed(CS, PO)),
     "orders:product_lookup": ("get", allowed(CS, PO)),
     "orders:product_edit": ("get", allowed(CS, PO)),
+    "orders:credit_review": ("post", allowed(CS, PO, status=302)),
+    "credit:policy": ("get", allowed(AD)),
     # Integrations authenticate with their API key; a staff session is no key.
     "api:order_create": ("post", allowed(*EVERYONE_SIGNED_IN, status=401, anonymous=401)),
     "api:order_read": ("get", allowed(*EVERYONE_SIGNED_IN, status=401, anonymous=401)),
@@ -129,6 +134,9 @@ def _url_for(name: str, customer, user, integration, order) -> str:
         "accounts:staff_edit": {"user_id": user.pk},
         "api:customer_read": {"public_id": customer.public_id},
     }.get(name, {})
+    if name == "orders:credit_review":
+        _credit_check_for(order)
+        kwargs = {"order_number": order.order_number}
     return reverse(name, kwargs=kwargs)
 
 
@@ -150,6 +158,12 @@ def _order_for(customer):
     return order
 
 
+def _credit_check_for(order):
+    """A referred credit decision for the order, as if the bureau had timed out."""
+    outcome = CreditOutcome(Decision.REFERRED, "timeout", "asiakastieto", timezone.now(), None)
+    return credit_check_record(actor=Actor.system("test"), order=order, outcome=outcome)
+
+
 POST_DATA = {
     "orders:status": {"status": "confirmed", "version": 1},
     "orders:delivery_add": {"carrier": "posti"},
@@ -159,6 +173,7 @@ POST_DATA = {
         f"line_{order.lines.get().pk}": 1,
         "reason": "Toinenkin palautus",
     },
+    "orders:credit_review": {"decision": "approved", "reason": "Asiakas maksoi ennakkoon"},
     "customers:search": {"q": "Virtanen"},
     "customers:reveal": {"reason": "Asiakkaan oma tarkastuspyyntö"},
     "set_language": {"language": "en", "next": "/"},

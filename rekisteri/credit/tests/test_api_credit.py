@@ -1,0 +1,152 @@
+"""Invoice orders sent to the orders API are checked with the credit bureau at the time
+of the order (P12). The integration learns the decision and the notice to pass on, and
+nothing else: no reason, no classification, no default count, never the code."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from rekisteri.audit.models import Action, ActorType, AuditEvent
+from rekisteri.audit.services import Actor
+from rekisteri.credit.models import CreditCheck
+from rekisteri.credit.tests.conftest import code_for
+from rekisteri.customers.models import Customer
+from rekisteri.intake.services import integration_create
+from rekisteri.orders.models import Order
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/orders"
+NOTICE = "Creditworthiness was checked from Suomen Asiakastieto Oy."
+
+
+@pytest.fixture
+def shop(db):
+    return integration_create(actor=Actor.system("test"), kind="generic", name="Verkkokauppa")
+
+
+@pytest.fixture
+def api(shop) -> Client:
+    return Client(HTTP_AUTHORIZATION=f"Bearer {shop.api_key}")
+
+
+def order_body(payment_method: str = "invoice", identity_code: str = "") -> dict[str, object]:
+    return {
+        "external_id": "WEB-2001",
+        "customer": {
+            "surname": "Virtanen",
+            "first_names": "Aino",
+            "email": "aino.virtanen@example.fi",
+            "identity_code": identity_code,
+            "street_address": "Hintantie 1",
+            "postal_code": "90650",
+            "post_office": "Oulu",
+        },
+        "lines": [{"sku": "HYL-120", "name": "Hylly 120 cm", "unit_price": "89.90", "quantity": 2}],
+        "payment_method": payment_method,
+        "placed_at": "2026-11-20T10:00:00+02:00",
+    }
+
+
+def post(client: Client, body: dict[str, object]):
+    return client.post(URL, json.dumps(body), content_type="application/json")
+
+
+@pytest.mark.parametrize(
+    ("individual", "decision", "reason_code"),
+    [
+        (912, "approved", "no_payment_defaults"),
+        (955, "declined", "payment_defaults"),
+        (977, "referred", "unknown_person"),
+        (993, "referred", "error:http_500"),
+    ],
+)
+def test_an_invoice_order_gets_the_credit_decision_and_no_more(
+    api, bureau, individual, decision, reason_code
+):
+    code = code_for(individual)
+
+    response = post(api, order_body(identity_code=code))
+
+    body = response.content.decode()
+    order = Order.objects.get()
+    check = CreditCheck.objects.get()
+    assert response.status_code == 201
+    assert response.json()["credit_check"] == {"decision": decision, "notice": NOTICE}
+    assert len(bureau.recorded_queries) == 1
+    assert (check.order_id, check.decision, check.reason_code) == (order.pk, decision, reason_code)
+    assert check.requested_by_user_id is None
+    assert check.requested_by_label == "integration:Verkkokauppa"
+    for kept_back in (code, reason_code, "MHL", "default_count", "classification"):
+        assert kept_back not in body
+    event = AuditEvent.objects.get(action=Action.CREDIT_CHECK)
+    assert (event.customer_id, event.actor_type) == (order.customer_id, ActorType.INTEGRATION)
+    assert event.reason == f"{decision}: {reason_code}"
+
+
+def test_reading_the_order_shows_the_decision_after_a_persons_review(
+    api, bureau, customer_service_client
+):
+    created = post(api, order_body(identity_code=code_for(975))).json()
+    check = CreditCheck.objects.get()
+    customer_service_client.post(
+        reverse("orders:credit_review", args=[check.order.order_number]),
+        {"decision": "approved", "reason": "Asiakas tunnistettu puhelimessa"},
+    )
+
+    response = api.get(reverse("api:order_read", kwargs={"order_number": created["order_number"]}))
+
+    assert created["credit_check"] == {"decision": "referred", "notice": NOTICE}
+    assert response.status_code == 200
+    assert response.json()["credit_check"] == {"decision": "approved", "notice": NOTICE}
+    assert "Asiakas tunnistettu" not in response.content.decode()
+
+
+def test_an_invoice_order_without_an_identity_code_is_refused_and_nothing_stored(api, bureau):
+    events_before = AuditEvent.objects.count()
+
+    response = post(api, order_body())
+
+    assert response.status_code == 422
+    assert response.json()["errors"] == {
+        "payment_method": [
+            "An invoice order needs the customer's personal identity code for the credit "
+            "check. Add it to the customer, or choose another payment method."
+        ]
+    }
+    assert (Order.objects.count(), Customer.objects.count(), CreditCheck.objects.count()) == (
+        0,
+        0,
+        0,
+    )
+    assert bureau.recorded_queries == []
+    assert AuditEvent.objects.count() == events_before + 1
+    refusal = AuditEvent.objects.latest("seq")
+    assert (refusal.action, refusal.reason) == (
+        Action.PERMISSION_DENIED,
+        "api refused 422: payment_method",
+    )
+
+
+@pytest.mark.parametrize("payment_method", ["prepaid", "cash_on_delivery"])
+def test_orders_not_on_invoice_make_no_request_and_carry_no_credit_check(
+    api, bureau, payment_method
+):
+    response = post(api, order_body(payment_method=payment_method, identity_code=code_for(941)))
+
+    assert response.status_code == 201
+    assert response.json()["credit_check"] is None
+    assert bureau.recorded_queries == []
+    assert not CreditCheck.objects.exists()
+
+
+def test_the_openapi_schema_describes_the_credit_check(customer_service_client):
+    schema = customer_service_client.get("/api/v1/openapi.json").json()
+
+    assert set(schema["components"]["schemas"]["CreditCheckOut"]["properties"]) == {
+        "decision",
+        "notice",
+    }
