@@ -30,7 +30,7 @@ def shop(db):
 
 @pytest.fixture
 def api(shop) -> Client:
-    return Client(HTTP_AUTHORIZATION=f"Bearer {shop.api_key}")
+    return Client(HTTP_AUTHORIZATION=f"Bearer {shop.api_key}", HTTP_ACCEPT_LANGUAGE="en")
 
 
 def order_body(payment_method: str = "invoice", identity_code: str = "") -> dict[str, object]:
