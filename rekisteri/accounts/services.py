@@ -183,16 +183,22 @@ def staff_update(
     return current
 
 
-def staff_set_password(*, actor: Actor, user: User, password: str) -> None:
-    """Sets a new password, checked like every password (length, common, own details)."""
+def _password_change(*, actor: Actor, user: User, password: str, field: str) -> None:
+    """Checks the password like every password (length, common, own details), then
+    stores it, audited; a refusal names `field`."""
     try:
         validate_password(password, user)
     except ValidationError as error:
-        raise ValidationError({"password": list(error.messages)}) from None
+        raise ValidationError({field: list(error.messages)}) from None
     with audited_transaction():
         user.set_password(password)
         user.save(update_fields=["password"])
         audit_record(actor=actor, action=Action.UPDATE, obj=user, changed_fields=["password"])
+
+
+def staff_set_password(*, actor: Actor, user: User, password: str) -> None:
+    """An administrator sets a staff member's new password."""
+    _password_change(actor=actor, user=user, password=password, field="password")
 
 
 def staff_password_change(*, request: HttpRequest, old_password: str, new_password: str) -> None:
@@ -202,14 +208,8 @@ def staff_password_change(*, request: HttpRequest, old_password: str, new_passwo
     assert user is not None
     if not user.check_password(old_password):
         raise ValidationError({"old_password": [_("Your current password is incorrect.")]})
-    try:
-        validate_password(new_password, user)
-    except ValidationError as error:
-        raise ValidationError({"new_password": list(error.messages)}) from None
     with audited_transaction():
-        user.set_password(new_password)
-        user.save(update_fields=["password"])
-        audit_record(actor=actor, action=Action.UPDATE, obj=user, changed_fields=["password"])
+        _password_change(actor=actor, user=user, password=new_password, field="new_password")
         update_session_auth_hash(request, user)
 
 
