@@ -77,7 +77,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo orders: {Order.objects.count()} ({orders} new).")
         self.stdout.write("Demo logins (each signs the confidentiality pledge on first sign-in):")
         for username, role, _first, _last in DEMO_STAFF:
-            self.stdout.write(f"  {username:<15} {Role(role).label!s:<18} password: {password}")
+            self.stdout.write(f"  {username:<15} {Role(role).label!s:<28} password: {password}")
 
     def _products(self) -> None:
         actor = Actor.system("demo")
