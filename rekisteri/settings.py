@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "rekisteri.intake",
     "rekisteri.orders",
     "rekisteri.credit",
+    "rekisteri.consents",
 ]
 
 MIDDLEWARE = [

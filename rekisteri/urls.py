@@ -14,6 +14,7 @@ urlpatterns = [
     path("integrations/", include("rekisteri.intake.urls")),
     path("orders/", include("rekisteri.orders.urls")),
     path("credit/", include("rekisteri.credit.urls")),
+    path("consents/", include("rekisteri.consents.urls")),
     path("api/v1/webhooks/", include("rekisteri.intake.webhooks")),
     path("api/v1/", api.urls),
 ]

@@ -24,12 +24,18 @@ ORDER_PERMISSIONS = (
     "orders.change_product",
 )
 
+CONSENT_PERMISSIONS = (
+    "consents.view_consentevent",
+    "consents.add_consentevent",
+)
+
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.CUSTOMER_SERVICE: (
         "customers.view_customer",
         "customers.add_customer",
         "customers.change_customer",
         *ORDER_PERMISSIONS,
+        *CONSENT_PERMISSIONS,
     ),
     Role.MARKETING: (),
     Role.PRIVACY_OFFICER: (
@@ -39,6 +45,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "customers.reveal_identity_code",
         "audit.view_auditevent",
         *ORDER_PERMISSIONS,
+        *CONSENT_PERMISSIONS,
     ),
     Role.ADMINISTRATOR: (
         "accounts.manage_staff",

@@ -12,6 +12,8 @@ from rekisteri import fi
 from rekisteri.accounts.access import require_permission
 from rekisteri.audit.selectors import customer_audit_events
 from rekisteri.audit.services import Actor
+from rekisteri.consents import selectors as consent_selectors
+from rekisteri.consents.forms import ConsentRecordForm
 from rekisteri.customers import selectors, services
 from rekisteri.customers.forms import (
     CustomerCreateForm,
@@ -115,8 +117,24 @@ def customer_detail(request: HttpRequest, customer_number: int) -> HttpResponse:
         "orders": customer_orders(customer_id=customer.pk)
         if request.user.has_perm("orders.view_order")
         else [],
+        **_consents_context(request, customer),
     }
     return render(request, "customers/detail.html", context)
+
+
+def _consents_context(request: HttpRequest, customer: Customer) -> dict[str, object]:
+    """The marketing consents section, for the roles that may see it."""
+    if not request.user.has_perm("consents.view_consentevent"):
+        return {}
+    may_record = request.user.has_perm("consents.add_consentevent")
+    return {
+        "consent_state": consent_selectors.consent_state(customer),
+        "consent_events": consent_selectors.consent_events(customer=customer),
+        "consent_form": ConsentRecordForm(initial={"language": customer.preferred_language})
+        if may_record
+        else None,
+        "consent_texts": consent_selectors.consent_texts_current() if may_record else {},
+    }
 
 
 @never_cache

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import hmac
+import ipaddress
 import secrets
 import uuid
 from collections.abc import Mapping
@@ -21,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from rekisteri import crypto, fi
 from rekisteri.audit.models import Action, ActorType
 from rekisteri.audit.services import Actor, audit_record, audited_transaction
+from rekisteri.consents.services import shop_consents_record
 from rekisteri.credit.services import order_is_cleared_for_credit
 from rekisteri.customers.models import Customer, Language, Source
 from rekisteri.customers.services import (
@@ -196,6 +198,11 @@ class ShopOrder:
     placed_at: datetime.datetime | None = None
     modified_at: datetime.datetime | None = None
     notes: str = ""
+    # Marketing consents the buyer gave at checkout (consents.models.Channel values),
+    # and the buyer's browser as evidence of them.
+    marketing_consents: tuple[str, ...] = ()
+    buyer_ip_address: str = ""
+    buyer_user_agent: str = ""
 
 
 class Outcome:
@@ -342,6 +349,14 @@ def shop_order_receive(
                     credit_outcome=credit,
                 )
                 _advance(actor=actor, order=created, target=order.status)
+                if order.marketing_consents:
+                    shop_consents_record(
+                        actor=actor,
+                        order=created,
+                        channels=order.marketing_consents,
+                        ip_address=order.buyer_ip_address,
+                        user_agent=order.buyer_user_agent,
+                    )
             created.refresh_from_db()
             return created, Outcome.CREATED
         except IntegrityError:
@@ -510,6 +525,16 @@ def shop_phone(value: object, *, country: str) -> str:
     try:
         return fi.normalize_phone(value, region=country or fi.FINLAND)
     except fi.InvalidValue:
+        return ""
+
+
+def shop_ip_address(value: object) -> str:
+    """A buyer's IP address as the shop saw it, or "" when it is not one."""
+    if not isinstance(value, str):
+        return ""
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
         return ""
 
 

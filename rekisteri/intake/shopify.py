@@ -17,6 +17,7 @@ from rekisteri.intake.services import (
     ShopCustomer,
     ShopOrder,
     shop_amount,
+    shop_ip_address,
     shop_phone,
     shop_section,
     shop_text,
@@ -158,6 +159,30 @@ def _lines(data: Mapping[str, Any]) -> list[LineInput]:
     return lines
 
 
+def _subscribed(customer: Mapping[str, Any], key: str) -> bool | None:
+    """Whether the customer's `key` consent object says subscribed; None without one."""
+    consent = shop_section(customer, key)
+    if not consent:
+        return None
+    return shop_text(consent, "state") == "subscribed"
+
+
+def marketing_consents(data: Mapping[str, Any]) -> tuple[str, ...]:
+    """Email when the customer's `email_marketing_consent.state` is "subscribed" (or,
+    from shops and API versions without it, `buyer_accepts_marketing` or the customer's
+    `accepts_marketing` is true); SMS when `sms_marketing_consent.state` is."""
+    customer = shop_section(data, "customer")
+    email = _subscribed(customer, "email_marketing_consent")
+    if email is None:
+        email = (
+            data.get("buyer_accepts_marketing") is True or customer.get("accepts_marketing") is True
+        )
+    channels = ["email"] if email else []
+    if _subscribed(customer, "sms_marketing_consent"):
+        channels.append("sms")
+    return tuple(channels)
+
+
 def order_from_payload(data: Mapping[str, Any]) -> ShopOrder:
     """A Shopify order object as Rekisteri's ShopOrder, or a ValidationError."""
     external_id = _external_id(data.get("id"))
@@ -203,4 +228,7 @@ def order_from_payload(data: Mapping[str, Any]) -> ShopOrder:
         placed_at=shop_time(data.get("created_at"), field="created_at"),
         modified_at=shop_time(data.get("updated_at"), field="updated_at"),
         notes=shop_text(data, "note"),
+        marketing_consents=marketing_consents(data),
+        buyer_ip_address=shop_ip_address(data.get("browser_ip")),
+        buyer_user_agent=shop_text(shop_section(data, "client_details"), "user_agent"),
     )

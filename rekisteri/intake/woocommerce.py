@@ -33,6 +33,7 @@ from rekisteri.intake.services import (
     shop_amount,
     shop_delivery_receive,
     shop_delivery_refuse,
+    shop_ip_address,
     shop_phone,
     shop_section,
     shop_text,
@@ -59,6 +60,15 @@ STATUSES: dict[str, str] = {
     "refunded": OrderStatus.CANCELLED,
     "failed": OrderStatus.CANCELLED,
 }
+# Order meta a checkout plugin (or a snippet) sets when the buyer ticks a marketing
+# consent box: key -> channel. Documented in docs/consents.md.
+CONSENT_META_KEYS: dict[str, str] = {
+    "marketing_consent_email": "email",
+    "_rekisteri_marketing_email": "email",
+    "marketing_consent_sms": "sms",
+    "_rekisteri_marketing_sms": "sms",
+}
+CONSENT_META_YES = frozenset({"yes", "1", "true", "on"})
 PAGE_SIZE = 100
 MAX_PAGE_BYTES = 32 * 1024 * 1024
 TIMEOUT_SECONDS = 30
@@ -155,6 +165,24 @@ def _lines(data: Mapping[str, Any]) -> list[LineInput]:
     return lines
 
 
+def marketing_consents(data: Mapping[str, Any]) -> tuple[str, ...]:
+    """The channels whose consent meta says yes ("yes", "1", "true", "on" or true)."""
+    channels = []
+    for meta in data.get("meta_data") or []:
+        if not isinstance(meta, Mapping):
+            continue
+        channel = CONSENT_META_KEYS.get(str(meta.get("key")))
+        value = meta.get("value")
+        said_yes = (
+            value is True
+            or value == 1
+            or (isinstance(value, str) and value.strip().lower() in CONSENT_META_YES)
+        )
+        if channel is not None and said_yes and channel not in channels:
+            channels.append(channel)
+    return tuple(channels)
+
+
 def order_from_payload(data: Mapping[str, Any]) -> ShopOrder:
     """A WooCommerce order object as Rekisteri's ShopOrder, or a ValidationError."""
     order_id = data.get("id")
@@ -197,6 +225,9 @@ def order_from_payload(data: Mapping[str, Any]) -> ShopOrder:
         placed_at=shop_time(data.get("date_created_gmt"), field="date_created_gmt"),
         modified_at=shop_time(data.get("date_modified_gmt"), field="date_modified_gmt"),
         notes=shop_text(data, "customer_note"),
+        marketing_consents=marketing_consents(data),
+        buyer_ip_address=shop_ip_address(data.get("customer_ip_address")),
+        buyer_user_agent=shop_text(data, "customer_user_agent"),
     )
 
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from rekisteri.consents.models import OPT_IN_CHANNELS, ConsentText
 from rekisteri.forms import ServiceErrorsForm
 from rekisteri.orders.models import (
     RETURN_TRANSITIONS,
@@ -53,6 +54,45 @@ class OrderForm(ServiceErrorsForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("About the order only. Never write the identity code here."),
     )
+
+    def __init__(
+        self, *args: Any, consent_texts: dict[str, ConsentText], language: str, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        # One unticked box per opt-in channel, labelled with the wording the customer
+        # hears; the version shown travels with the form, so a grant records the words
+        # the customer was actually asked with.
+        self.consent_fields = []
+        for channel in OPT_IN_CHANNELS:
+            text = consent_texts.get(channel)
+            if text is None:
+                continue
+            name = f"consent_{channel}"
+            self.fields[name] = forms.BooleanField(
+                label=text.text_in(language), required=False, initial=False
+            )
+            self.fields[f"{name}_text"] = forms.IntegerField(
+                widget=forms.HiddenInput, initial=text.pk, required=False
+            )
+            self.consent_fields.append(name)
+
+    def consent_texts_given(self) -> list[ConsentText]:
+        """The wording of each ticked consent box, in the version the page showed."""
+        given = []
+        for name in self.consent_fields:
+            if not self.cleaned_data.get(name):
+                continue
+            channel = name.removeprefix("consent_")
+            shown = self.cleaned_data.get(f"{name}_text")
+            text = (
+                ConsentText.objects.filter(pk=shown, channel=channel).first()
+                if shown is not None
+                else None
+            )
+            if text is None:
+                raise forms.ValidationError(_("The consent wording changed; ask again."))
+            given.append(text)
+        return given
 
     def delivery_address(self) -> AddressInput:
         data = self.cleaned_data

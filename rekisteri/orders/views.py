@@ -13,6 +13,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from rekisteri import fi
 from rekisteri.accounts.access import require_permission
 from rekisteri.audit.services import Actor
+from rekisteri.consents import selectors as consent_selectors
+from rekisteri.consents import services as consent_services
 from rekisteri.credit.forms import CreditOverrideForm
 from rekisteri.credit.models import CreditCheck, Decision
 from rekisteri.credit.services import credit_check_for, credit_decision_override
@@ -104,13 +106,22 @@ def order_create(request: HttpRequest, customer_number: int) -> HttpResponse:
         "delivery_post_office": address.post_office,
         "delivery_country": address.country,
     }
-    form = OrderForm(request.POST or None, initial=initial)
+    form = OrderForm(
+        request.POST or None,
+        initial=initial,
+        consent_texts=consent_selectors.consent_texts_current(),
+        language=customer.preferred_language,
+    )
     lines = LineFormSet(request.POST or None, prefix="lines")
     if request.method == "GET":
         # The form shows the customer's address: a read of their data.
         customer_services.customer_record_view(actor=Actor.from_request(request), customer=customer)
     elif all([form.is_valid(), lines.is_valid()]):
         try:
+            consents = form.consent_texts_given()
+            consent_services.order_consents_check(
+                customer=customer, channels=[text.channel for text in consents]
+            )
             order = services.order_create(
                 actor=Actor.from_request(request),
                 customer=customer,
@@ -120,6 +131,12 @@ def order_create(request: HttpRequest, customer_number: int) -> HttpResponse:
                 delivery_address=form.delivery_address(),
                 notes=form.cleaned_data["notes"],
                 check_credit=True,
+            )
+            consent_services.order_consents_record(
+                actor=Actor.from_request(request),
+                order=order,
+                texts=consents,
+                source=consent_services.ORDER_SOURCES[order.channel],
             )
         except ValidationError as error:
             form.add_service_errors(error)

@@ -79,6 +79,7 @@ MATRIX: dict[str, tuple[str, dict[str, object]]] = {
     "orders:product_edit": ("get", allowed(CS, PO)),
     "orders:credit_review": ("post", allowed(CS, PO, status=302)),
     "credit:policy": ("get", allowed(AD)),
+    "consents:record": ("post", allowed(CS, PO, status=302)),
     # Integrations authenticate with their API key; a staff session is no key.
     "api:order_create": ("post", allowed(*EVERYONE_SIGNED_IN, status=401, anonymous=401)),
     "api:order_read": ("get", allowed(*EVERYONE_SIGNED_IN, status=401, anonymous=401)),
@@ -131,6 +132,7 @@ def _url_for(name: str, customer, user, integration, order) -> str:
         "customers:detail": {"customer_number": customer.customer_number},
         "customers:edit": {"customer_number": customer.customer_number},
         "customers:reveal": {"customer_number": customer.customer_number},
+        "consents:record": {"customer_number": customer.customer_number},
         "accounts:staff_edit": {"user_id": user.pk},
         "api:customer_read": {"public_id": customer.public_id},
     }.get(name, {})
@@ -177,6 +179,7 @@ POST_DATA = {
     "customers:search": {"q": "Virtanen"},
     "customers:reveal": {"reason": "Asiakkaan oma tarkastuspyyntö"},
     "set_language": {"language": "en", "next": "/"},
+    "consents:record": {"kind": "ban", "source": "phone_call", "language": "fi"},
 }
 
 

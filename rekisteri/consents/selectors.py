@@ -1,0 +1,183 @@
+"""Reads of the consent ledger: the current state, derived from the events.
+
+The rules, in one place for both the per-customer state and the campaign queryset:
+- the ban is on when the latest of the customer's objections, bans and ban liftings is
+  an objection or a ban; it stops every channel;
+- email and SMS are allowed when the latest event of the channel is a grant given after
+  the latest objection or ban (a ban cancels earlier opt-ins; lifting it does not bring
+  them back);
+- post and phone are allowed unless the latest event of the channel is a withdrawal;
+- a restricted or anonymised customer gets no marketing at all.
+
+"Latest" is the order of the ledger (its id): events are appended under the audit
+chain's lock, so the id follows the time they were recorded."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.utils.translation import gettext_lazy as _
+
+from rekisteri.consents.models import (
+    BANNING_KINDS,
+    OPT_IN_CHANNELS,
+    Channel,
+    ConsentEvent,
+    ConsentText,
+    EventKind,
+    Purpose,
+)
+from rekisteri.customers.models import Customer, Status
+
+
+class Reason:
+    """Why a channel is or is not allowed."""
+
+    OPT_IN = "opt_in"  # allowed: a live opt-in
+    NOT_REFUSED = "not_refused"  # allowed: post or phone, never refused
+    NO_OPT_IN = "no_opt_in"  # email or SMS never granted (or granted before a ban)
+    WITHDRAWN = "withdrawn"
+    BANNED = "banned"
+    RESTRICTED = "restricted"  # the customer is restricted or anonymised
+
+
+REASON_LABELS = {
+    Reason.OPT_IN: _("Allowed: opt-in given"),
+    Reason.NOT_REFUSED: _("Allowed: not refused"),
+    Reason.NO_OPT_IN: _("Not allowed: no opt-in"),
+    Reason.WITHDRAWN: _("Not allowed: refused or withdrawn"),
+    Reason.BANNED: _("Not allowed: direct marketing ban"),
+    Reason.RESTRICTED: _("Not allowed: the customer is restricted or anonymised"),
+}
+
+
+@dataclass(frozen=True)
+class ChannelState:
+    channel: str
+    allowed: bool
+    reason: str
+    since: datetime.datetime | None  # the event that decided it, if any
+
+    @property
+    def channel_label(self) -> str:
+        return str(Channel(self.channel).label)
+
+    @property
+    def reason_label(self) -> str:
+        return str(REASON_LABELS[self.reason])
+
+
+@dataclass(frozen=True)
+class ConsentState:
+    banned: bool
+    banned_since: datetime.datetime | None
+    channels: dict[str, ChannelState]
+
+    def allows(self, channel: str) -> bool:
+        return self.channels[channel].allowed
+
+
+def derive_state(*, status: str, events: Iterable[ConsentEvent]) -> ConsentState:
+    """The state that a customer's events (in ledger order) and status give."""
+    ordered = sorted(events, key=lambda event: event.pk)
+    switch = [event for event in ordered if not event.channel]
+    last_switch = switch[-1] if switch else None
+    banned = last_switch is not None and last_switch.kind in BANNING_KINDS
+    last_ban = next((e for e in reversed(switch) if e.kind in BANNING_KINDS), None)
+    channels = {}
+    for channel in Channel:
+        of_channel = [event for event in ordered if event.channel == channel]
+        last = of_channel[-1] if of_channel else None
+        since = last.occurred_at if last else None
+        if status != Status.ACTIVE:
+            state = ChannelState(channel, False, Reason.RESTRICTED, None)
+        elif banned:
+            assert last_switch is not None
+            state = ChannelState(channel, False, Reason.BANNED, last_switch.occurred_at)
+        elif last is not None and last.kind == EventKind.WITHDRAWAL:
+            state = ChannelState(channel, False, Reason.WITHDRAWN, since)
+        elif channel not in OPT_IN_CHANNELS:
+            state = ChannelState(channel, True, Reason.NOT_REFUSED, since)
+        elif last is not None and (last_ban is None or last.pk > last_ban.pk):
+            state = ChannelState(channel, True, Reason.OPT_IN, since)
+        else:
+            state = ChannelState(channel, False, Reason.NO_OPT_IN, None)
+        channels[channel.value] = state
+    return ConsentState(
+        banned=banned,
+        banned_since=last_switch.occurred_at if banned and last_switch else None,
+        channels=channels,
+    )
+
+
+def consent_events(*, customer: Customer) -> QuerySet[ConsentEvent]:
+    """The customer's ledger, newest first, with the wording and the evidence."""
+    return (
+        ConsentEvent.objects.filter(customer=customer)
+        .select_related("text", "staff_user", "order")
+        .order_by("-id")
+    )
+
+
+def consent_state(customer: Customer) -> ConsentState:
+    return derive_state(
+        status=customer.status, events=ConsentEvent.objects.filter(customer=customer)
+    )
+
+
+def _latest(channel: str, field: str, kinds: Iterable[str] = ()) -> Subquery:
+    events = ConsentEvent.objects.filter(
+        customer=OuterRef("pk"), channel=channel, purpose=Purpose.OWN_DIRECT_MARKETING
+    )
+    if kinds:
+        events = events.filter(kind__in=list(kinds))
+    return Subquery(events.order_by("-id").values(field)[:1])
+
+
+def customers_eligible(
+    channel: str, customers: QuerySet[Customer] | None = None
+) -> QuerySet[Customer]:
+    """The customers (of `customers`, else all) whom marketing may reach on `channel`
+    now, by the same rules as `consent_state`, evaluated in the database."""
+    if channel not in Channel.values:
+        raise ValueError(f"unknown channel {channel!r}")
+    queryset = (customers if customers is not None else Customer.objects.all()).filter(
+        status=Status.ACTIVE
+    )
+    queryset = queryset.alias(
+        consent_switch=_latest("", "kind"), consent_last_kind=_latest(channel, "kind")
+    ).filter(Q(consent_switch__isnull=True) | Q(consent_switch=EventKind.BAN_LIFTED))
+    if channel not in OPT_IN_CHANNELS:
+        return queryset.filter(
+            Q(consent_last_kind__isnull=True) | Q(consent_last_kind=EventKind.GRANT)
+        )
+    return (
+        queryset.alias(
+            consent_last_id=_latest(channel, "id"),
+            consent_last_ban_id=_latest("", "id", kinds=BANNING_KINDS),
+        )
+        .filter(consent_last_kind=EventKind.GRANT)
+        .filter(
+            Q(consent_last_ban_id__isnull=True) | Q(consent_last_ban_id__lt=F("consent_last_id"))
+        )
+    )
+
+
+def consent_text_current(
+    *, channel: str, purpose: str = Purpose.OWN_DIRECT_MARKETING
+) -> ConsentText | None:
+    """The wording asked with now: the newest version for the channel and purpose."""
+    return ConsentText.objects.filter(channel=channel, purpose=purpose).order_by("-version").first()
+
+
+def consent_texts_current() -> dict[str, ConsentText]:
+    """The current wording of each channel that has one."""
+    texts = {}
+    for channel in Channel.values:
+        text = consent_text_current(channel=channel)
+        if text is not None:
+            texts[channel] = text
+    return texts
