@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "ninja",
+    "django_countries",
     "axes",
     "rekisteri",
     "rekisteri.accounts",
