@@ -12,6 +12,7 @@ from rekisteri import crypto
 from rekisteri.accounts.models import User
 from rekisteri.accounts.roles import Role
 from rekisteri.audit.models import Action, AuditEvent
+from rekisteri.consents.models import ConsentEvent
 from rekisteri.customers.models import IDENTITY_CODE_PURPOSE, Customer
 from rekisteri.orders.models import Order, Product
 from rekisteri.testing.factories import make_customer
@@ -109,6 +110,7 @@ def test_demo_creates_staff_for_every_role_and_customers_and_is_idempotent(monke
     assert Product.objects.count() == 8
     assert Order.objects.count() == 10
     assert all(order.lines.count() == 2 for order in Order.objects.all())
+    assert ConsentEvent.objects.exists()
 
 
 @pytest.mark.django_db

@@ -21,6 +21,8 @@ from faker import Faker
 from rekisteri.accounts.models import User
 from rekisteri.accounts.roles import Role
 from rekisteri.audit.services import Actor
+from rekisteri.consents.models import ConsentEvent
+from rekisteri.consents.services import consent_grant, marketing_ban
 from rekisteri.customers.models import Customer, Source
 from rekisteri.customers.services import CustomerInput, customer_create
 from rekisteri.orders.models import Channel, Order, OrderStatus, PaymentMethod, Product
@@ -75,6 +77,7 @@ class Command(BaseCommand):
         self._products()
         orders = self._orders()
         self.stdout.write(f"Demo orders: {Order.objects.count()} ({orders} new).")
+        self._consents()
         self.stdout.write("Demo logins (each signs the confidentiality pledge on first sign-in):")
         for username, role, _first, _last in DEMO_STAFF:
             self.stdout.write(f"  {username:<15} {Role(role).label!s:<28} password: {password}")
@@ -133,6 +136,34 @@ class Command(BaseCommand):
                         reason="Väärä koko",
                     )
         return len(customers)
+
+    def _consents(self) -> None:
+        """Email opt-ins for some customers, SMS for fewer, a few bans (once)."""
+        if ConsentEvent.objects.exists():
+            return
+        actor = Actor.system("demo")
+        rng = random.Random(2027)
+        for customer in Customer.objects.order_by("customer_number"):
+            draw = rng.random()
+            if draw < 0.05:
+                marketing_ban(actor=actor, customer=customer, source="phone_call")
+                continue
+            if draw < 0.45:
+                consent_grant(
+                    actor=actor,
+                    customer=customer,
+                    channel="email",
+                    source="web_shop_checkout",
+                    language=customer.preferred_language,
+                )
+            if draw < 0.15:
+                consent_grant(
+                    actor=actor,
+                    customer=customer,
+                    channel="sms",
+                    source="phone_call",
+                    language=customer.preferred_language,
+                )
 
     @transaction.atomic
     def _staff(self, password: str) -> None:
