@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.test import Client
@@ -16,6 +16,17 @@ def english_client() -> Client:
     """Pages in English, the source language, so tests read the words the code says.
     Finnish, the default, is tested where it matters by asking for it."""
     return Client(HTTP_ACCEPT_LANGUAGE="en")
+
+
+@pytest.fixture(autouse=True)
+def language_restored() -> Iterator[None]:
+    """A request through the test client leaves its language active in the thread;
+    return to the source language (as after the test database was migrated), so that
+    no test depends on which test ran before it in the same worker."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate_all()
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """`python -m bench customer_search --customers N [--searches K] [--keep] [--fresh]`
-and `python -m bench order_intake [--orders N] [--clients C] [--threads T]`."""
+`python -m bench order_intake [--orders N] [--clients C] [--threads T]`
+and `python -m bench campaign_export --customers N [--keep] [--fresh]`."""
 
 from __future__ import annotations
 
@@ -62,7 +63,45 @@ def parser() -> argparse.ArgumentParser:
         "--fresh", action="store_true", help="drop a kept bench database and start anew"
     )
     intake.add_argument("--seed", type=int, default=2026, help="seed of the fake data")
+
+    export = benchmarks.add_parser(
+        "campaign_export",
+        help="a post target group's address list streamed as CSV at N customers (PostgreSQL)",
+        description=(
+            "Streams the address list of a post target group over the whole register "
+            "(<name>_bench on DATABASE_URL's server, generated or reused as for "
+            "customer_search) through the export view's queryset and CSV writer, and "
+            "by raw SQL (COPY), in the same run."
+        ),
+    )
+    export.add_argument("--customers", type=_positive, required=True, help="size of the register")
+    export.add_argument(
+        "--keep", action="store_true", help="keep a bench database this run creates"
+    )
+    export.add_argument(
+        "--fresh", action="store_true", help="drop the bench database and generate anew"
+    )
+    export.add_argument("--seed", type=int, default=2026, help="seed of the fake data")
     return main
+
+
+def _campaign_export(args: argparse.Namespace) -> int:
+    import os
+
+    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        print("campaign_export needs PostgreSQL: set DATABASE_URL=postgres://...", file=sys.stderr)
+        return 2
+    from bench.database import configure
+
+    database = configure(fresh=args.fresh)
+    from bench import campaign_export
+
+    try:
+        campaign_export.main(customers=args.customers, seed=args.seed, database=database)
+    finally:
+        if not args.keep and not database.existed:
+            database.drop()
+    return 0
 
 
 def _order_intake(args: argparse.Namespace) -> int:
@@ -96,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.benchmark == "order_intake":
         return _order_intake(args)
+    if args.benchmark == "campaign_export":
+        return _campaign_export(args)
     from bench.database import configure
 
     database = configure(fresh=args.fresh)

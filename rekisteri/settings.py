@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "rekisteri.orders",
     "rekisteri.credit",
     "rekisteri.consents",
+    "rekisteri.marketing",
 ]
 
 MIDDLEWARE = [

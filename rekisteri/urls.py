@@ -15,6 +15,7 @@ urlpatterns = [
     path("orders/", include("rekisteri.orders.urls")),
     path("credit/", include("rekisteri.credit.urls")),
     path("consents/", include("rekisteri.consents.urls")),
+    path("marketing/", include("rekisteri.marketing.urls")),
     path("api/v1/webhooks/", include("rekisteri.intake.webhooks")),
     path("api/v1/", api.urls),
 ]

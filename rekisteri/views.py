@@ -8,6 +8,7 @@ from rekisteri.audit.services import Actor, audit_permission_denied
 LANDING_PAGES = (
     ("customers.view_customer", "customers:list"),
     ("audit.view_auditevent", "audit:log"),
+    ("marketing.view_targetgroup", "marketing:list"),
     ("accounts.manage_staff", "accounts:staff_list"),
 )
 

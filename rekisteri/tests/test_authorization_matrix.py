@@ -18,6 +18,7 @@ from rekisteri.audit.services import Actor
 from rekisteri.credit.models import Decision
 from rekisteri.credit.services import CreditOutcome, credit_check_record
 from rekisteri.intake.services import integration_create
+from rekisteri.marketing.services import TargetGroupInput, target_group_save
 from rekisteri.orders.models import Product
 from rekisteri.orders.services import LineInput, delivery_create, order_create, return_create
 from rekisteri.testing.factories import make_customer, make_staff
@@ -44,7 +45,7 @@ def allowed(*roles: str, status: int = 200, anonymous: int | str = LOGIN) -> dic
 
 # url name: (method, expected status by role)
 MATRIX: dict[str, tuple[str, dict[str, object]]] = {
-    "home": ("get", {**allowed(*EVERYONE_SIGNED_IN, status=302), MK: 200}),
+    "home": ("get", allowed(*EVERYONE_SIGNED_IN, status=302)),
     "set_language": ("post", allowed(*EVERYONE_SIGNED_IN, status=302, anonymous=302)),
     "accounts:login": ("get", allowed(*EVERYONE_SIGNED_IN, status=302, anonymous=200)),
     "accounts:logout": ("post", allowed(*EVERYONE_SIGNED_IN, status=302)),
@@ -80,6 +81,11 @@ MATRIX: dict[str, tuple[str, dict[str, object]]] = {
     "orders:credit_review": ("post", allowed(CS, PO, status=302)),
     "credit:policy": ("get", allowed(AD)),
     "consents:record": ("post", allowed(CS, PO, status=302)),
+    "marketing:list": ("get", allowed(MK, PO)),
+    "marketing:create": ("get", allowed(MK)),
+    "marketing:detail": ("get", allowed(MK, PO)),
+    "marketing:edit": ("get", allowed(MK)),
+    "marketing:export": ("post", allowed(MK)),
     # Integrations authenticate with their API key; a staff session is no key.
     "api:order_create": ("post", allowed(*EVERYONE_SIGNED_IN, status=401, anonymous=401)),
     "api:order_read": ("get", allowed(*EVERYONE_SIGNED_IN, status=401, anonymous=401)),
@@ -136,6 +142,8 @@ def _url_for(name: str, customer, user, integration, order) -> str:
         "accounts:staff_edit": {"user_id": user.pk},
         "api:customer_read": {"public_id": customer.public_id},
     }.get(name, {})
+    if name.startswith("marketing:") and name not in ("marketing:list", "marketing:create"):
+        kwargs = {"pk": _target_group().pk}
     if name == "orders:credit_review":
         _credit_check_for(order)
         kwargs = {"order_number": order.order_number}
@@ -158,6 +166,12 @@ def _order_for(customer):
         actor=actor, order=order, quantities={order.lines.get().pk: 1}, reason="Väärä koko"
     )
     return order
+
+
+def _target_group():
+    return target_group_save(
+        actor=Actor.system("test"), data=TargetGroupInput(name="Kaikki", channel="post")
+    )
 
 
 def _credit_check_for(order):
