@@ -160,11 +160,16 @@ class OrderStatusForm(ServiceErrorsForm):
     status = forms.ChoiceField(label=_("New status"), choices=OrderStatus.choices)
     version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, order: Order, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, order: Order, credit_cleared: bool = True, **kwargs: Any
+    ) -> None:
         kwargs.setdefault("initial", {"version": order.version})
         super().__init__(*args, **kwargs)
+        # An invoice order waiting for its credit decision is offered only cancelling.
         self.fields["status"].widget.choices = [
-            (status, OrderStatus(status).label) for status in order.allowed_statuses()
+            (status, OrderStatus(status).label)
+            for status in order.allowed_statuses()
+            if credit_cleared or status == OrderStatus.CANCELLED
         ]
 
 

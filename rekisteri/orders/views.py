@@ -17,7 +17,11 @@ from rekisteri.consents import selectors as consent_selectors
 from rekisteri.consents import services as consent_services
 from rekisteri.credit.forms import CreditOverrideForm
 from rekisteri.credit.models import CreditCheck, Decision
-from rekisteri.credit.services import credit_check_for, credit_decision_override
+from rekisteri.credit.services import (
+    credit_check_for,
+    credit_decision_override,
+    order_is_cleared_for_credit,
+)
 from rekisteri.customers import selectors as customer_selectors
 from rekisteri.customers import services as customer_services
 from rekisteri.customers.forms import SearchForm
@@ -177,7 +181,9 @@ def _detail_page(
     context = {
         "order": order,
         "withdrawal_deadline": selectors.order_withdrawal_deadline(order=order),
-        "status_form": OrderStatusForm(order=order),
+        "status_form": OrderStatusForm(
+            order=order, credit_cleared=order_is_cleared_for_credit(order)
+        ),
         "credit_check": credit_check_for(order=order),
         "credit_override_form": CreditOverrideForm(),
         "delivery_form": DeliveryForm(),

@@ -8,9 +8,11 @@ import pytest
 from django.urls import reverse
 
 from rekisteri.audit.models import Action, AuditEvent
+from rekisteri.audit.services import Actor
 from rekisteri.credit.models import CreditCheck, CreditPolicy
 from rekisteri.credit.tests.conftest import code_for
 from rekisteri.orders.models import Order, OrderStatus
+from rekisteri.orders.services import LineInput, order_create
 from rekisteri.testing.factories import make_customer
 
 pytestmark = pytest.mark.django_db
@@ -270,3 +272,24 @@ def test_a_reviewers_approval_lets_the_order_be_confirmed(
     assert response.status_code == 302
     assert order.status == OrderStatus.CONFIRMED
     assert len(bureau.recorded_queries) == 1
+
+
+def test_an_order_waiting_for_its_credit_decision_is_offered_only_cancelling(
+    customer_service_client, bureau, shelf, buyer
+):
+    """Until a person approves it, the status form offers nothing that would fail."""
+    order = order_create(
+        actor=Actor.system("test"),
+        customer=buyer(942),
+        channel="phone",
+        payment_method="invoice",
+        lines=[LineInput("HYL-120", 1)],
+        check_credit=True,
+    )
+
+    response = customer_service_client.get(reverse("orders:detail", args=[order.order_number]))
+
+    choices = [
+        value for value, _label in response.context["status_form"].fields["status"].widget.choices
+    ]
+    assert choices == ["cancelled"]
