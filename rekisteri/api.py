@@ -34,7 +34,7 @@ class RekisteriAPI(NinjaAPI):
         login_free = self._login_free_url_names()
         for pattern in patterns:
             if isinstance(pattern, URLPattern) and pattern.name in login_free:
-                pattern.callback.login_required = False  # type: ignore[attr-defined]
+                pattern.callback.login_required = False  # type: ignore[attr-defined]  # Django reads it
         return patterns
 
     def _login_free_url_names(self) -> set[str]:

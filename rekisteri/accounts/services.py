@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -55,12 +56,12 @@ def roles_sync(*, using: str = "default") -> None:
         group.permissions.set(permissions)
 
 
-def _permission_name(model_class: type, codename: str) -> str:
-    custom = dict(model_class._meta.permissions)  # type: ignore[attr-defined]
+def _permission_name(model_class: type[models.Model], codename: str) -> str:
+    custom = dict(model_class._meta.permissions)
     if codename in custom:
         return str(custom[codename])
     action = codename.split("_", 1)[0]
-    return f"Can {action} {model_class._meta.verbose_name_raw}"  # type: ignore[attr-defined]
+    return f"Can {action} {model_class._meta.verbose_name_raw}"
 
 
 def user_roles(user: User) -> list[str]:

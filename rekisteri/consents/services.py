@@ -279,17 +279,23 @@ def consent_event_record(
     """What staff record on the customer page: any kind of event, by its kind."""
     if kind in (EventKind.GRANT, EventKind.WITHDRAWAL) and not channel:
         raise ValidationError({"channel": [_("Choose the channel.")]})
-    common = {"actor": actor, "customer": customer, "source": source, "language": language}
     if kind == EventKind.GRANT:
-        return consent_grant(channel=channel, **common)  # type: ignore[arg-type]
+        return consent_grant(
+            actor=actor, customer=customer, channel=channel, source=source, language=language
+        )
     if kind == EventKind.WITHDRAWAL:
-        return consent_withdraw(channel=channel, **common)  # type: ignore[arg-type]
-    if kind == EventKind.OBJECTION:
-        return marketing_object(**common)  # type: ignore[arg-type]
-    if kind == EventKind.BAN:
-        return marketing_ban(**common)  # type: ignore[arg-type]
-    if kind == EventKind.BAN_LIFTED:
-        return marketing_ban_lift(**common)  # type: ignore[arg-type]
+        return consent_withdraw(
+            actor=actor, customer=customer, channel=channel, source=source, language=language
+        )
+    switches = {
+        EventKind.OBJECTION: marketing_object,
+        EventKind.BAN: marketing_ban,
+        EventKind.BAN_LIFTED: marketing_ban_lift,
+    }
+    if kind in switches:
+        return switches[EventKind(kind)](
+            actor=actor, customer=customer, source=source, language=language
+        )
     raise ValidationError({"kind": [_("Choose what the customer said.")]})
 
 

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -72,8 +74,8 @@ class CustomerEditForm(CustomerForm):
 
     field_order = ["surname", "first_names"]
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.fields["identity_code"].help_text = _(
             "Leave empty to keep the stored code. Only for credit checks and sales on invoice."
         )

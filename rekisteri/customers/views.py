@@ -35,7 +35,7 @@ def _customer_or_404(customer_number: int) -> Customer:
 
 
 def _results_template(request: HttpRequest) -> str:
-    return "customers/_results.html" if request.htmx else "customers/list.html"  # type: ignore[attr-defined]
+    return "customers/_results.html" if request.htmx else "customers/list.html"  # type: ignore[attr-defined]  # set by django-htmx middleware
 
 
 @require_GET
@@ -185,6 +185,6 @@ def customer_reveal(request: HttpRequest, customer_number: int) -> HttpResponse:
         except ValidationError as error:
             form.add_service_errors(error)
     context = {"customer": customer, "reveal_form": form, "identity_code": identity_code}
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:  # type: ignore[attr-defined]  # set by django-htmx middleware
         return render(request, "customers/_identity_code.html", context)
     return render(request, "customers/reveal.html", context)

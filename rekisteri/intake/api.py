@@ -308,7 +308,7 @@ def _actor(request: HttpRequest, integration: Integration) -> Actor:
 
 
 def _order_receive(request: HttpRequest, actor: Actor) -> Status[dict[str, Any]]:
-    integration: Integration = request.auth  # type: ignore[attr-defined]  # set by ninja's auth
+    integration: Integration = request.auth  # type: ignore[attr-defined]  # set by ninja's auth  # set by ninja's auth
     idempotency_key = request.headers.get("Idempotency-Key", "").strip()
     if len(idempotency_key) > MAX_IDEMPOTENCY_KEY_LENGTH:
         raise Refusal(400, "The Idempotency-Key header is longer than 255 characters.")
@@ -345,7 +345,7 @@ def _order_receive(request: HttpRequest, actor: Actor) -> Status[dict[str, Any]]
 
 
 # login_not_required is typed for views returning responses; ninja makes the response.
-@router.post(  # type: ignore[type-var]
+@router.post(  # type: ignore[type-var]  # ninja's stubs type the decorator narrowly
     "",
     url_name="order_create",
     summary="Send an order",
@@ -379,7 +379,7 @@ def order_create(request: HttpRequest) -> Status[dict[str, Any]]:
     """Creates the order (201), or returns the one already made from the same
     Idempotency-Key or the same external id (200). A newer `modified_at` moves the
     order's status forward."""
-    actor = _actor(request, request.auth)  # type: ignore[attr-defined]
+    actor = _actor(request, request.auth)  # type: ignore[attr-defined]  # set by ninja's auth
     try:
         return _order_receive(request, actor)
     except Refusal as refusal:
@@ -398,7 +398,7 @@ def order_create(request: HttpRequest) -> Status[dict[str, Any]]:
 @login_not_required
 def order_read(request: HttpRequest, order_number: int) -> Status[dict[str, Any]]:
     """Status, lines, deliveries and returns of an order this integration sent."""
-    integration: Integration = request.auth  # type: ignore[attr-defined]
+    integration: Integration = request.auth  # type: ignore[attr-defined]  # set by ninja's auth
     actor = _actor(request, integration)
     order = services.integration_order_read(
         actor=actor, integration=integration, order_number=order_number

@@ -93,7 +93,7 @@ def order_create_find(request: HttpRequest) -> HttpResponse:
             customer_services.customer_identity_code_search_record(
                 actor=Actor.from_request(request), customers=page.customers
             )
-    template = "orders/_find_results.html" if request.htmx else "orders/find.html"  # type: ignore[attr-defined]
+    template = "orders/_find_results.html" if request.htmx else "orders/find.html"  # type: ignore[attr-defined]  # set by django-htmx middleware
     return render(request, template, {"form": form, "page": page, "searching": term is not None})
 
 
