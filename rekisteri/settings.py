@@ -96,6 +96,8 @@ INSTALLED_APPS = [
     "ninja",
     "django_countries",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "rekisteri",
     "rekisteri.accounts",
     "rekisteri.audit",
@@ -273,3 +275,44 @@ LOGGING = {
 # Page sizes of customer lists and searches, and of the audit log.
 CUSTOMER_PAGE_SIZE = 50
 AUDIT_PAGE_SIZE = 50
+
+# Background work: Django's Tasks API (django-tasks), the database as the queue
+# (django-tasks-db); `rekisteri worker` runs the queue, `rekisteri serve --worker` runs
+# one in the same process for the demo.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# The business's name as its customers know it: the sender of marketing messages.
+BUSINESS_NAME = env_str("REKISTERI_BUSINESS_NAME", "Oulunseutuvarasto")
+
+# The address people reach Rekisteri at, for links in messages (unsubscribe links).
+PUBLIC_URL = env_str("REKISTERI_PUBLIC_URL").rstrip("/") or (
+    f"https://{ALLOWED_HOSTS[0]}" if IS_PRODUCTION else "http://127.0.0.1:8000"
+)
+
+# Email: SMTP in production (EMAIL_* from the environment); the console in development.
+EMAIL_BACKEND = env_str(
+    "REKISTERI_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if IS_PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "markkinointi@example.fi")
+# Where a List-Unsubscribe mailto goes: a mailbox staff read (docs/marketing.md).
+UNSUBSCRIBE_EMAIL = env_str("REKISTERI_UNSUBSCRIBE_EMAIL", DEFAULT_FROM_EMAIL)
+
+# SMS campaigns (docs/sms.md): "console" in development, "gatewayapi" in production.
+REKISTERI_SMS_BACKEND = env_str("REKISTERI_SMS_BACKEND", "console")
+REKISTERI_SMS_GATEWAY_URL = env_str("REKISTERI_SMS_GATEWAY_URL", "https://gatewayapi.com")
+REKISTERI_SMS_GATEWAY_TOKEN = env_str("REKISTERI_SMS_GATEWAY_TOKEN")
+REKISTERI_SMS_SENDER = env_str("REKISTERI_SMS_SENDER", "Rekisteri")
+
+if MODE == "test":
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    REKISTERI_SMS_BACKEND = "locmem"

@@ -138,10 +138,18 @@ def _latest(channel: str, field: str, kinds: Iterable[str] = ()) -> Subquery:
 
 
 def customers_eligible(
-    channel: str, customers: QuerySet[Customer] | None = None
+    channel: str,
+    customers: QuerySet[Customer] | None = None,
+    *,
+    not_refused_suffices: bool = False,
 ) -> QuerySet[Customer]:
     """The customers (of `customers`, else all) whom marketing may reach on `channel`
-    now, by the same rules as `consent_state`, evaluated in the database."""
+    now, by the same rules as `consent_state`, evaluated in the database.
+
+    `not_refused_suffices` applies the post and phone rule (allowed unless refused) to
+    email and SMS too: the existing-customer exception of 917/2014 § 200, which the
+    caller narrows to customers whose details came with a purchase. A ban, an objection
+    and a withdrawal on the channel still exclude."""
     if channel not in Channel.values:
         raise ValueError(f"unknown channel {channel!r}")
     queryset = (customers if customers is not None else Customer.objects.all()).filter(
@@ -150,7 +158,7 @@ def customers_eligible(
     queryset = queryset.alias(
         consent_switch=_latest("", "kind"), consent_last_kind=_latest(channel, "kind")
     ).filter(Q(consent_switch__isnull=True) | Q(consent_switch=EventKind.BAN_LIFTED))
-    if channel not in OPT_IN_CHANNELS:
+    if channel not in OPT_IN_CHANNELS or not_refused_suffices:
         return queryset.filter(
             Q(consent_last_kind__isnull=True) | Q(consent_last_kind=EventKind.GRANT)
         )

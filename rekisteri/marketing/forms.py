@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from rekisteri.consents.models import Channel
 from rekisteri.customers.models import Language
 from rekisteri.forms import ServiceErrorsForm
-from rekisteri.marketing.models import TargetGroup
-from rekisteri.marketing.services import TargetGroupInput
+from rekisteri.marketing.models import Campaign, CampaignChannel, TargetGroup
+from rekisteri.marketing.services import CampaignInput, TargetGroupInput
 
 SEPARATORS = re.compile(r"[\s,;]+")
 
@@ -74,4 +74,58 @@ class TargetGroupForm(ServiceErrorsForm):
             minimum_total_spent=data["minimum_total_spent"],
             postal_code_ranges=_words(ranges),
             languages=data["languages"],
+        )
+
+
+class CampaignForm(ServiceErrorsForm):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    channel = forms.ChoiceField(label=_("Channel"), choices=CampaignChannel.choices)
+    target_group = forms.ModelChoiceField(
+        label=_("Target group"),
+        queryset=TargetGroup.objects.filter(channel__in=CampaignChannel.values).order_by("name"),
+        help_text=_("A target group of the same channel."),
+    )
+    subject = forms.CharField(
+        label=_("Subject"), max_length=200, required=False, help_text=_("Email only.")
+    )
+    body = forms.CharField(
+        label=_("Message"),
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text=_(
+            "Plain text; an empty line starts a new paragraph. The opt-out and the "
+            "recipient's own unsubscribe link are added to every message."
+        ),
+    )
+    existing_customer_exception = forms.BooleanField(
+        label=_("Also customers who bought from us and have not opted out (917/2014 § 200)"),
+        required=False,
+        help_text=_(
+            "Only for offers of our own products similar to those bought, and only if the "
+            "customers were offered a free opt-out when they gave their contact details. "
+            "Customers whose details were imported are never included."
+        ),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    @classmethod
+    def initial_of(cls, campaign: Campaign) -> dict[str, object]:
+        return {
+            "name": campaign.name,
+            "channel": campaign.channel,
+            "target_group": campaign.target_group_id,
+            "subject": campaign.subject,
+            "body": campaign.body,
+            "existing_customer_exception": campaign.existing_customer_exception,
+            "version": campaign.version,
+        }
+
+    def campaign_input(self) -> CampaignInput:
+        data = self.cleaned_data
+        return CampaignInput(
+            name=data["name"],
+            channel=data["channel"],
+            target_group=data["target_group"],
+            subject=data["subject"],
+            body=data["body"],
+            existing_customer_exception=data["existing_customer_exception"],
         )

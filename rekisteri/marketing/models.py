@@ -1,6 +1,8 @@
 """Target groups (P4): who a campaign is for, by order history, postal code and
 language, always within the channel's consent rules (`consents.selectors`)."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -63,3 +65,176 @@ class TargetGroup(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CampaignChannel(models.TextChoices):
+    """The channels a campaign is sent on; post goes out as an address list or labels
+    of a post target group, phone as a call list is not offered."""
+
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
+
+
+class CampaignStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    QUEUED = "queued", _("Queued for sending")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class Campaign(models.Model):
+    """An email or SMS campaign to a target group. Its recipients are decided when it
+    is sent, and each again just before its message leaves (`CampaignMessage`)."""
+
+    name = models.CharField(_("name"), max_length=200)
+    channel = models.CharField(_("channel"), max_length=8, choices=CampaignChannel.choices)
+    target_group = models.ForeignKey(
+        TargetGroup,
+        on_delete=models.PROTECT,
+        related_name="campaigns",
+        verbose_name=_("target group"),
+    )
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    body = models.TextField(_("message"))
+    # 917/2014 § 200: the seller's own similar products to customers whose contact
+    # details came with a purchase and who have not opted out, without an opt-in.
+    existing_customer_exception = models.BooleanField(
+        _("existing customers without an opt-in (917/2014 § 200)"), default=False
+    )
+    status = models.CharField(
+        _("status"), max_length=8, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT
+    )
+    recipients_total = models.PositiveIntegerField(_("recipients"), default=0)
+    sent_count = models.PositiveIntegerField(_("sent"), default=0)
+    skipped_count = models.PositiveIntegerField(_("skipped"), default=0)
+    failed_count = models.PositiveIntegerField(_("failed"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created"))
+    updated_at = models.DateTimeField(_("updated"))
+    queued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sent by"),
+    )
+    queued_at = models.DateTimeField(_("sending requested"), null=True, blank=True)
+    started_at = models.DateTimeField(_("sending started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("sending finished"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        permissions = [("send_campaign", _("Can send a campaign"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(channel="email") | ~models.Q(subject=""),
+                name="campaign_email_has_subject",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def processed_count(self) -> int:
+        return self.sent_count + self.skipped_count + self.failed_count
+
+
+class MessageStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting")
+    SENT = "sent", _("Sent")
+    SKIPPED = "skipped", _("Not sent: no longer allowed")
+    FAILED = "failed", _("Failed")
+
+
+class CampaignMessage(models.Model):
+    """The per-recipient log of a campaign: one row for each customer who was in the
+    group when sending began, with what happened to their message. `public_id` is what
+    the recipient's unsubscribe token signs; it says nothing about the person."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="messages", verbose_name=_("campaign")
+    )
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.PROTECT,
+        related_name="campaign_messages",
+        verbose_name=_("customer"),
+    )
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    status = models.CharField(
+        _("status"), max_length=8, choices=MessageStatus.choices, default=MessageStatus.QUEUED
+    )
+    # Why it was skipped (a consents.selectors.Reason) or how it failed; never an address.
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
+    provider_id = models.CharField(_("provider's message id"), max_length=200, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(_("unsubscribed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("campaign message")
+        verbose_name_plural = _("campaign messages")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "customer"], name="campaignmessage_one_per_customer"
+            )
+        ]
+        indexes = [models.Index(fields=["campaign", "status", "id"], name="campaignmessage_todo")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}:{self.customer_id} {self.status}"
+
+
+class RestrictionList(models.Model):
+    """An imported ASML direct marketing restriction list (people who refused
+    addressed direct mail). Only keyed digests of its names and addresses are kept
+    (`RestrictionEntry`), enough to match customers out, nothing to read back. The
+    newest import is the list in force."""
+
+    imported_at = models.DateTimeField(_("imported"))
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("imported by"),
+    )
+    rows_read = models.PositiveIntegerField(_("rows read"), default=0)
+    rows_rejected = models.PositiveIntegerField(_("rows rejected"), default=0)
+    key_id = models.CharField(_("key"), max_length=40)
+
+    class Meta:
+        verbose_name = _("restriction list")
+        verbose_name_plural = _("restriction lists")
+
+    def __str__(self) -> str:
+        return f"{self.imported_at:%Y-%m-%d} ({self.rows_read})"
+
+
+class RestrictionEntry(models.Model):
+    restriction_list = models.ForeignKey(
+        RestrictionList, on_delete=models.CASCADE, related_name="entries"
+    )
+    digest = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["restriction_list", "digest"], name="restrictionentry_unique_digest"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.digest[:12]

@@ -9,10 +9,13 @@ from decimal import Decimal
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
+from rekisteri.consents.models import Channel
 from rekisteri.consents.selectors import customers_eligible
 from rekisteri.customers.models import Customer
-from rekisteri.marketing.models import TargetGroup
+from rekisteri.customers.models import Source as CustomerSource
+from rekisteri.marketing.models import Campaign, CampaignMessage, TargetGroup
 from rekisteri.marketing.postal_codes import parse_range
+from rekisteri.marketing.restrictions import restricted_digests, without_restricted
 from rekisteri.orders.models import Order, OrderLine, OrderStatus
 
 # What a post campaign needs, and nothing else: no email, phone or identity code.
@@ -57,6 +60,11 @@ def target_group_members(group: TargetGroup) -> QuerySet[Customer]:
     """The customers in `group` now: its criteria, all of them (AND), within the
     channel's consent rules. A restricted, anonymised or banned customer is never a
     member; email and SMS members have a live opt-in. `group` need not be saved."""
+    return customers_eligible(group.channel, customers=target_group_matches(group))
+
+
+def target_group_matches(group: TargetGroup) -> QuerySet[Customer]:
+    """The customers who meet the criteria of `group`, before any consent rule."""
     customers = Customer.objects.all()
     if group.skus:
         bought = OrderLine.objects.filter(
@@ -80,15 +88,66 @@ def target_group_members(group: TargetGroup) -> QuerySet[Customer]:
         customers = customers.filter(_ranges_q(list(group.postal_code_ranges)))
     if group.languages:
         customers = customers.filter(preferred_language__in=list(group.languages))
-    return customers_eligible(group.channel, customers=customers)
+    return customers
 
 
 def target_group_export_rows(group: TargetGroup) -> Iterator[tuple[str, ...]]:
     """The post export's rows (EXPORT_FIELDS), in customer number order, read in chunks
-    (a server-side cursor on PostgreSQL) so that memory stays flat at any size."""
-    return (
+    (a server-side cursor on PostgreSQL) so that memory stays flat at any size, less the
+    members on the ASML restriction list in force (read now, before the first row;
+    raises RestrictionListUnusable if it cannot be matched)."""
+    rows = (
         target_group_members(group)
         .order_by("customer_number")
         .values_list(*EXPORT_FIELDS)
         .iterator(chunk_size=EXPORT_CHUNK_ROWS)
+    )
+    digests = restricted_digests()
+    return without_restricted(rows, digests) if digests else rows
+
+
+def campaign_recipients(campaign: Campaign) -> QuerySet[Customer]:
+    """Whom `campaign` may reach now: the members of its target group with an address
+    on the channel. With the existing-customer exception (917/2014 § 200), email and
+    SMS reach, without an opt-in, the group's customers whose contact details came with
+    a purchase (not an import, and an order that was not cancelled) and who have not
+    opted out on the channel or banned marketing."""
+    matches = target_group_matches(campaign.target_group)
+    if campaign.existing_customer_exception:
+        matches = matches.exclude(source=CustomerSource.IMPORT).filter(Exists(_purchases()))
+    customers = customers_eligible(
+        campaign.channel,
+        customers=matches,
+        not_refused_suffices=campaign.existing_customer_exception,
+    )
+    address_field = "email" if campaign.channel == Channel.EMAIL else "phone"
+    return customers.exclude(**{address_field: ""})
+
+
+def campaign_list() -> QuerySet[Campaign]:
+    return Campaign.objects.select_related("target_group").order_by("-created_at", "-pk")
+
+
+def campaign_get(*, pk: int) -> Campaign | None:
+    return (
+        Campaign.objects.select_related("target_group", "created_by", "queued_by")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def campaign_messages(campaign: Campaign) -> QuerySet[CampaignMessage]:
+    """The per-recipient log, by customer number (numbers only: marketing does not see
+    customers' details)."""
+    return (
+        CampaignMessage.objects.filter(campaign=campaign)
+        .select_related("customer")
+        .only(
+            "status",
+            "detail",
+            "sent_at",
+            "unsubscribed_at",
+            "customer__customer_number",
+        )
+        .order_by("customer__customer_number")
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rekisteri.marketing import views
+from rekisteri.marketing import campaign_views, views
 
 app_name = "marketing"
 urlpatterns = [
@@ -9,4 +9,12 @@ urlpatterns = [
     path("<int:pk>/", views.target_group_detail, name="detail"),
     path("<int:pk>/edit/", views.target_group_edit, name="edit"),
     path("<int:pk>/export/", views.target_group_export, name="export"),
+    path("campaigns/", campaign_views.campaign_list, name="campaigns"),
+    path("campaigns/new/", campaign_views.campaign_create, name="campaign_create"),
+    path("campaigns/<int:pk>/", campaign_views.campaign_detail, name="campaign"),
+    path("campaigns/<int:pk>/edit/", campaign_views.campaign_edit, name="campaign_edit"),
+    path("campaigns/<int:pk>/send/", campaign_views.campaign_send, name="campaign_send"),
+    path(
+        "campaigns/<int:pk>/progress/", campaign_views.campaign_progress, name="campaign_progress"
+    ),
 ]

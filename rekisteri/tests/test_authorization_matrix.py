@@ -18,7 +18,14 @@ from rekisteri.audit.services import Actor
 from rekisteri.credit.models import Decision
 from rekisteri.credit.services import CreditOutcome, credit_check_record
 from rekisteri.intake.services import integration_create
-from rekisteri.marketing.services import TargetGroupInput, target_group_save
+from rekisteri.marketing.models import CampaignMessage
+from rekisteri.marketing.services import (
+    CampaignInput,
+    TargetGroupInput,
+    campaign_save,
+    target_group_save,
+)
+from rekisteri.marketing.tokens import unsubscribe_token
 from rekisteri.orders.models import Product
 from rekisteri.orders.services import LineInput, delivery_create, order_create, return_create
 from rekisteri.testing.factories import make_customer, make_staff
@@ -86,6 +93,15 @@ MATRIX: dict[str, tuple[str, dict[str, object]]] = {
     "marketing:detail": ("get", allowed(MK, PO)),
     "marketing:edit": ("get", allowed(MK)),
     "marketing:export": ("post", allowed(MK)),
+    "marketing:campaigns": ("get", allowed(MK, PO)),
+    "marketing:campaign_create": ("get", allowed(MK)),
+    "marketing:campaign": ("get", allowed(MK, PO)),
+    "marketing:campaign_edit": ("get", allowed(MK)),
+    "marketing:campaign_progress": ("get", allowed(MK, PO)),
+    # No one may be reached in the test data: the refusal is shown on the campaign page.
+    "marketing:campaign_send": ("post", allowed(MK, status=302)),
+    # The recipient's own link: public, the token is the authority.
+    "unsubscribe": ("get", allowed(*EVERYONE_SIGNED_IN, anonymous=200)),
     # Integrations authenticate with their API key; a staff session is no key.
     "api:order_create": ("post", allowed(*EVERYONE_SIGNED_IN, status=401, anonymous=401)),
     "api:order_read": ("get", allowed(*EVERYONE_SIGNED_IN, status=401, anonymous=401)),
@@ -142,8 +158,12 @@ def _url_for(name: str, customer, user, integration, order) -> str:
         "accounts:staff_edit": {"user_id": user.pk},
         "api:customer_read": {"public_id": customer.public_id},
     }.get(name, {})
-    if name.startswith("marketing:") and name not in ("marketing:list", "marketing:create"):
+    if name.startswith("marketing:campaign") and name not in CAMPAIGN_FREE:
+        kwargs = {"pk": _campaign_message(customer).campaign_id}
+    elif name.startswith("marketing:") and name not in GROUP_FREE:
         kwargs = {"pk": _target_group().pk}
+    if name == "unsubscribe":
+        kwargs = {"token": unsubscribe_token(_campaign_message(customer))}
     if name == "orders:credit_review":
         _credit_check_for(order)
         kwargs = {"order_number": order.order_number}
@@ -166,6 +186,24 @@ def _order_for(customer):
         actor=actor, order=order, quantities={order.lines.get().pk: 1}, reason="Väärä koko"
     )
     return order
+
+
+CAMPAIGN_FREE = ("marketing:campaigns", "marketing:campaign_create")
+GROUP_FREE = ("marketing:list", "marketing:create", *CAMPAIGN_FREE)
+
+
+def _campaign_message(customer):
+    """A draft email campaign, and a message of it to `customer`."""
+    group = target_group_save(
+        actor=Actor.system("test"), data=TargetGroupInput(name="Sähköposti", channel="email")
+    )
+    campaign = campaign_save(
+        actor=Actor.system("test"),
+        data=CampaignInput(
+            name="Kevät", channel="email", target_group=group, subject="Tarjous", body="Hei"
+        ),
+    )
+    return CampaignMessage.objects.create(campaign=campaign, customer=customer)
 
 
 def _target_group():
@@ -194,6 +232,7 @@ POST_DATA = {
     "customers:reveal": {"reason": "Asiakkaan oma tarkastuspyyntö"},
     "set_language": {"language": "en", "next": "/"},
     "consents:record": {"kind": "ban", "source": "phone_call", "language": "fi"},
+    "marketing:campaign_send": {"version": 1},
 }
 
 
