@@ -21,7 +21,7 @@ run: $(STAMP)
 	$(BIN)/rekisteri keys generate --if-missing
 	$(BIN)/rekisteri migrate --no-input
 	$(BIN)/rekisteri demo
-	$(BIN)/rekisteri serve --host $(HOST) --port $(PORT)
+	$(BIN)/rekisteri serve --worker --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile

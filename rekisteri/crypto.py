@@ -23,6 +23,7 @@ import os
 import re
 import secrets
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -179,6 +180,18 @@ class KeyRing:
         """A keyed digest for exact lookups; equal inputs give equal indexes."""
         message = purpose.encode("utf-8") + b"\x00" + value.encode("utf-8")
         return hmac.new(self.index, message, hashlib.sha256).hexdigest()
+
+    def blind_indexer(self, *, purpose: str) -> Callable[[str], str]:
+        """`blind_index` of one purpose for many values, the same digests at about half
+        the cost each: the key and purpose are hashed in once (a million rows a run)."""
+        keyed = hmac.new(self.index, purpose.encode("utf-8") + b"\x00", hashlib.sha256)
+
+        def index(value: str) -> str:
+            mac = keyed.copy()
+            mac.update(value.encode("utf-8"))
+            return mac.hexdigest()
+
+        return index
 
     def audit_mac(self, message: bytes) -> str:
         return hmac.new(self.audit, message, hashlib.sha256).hexdigest()

@@ -90,6 +90,7 @@ class CampaignForm(ServiceErrorsForm):
     )
     body = forms.CharField(
         label=_("Message"),
+        required=False,  # the service says what is missing, with the other errors
         widget=forms.Textarea(attrs={"rows": 10}),
         help_text=_(
             "Plain text; an empty line starts a new paragraph. The opt-out and the "

@@ -91,18 +91,22 @@ def target_group_matches(group: TargetGroup) -> QuerySet[Customer]:
     return customers
 
 
-def target_group_export_rows(group: TargetGroup) -> Iterator[tuple[str, ...]]:
+def target_group_export_rows(
+    group: TargetGroup, *, digests: frozenset[str] | None = None
+) -> Iterator[tuple[str, ...]]:
     """The post export's rows (EXPORT_FIELDS), in customer number order, read in chunks
     (a server-side cursor on PostgreSQL) so that memory stays flat at any size, less the
-    members on the ASML restriction list in force (read now, before the first row;
-    raises RestrictionListUnusable if it cannot be matched)."""
+    members on the ASML restriction list: `digests`, else the list in force, read now
+    (RestrictionListUnusable if it cannot be matched). Without a list, rows pass as
+    they are read."""
+    if digests is None:
+        digests = restricted_digests()
     rows = (
         target_group_members(group)
         .order_by("customer_number")
         .values_list(*EXPORT_FIELDS)
         .iterator(chunk_size=EXPORT_CHUNK_ROWS)
     )
-    digests = restricted_digests()
     return without_restricted(rows, digests) if digests else rows
 
 

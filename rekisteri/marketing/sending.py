@@ -53,20 +53,26 @@ MOBILE_TYPES = (
 
 def campaign_run(*, campaign_id: int) -> None:
     """Sends what is left of a queued campaign (or one that stopped half-way)."""
-    campaign = _begin(campaign_id)
-    if campaign is None:
-        return
+    campaign = campaign_begin(campaign_id=campaign_id)
+    if campaign is not None:
+        campaign_deliver(campaign=campaign)
+
+
+def campaign_deliver(*, campaign: Campaign) -> None:
+    """Sends the campaign's queued messages, a batch at a time, then marks it sent."""
     try:
         while batch := _next_batch(campaign):
             _send_batch(campaign, batch)
     except Exception:
-        logger.exception("campaign %s stopped", campaign_id)
+        logger.exception("campaign %s stopped", campaign.pk)
         _end(campaign, CampaignStatus.FAILED)
         raise
     _end(campaign, CampaignStatus.SENT)
 
 
-def _begin(campaign_id: int) -> Campaign | None:
+def campaign_begin(*, campaign_id: int) -> Campaign | None:
+    """Marks a queued campaign as being sent, writing down its recipients the first
+    time; None when there is nothing to send (sent already, or not queued)."""
     with audited_transaction():
         campaign = Campaign.objects.select_for_update().filter(pk=campaign_id).first()
         if campaign is None or campaign.status not in (

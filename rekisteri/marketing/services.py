@@ -15,7 +15,9 @@ from django.utils.translation import gettext_lazy as _
 
 from rekisteri.audit.models import Action, ActorType
 from rekisteri.audit.services import Actor, audit_record, audited_transaction
-from rekisteri.consents.models import Channel
+from rekisteri.consents.models import Channel, ConsentEvent, EventKind
+from rekisteri.consents.models import Source as ConsentSource
+from rekisteri.consents.services import consent_withdraw
 from rekisteri.customers.models import Language
 from rekisteri.marketing.models import (
     Campaign,
@@ -26,6 +28,8 @@ from rekisteri.marketing.models import (
     TargetGroup,
 )
 from rekisteri.marketing.postal_codes import InvalidRange, normalize_ranges
+from rekisteri.marketing.selectors import campaign_recipients
+from rekisteri.marketing.tasks import send_campaign
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -236,9 +240,6 @@ def campaign_save(
 def campaign_send(*, actor: Actor, campaign: Campaign, version: int) -> Campaign:
     """Queues the campaign for sending by the worker: a draft, or a sent one whose
     failed messages are to be tried again. Refused when no one may be reached."""
-    from rekisteri.marketing.selectors import campaign_recipients
-    from rekisteri.marketing.tasks import send_campaign
-
     with audited_transaction():
         current = Campaign.objects.select_for_update().select_related("target_group")
         current_campaign = current.get(pk=campaign.pk)
@@ -284,10 +285,6 @@ def campaign_unsubscribe(
     """The recipient of `message` opts out of the campaign's channel, through the link
     in the message. Idempotent: True when a withdrawal was recorded now, False when the
     channel was already refused (nothing new is written)."""
-    from rekisteri.consents.models import ConsentEvent, EventKind
-    from rekisteri.consents.models import Source as ConsentSource
-    from rekisteri.consents.services import consent_withdraw
-
     actor = Actor(type=ActorType.CUSTOMER, label="unsubscribe link", ip_address=ip_address)
     with audited_transaction():
         current = CampaignMessage.objects.select_for_update().get(pk=message.pk)

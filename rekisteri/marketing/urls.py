@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rekisteri.marketing import campaign_views, views
+from rekisteri.marketing import campaign_views, post_views, views
 
 app_name = "marketing"
 urlpatterns = [
@@ -9,6 +9,9 @@ urlpatterns = [
     path("<int:pk>/", views.target_group_detail, name="detail"),
     path("<int:pk>/edit/", views.target_group_edit, name="edit"),
     path("<int:pk>/export/", views.target_group_export, name="export"),
+    path("<int:pk>/labels/", post_views.target_group_labels, name="labels"),
+    path("restrictions/", post_views.restriction_lists, name="restrictions"),
+    path("restrictions/import/", post_views.restriction_list_import, name="restriction_import"),
     path("campaigns/", campaign_views.campaign_list, name="campaigns"),
     path("campaigns/new/", campaign_views.campaign_create, name="campaign_create"),
     path("campaigns/<int:pk>/", campaign_views.campaign_detail, name="campaign"),

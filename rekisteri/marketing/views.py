@@ -14,6 +14,12 @@ from rekisteri.marketing import selectors, services
 from rekisteri.marketing.address_csv import address_csv
 from rekisteri.marketing.forms import TargetGroupForm
 from rekisteri.marketing.models import TargetGroup
+from rekisteri.marketing.post_views import restriction_list_unusable
+from rekisteri.marketing.restrictions import (
+    RestrictionListUnusable,
+    restricted_count,
+    restricted_digests,
+)
 
 
 def _group_or_404(pk: int) -> TargetGroup:
@@ -76,16 +82,22 @@ def target_group_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @require_permission("marketing.export_targetgroup")
 def target_group_export(request: HttpRequest, pk: int) -> HttpResponse:
-    """The post group's address list as CSV, streamed. The export is audited with its
-    row count before the first row leaves (docs/marketing.md)."""
+    """The post group's address list as CSV, streamed, less those on the ASML
+    restriction list. The export is audited with its row count (members less those
+    matched) before the first row leaves (docs/marketing.md)."""
     group = _group_or_404(pk)
     if group.channel != Channel.POST:
         message = _("Only a post target group has an address list to export.")
         return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
-    rows = selectors.target_group_members(group).count()
+    try:
+        digests = restricted_digests()
+    except RestrictionListUnusable:
+        return restriction_list_unusable()
+    members = selectors.target_group_members(group)
+    rows = members.count() - restricted_count(members, digests)
     services.target_group_export_record(actor=Actor.from_request(request), group=group, rows=rows)
     response = StreamingHttpResponse(
-        address_csv(selectors.target_group_export_rows(group)),
+        address_csv(selectors.target_group_export_rows(group, digests=digests)),
         content_type="text/csv; charset=utf-8",
     )
     filename = f"target-group-{group.pk}-{timezone.localdate():%Y%m%d}.csv"

@@ -93,6 +93,9 @@ MATRIX: dict[str, tuple[str, dict[str, object]]] = {
     "marketing:detail": ("get", allowed(MK, PO)),
     "marketing:edit": ("get", allowed(MK)),
     "marketing:export": ("post", allowed(MK)),
+    "marketing:labels": ("post", allowed(MK)),
+    "marketing:restrictions": ("get", allowed(MK, PO)),
+    "marketing:restriction_import": ("get", allowed(MK)),
     "marketing:campaigns": ("get", allowed(MK, PO)),
     "marketing:campaign_create": ("get", allowed(MK)),
     "marketing:campaign": ("get", allowed(MK, PO)),
@@ -189,7 +192,8 @@ def _order_for(customer):
 
 
 CAMPAIGN_FREE = ("marketing:campaigns", "marketing:campaign_create")
-GROUP_FREE = ("marketing:list", "marketing:create", *CAMPAIGN_FREE)
+RESTRICTION_PAGES = ("marketing:restrictions", "marketing:restriction_import")
+GROUP_FREE = ("marketing:list", "marketing:create", *CAMPAIGN_FREE, *RESTRICTION_PAGES)
 
 
 def _campaign_message(customer):

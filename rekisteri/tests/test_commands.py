@@ -146,3 +146,13 @@ def test_hyphenated_command_names_reach_their_commands():
         "0",
     ]
     assert _with_command_names(["rekisteri", "demo"]) == ["rekisteri", "demo"]
+
+
+def test_rekisteri_worker_runs_the_database_queues_worker():
+    from rekisteri.cli import _with_command_names
+
+    assert _with_command_names(["rekisteri", "worker", "--batch"]) == [
+        "rekisteri",
+        "db_worker",
+        "--batch",
+    ]

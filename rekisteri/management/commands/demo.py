@@ -25,6 +25,13 @@ from rekisteri.consents.models import ConsentEvent
 from rekisteri.consents.services import consent_grant, marketing_ban
 from rekisteri.customers.models import Customer, Source
 from rekisteri.customers.services import CustomerInput, customer_create
+from rekisteri.marketing.models import Campaign
+from rekisteri.marketing.services import (
+    CampaignInput,
+    TargetGroupInput,
+    campaign_save,
+    target_group_save,
+)
 from rekisteri.orders.models import Channel, Order, OrderStatus, PaymentMethod, Product
 from rekisteri.orders.services import (
     LineInput,
@@ -78,6 +85,7 @@ class Command(BaseCommand):
         orders = self._orders()
         self.stdout.write(f"Demo orders: {Order.objects.count()} ({orders} new).")
         self._consents()
+        self._campaigns()
         self.stdout.write("Demo logins (each signs the confidentiality pledge on first sign-in):")
         for username, role, _first, _last in DEMO_STAFF:
             self.stdout.write(f"  {username:<15} {Role(role).label!s:<28} password: {password}")
@@ -164,6 +172,25 @@ class Command(BaseCommand):
                     source="phone_call",
                     language=customer.preferred_language,
                 )
+
+    def _campaigns(self) -> None:
+        """An email target group with a draft campaign to try sending (once)."""
+        if Campaign.objects.exists():
+            return
+        actor = Actor.system("demo")
+        group = target_group_save(
+            actor=actor, data=TargetGroupInput(name="Sähköpostiuutiskirje", channel="email")
+        )
+        campaign_save(
+            actor=actor,
+            data=CampaignInput(
+                name="Syksyn uutiskirje",
+                channel="email",
+                target_group=group,
+                subject="Syksyn uutuudet varastolta",
+                body="Hei!\n\nSyksyn uudet hyllyt ja laatikot ovat tulleet.\n\nTervetuloa!",
+            ),
+        )
 
     @transaction.atomic
     def _staff(self, password: str) -> None:

@@ -16,6 +16,12 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--threads", type=int, default=8)
+        parser.add_argument(
+            "--worker",
+            action="store_true",
+            help="Also run the background worker in this process (the demo; production "
+            "runs `rekisteri worker` on its own).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         from waitress import serve
@@ -23,6 +29,8 @@ class Command(BaseCommand):
         from rekisteri.wsgi import application
 
         self._start_credit_simulator_for_the_demo()
+        if options["worker"]:
+            self._start_worker()
         self.stdout.write(
             f"Rekisteri ({settings.MODE}) at http://{options['host']}:{options['port']}/ "
             "- stop with Ctrl+C"
@@ -41,6 +49,25 @@ class Command(BaseCommand):
             ident="Rekisteri",
             **proxy,
         )
+
+    def _start_worker(self) -> None:
+        """The database queue's worker in a thread: campaign sending and other
+        background work run while the demo is served."""
+        from django.utils.crypto import get_random_string
+        from django_tasks_db.management.commands.db_worker import Worker
+
+        worker = Worker(
+            queue_names=["default"],
+            interval=1,
+            batch=False,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id="serve-" + get_random_string(12),
+            excluded_queue_names=[],
+        )
+        threading.Thread(target=worker.run, name="task-worker", daemon=True).start()
+        self.stdout.write("Background work runs in this process (--worker).")
 
     def _start_credit_simulator_for_the_demo(self) -> None:
         """Outside production, with no credit bureau configured, the demo asks the
