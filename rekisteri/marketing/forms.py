@@ -47,6 +47,7 @@ class TargetGroupForm(ServiceErrorsForm):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("None ticked: every language."),
     )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     @classmethod
     def initial_of(cls, group: TargetGroup) -> dict[str, object]:
@@ -59,6 +60,7 @@ class TargetGroupForm(ServiceErrorsForm):
             "minimum_total_spent": group.minimum_total_spent,
             "postal_code_ranges": " ".join(group.postal_code_ranges),
             "languages": list(group.languages),
+            "version": group.version,
         }
 
     def group_input(self) -> TargetGroupInput:

@@ -44,6 +44,7 @@ class TargetGroup(models.Model):
         verbose_name=_("updated by"),
     )
     updated_at = models.DateTimeField(_("updated"))
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name = _("target group")

@@ -46,6 +46,10 @@ CRITERIA_FIELDS = (
 )
 
 
+class TargetGroupConflict(Exception):
+    """Someone saved the target group after the editor opened it."""
+
+
 class ExportNotAllowed(Exception):
     """Only a post group has an address list to export."""
 
@@ -104,20 +108,29 @@ def target_group_build(*, data: TargetGroupInput, group: TargetGroup | None = No
 
 
 def target_group_save(
-    *, actor: Actor, data: TargetGroupInput, group: TargetGroup | None = None
+    *,
+    actor: Actor,
+    data: TargetGroupInput,
+    group: TargetGroup | None = None,
+    version: int | None = None,
 ) -> TargetGroup:
     """Creates a target group, or changes `group`, and audits it (the criteria that
-    changed; no personal data is in a group)."""
+    changed; no personal data is in a group). `version` is the one the editor saw:
+    TargetGroupConflict if someone saved the group since."""
     with audited_transaction():
         current = (
             TargetGroup.objects.select_for_update().get(pk=group.pk) if group is not None else None
         )
+        if current is not None and version is not None and current.version != version:
+            raise TargetGroupConflict
         before = {name: getattr(current, name) for name in CRITERIA_FIELDS} if current else {}
         target = target_group_build(data=data, group=current)
         now = timezone.now()
         if current is None:
             target.created_by, target.created_at = actor.user, now
         target.updated_by, target.updated_at = actor.user, now
+        if current is not None:
+            target.version += 1
         target.save()
         changed = [name for name in CRITERIA_FIELDS if before.get(name) != getattr(target, name)]
         audit_record(

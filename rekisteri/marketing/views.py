@@ -47,12 +47,19 @@ def _form_page(request: HttpRequest, group: TargetGroup | None) -> HttpResponse:
                 count = selectors.target_group_members(preview).count()
             else:
                 saved = services.target_group_save(
-                    actor=Actor.from_request(request), data=form.group_input(), group=group
+                    actor=Actor.from_request(request),
+                    data=form.group_input(),
+                    group=group,
+                    version=form.cleaned_data["version"],
                 )
                 messages.success(request, _("Target group saved."))
                 return redirect("marketing:detail", saved.pk)
         except ValidationError as error:
             form.add_service_errors(error)
+        except services.TargetGroupConflict:
+            form.add_error(None, _("Someone else saved this target group. Open it again."))
+            context = {"form": form, "group": group, "count": None}
+            return render(request, "marketing/form.html", context, status=409)
     partial = request.htmx and count is not None  # type: ignore[attr-defined]  # set by django-htmx middleware
     template = "marketing/_count.html" if partial else "marketing/form.html"
     return render(request, template, {"form": form, "group": group, "count": count})

@@ -126,6 +126,26 @@ def test_marketing_edits_a_group_and_the_change_is_audited(marketing_client):
     )
 
 
+def test_two_marketers_editing_one_group_the_second_gets_a_conflict(marketing_client):
+    group = a_group()
+    opened = {**FORM, "version": group.version, "save": "1"}
+    first = marketing_client.post(
+        reverse("marketing:edit", args=[group.pk]), {**opened, "minimum_total_spent": "100"}
+    )
+    audit_before = AuditEvent.objects.count()
+
+    second = marketing_client.post(
+        reverse("marketing:edit", args=[group.pk]), {**opened, "minimum_total_spent": "500"}
+    )
+
+    assert first.status_code == 302
+    assert second.status_code == 409
+    assert "Someone else saved this target group." in second.content.decode()
+    group.refresh_from_db()
+    assert (group.minimum_total_spent, group.version) == (Decimal("100.00"), 2)
+    assert AuditEvent.objects.count() == audit_before
+
+
 def test_the_detail_page_shows_the_count(privacy_officer_client):
     group = a_group(postal_code_ranges=["90100-90999"])
     make_customer(postal_code="90100")
