@@ -19,6 +19,14 @@ def header() -> list[str]:
     return [_("Name"), _("Street address"), _("Postal code"), _("Post office"), _("Country")]
 
 
+def address_csv_header_line() -> str:
+    """The header as the first line of a file whose rows PostgreSQL writes (lines end
+    in a bare newline there)."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(header())
+    return buffer.getvalue()
+
+
 def address_csv(rows: Iterable[tuple[str, ...]]) -> Iterator[str]:
     """CSV text for `rows` of (first names, surname, street address, postal code, post
     office, country), the header first, a few thousand lines per chunk: one write per

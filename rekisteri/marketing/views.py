@@ -11,7 +11,6 @@ from rekisteri.accounts.access import require_permission
 from rekisteri.audit.services import Actor
 from rekisteri.consents.models import Channel
 from rekisteri.marketing import selectors, services
-from rekisteri.marketing.address_csv import address_csv
 from rekisteri.marketing.forms import TargetGroupForm
 from rekisteri.marketing.models import TargetGroup
 from rekisteri.marketing.post_views import restriction_list_unusable
@@ -104,7 +103,7 @@ def target_group_export(request: HttpRequest, pk: int) -> HttpResponse:
     rows = members.count() - restricted_count(members, digests)
     services.target_group_export_record(actor=Actor.from_request(request), group=group, rows=rows)
     response = StreamingHttpResponse(
-        address_csv(selectors.target_group_export_rows(group, digests=digests)),
+        selectors.target_group_export_csv(group, digests=digests),
         content_type="text/csv; charset=utf-8",
     )
     filename = f"target-group-{group.pk}-{timezone.localdate():%Y%m%d}.csv"
