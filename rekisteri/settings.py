@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "rekisteri.credit",
     "rekisteri.consents",
     "rekisteri.marketing",
+    "rekisteri.privacy",
 ]
 
 MIDDLEWARE = [

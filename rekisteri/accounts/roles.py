@@ -29,6 +29,21 @@ CONSENT_PERMISSIONS = (
     "consents.add_consentevent",
 )
 
+PRIVACY_PERMISSIONS = (
+    "privacy.view_subjectrequest",
+    "privacy.add_subjectrequest",
+    "privacy.change_subjectrequest",
+    "privacy.erase_customer",
+    "privacy.view_disclosure",
+    "privacy.add_disclosure",
+    "privacy.view_legalhold",
+    "privacy.add_legalhold",
+    "privacy.change_legalhold",
+    "privacy.view_retentionpolicy",
+    "privacy.change_retentionpolicy",
+    "privacy.run_retention",
+)
+
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.CUSTOMER_SERVICE: (
         "customers.view_customer",
@@ -36,6 +51,9 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "customers.change_customer",
         *ORDER_PERMISSIONS,
         *CONSENT_PERMISSIONS,
+        # Customer service records a request received by phone or email.
+        "privacy.view_subjectrequest",
+        "privacy.add_subjectrequest",
     ),
     Role.MARKETING: (
         "marketing.view_targetgroup",
@@ -60,6 +78,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "marketing.view_restrictionlist",
         *ORDER_PERMISSIONS,
         *CONSENT_PERMISSIONS,
+        *PRIVACY_PERMISSIONS,
     ),
     Role.ADMINISTRATOR: (
         "accounts.manage_staff",

@@ -1,0 +1,263 @@
+"""Data subject requests, disclosures, legal holds, erasures and retention (P17 and the
+GDPR's rights of the data subject, arts. 12-21)."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RequestKind(models.TextChoices):
+    ACCESS = "access", _("Access to own data (art. 15)")
+    RECTIFICATION = "rectification", _("Rectification (art. 16)")
+    ERASURE = "erasure", _("Erasure (art. 17)")
+    RESTRICTION = "restriction", _("Restriction of processing (art. 18)")
+    OBJECTION = "objection", _("Objection to direct marketing (art. 21)")
+    PORTABILITY = "portability", _("Data portability (art. 20)")
+
+
+class ReceivedVia(models.TextChoices):
+    PORTAL = "portal", _("Privacy portal")
+    EMAIL = "email", _("Email")
+    PHONE = "phone", _("Phone")
+    LETTER = "letter", _("Letter")
+
+
+class RequestStatus(models.TextChoices):
+    AWAITING_VERIFICATION = "awaiting", _("Awaiting identity verification")
+    OPEN = "open", _("Open")
+    COMPLETED = "completed", _("Completed")
+    REFUSED = "refused", _("Refused")
+
+
+class VerificationMethod(models.TextChoices):
+    EMAIL_LINK = "email_link", _("A link sent to the email on record")
+    STAFF = "staff", _("Verified by staff")
+
+
+class SubjectRequest(models.Model):
+    """A request of a data subject, from receipt to its answer. The deadline is one
+    month from receipt (GDPR art. 12(3)), extendable by two further months with a
+    recorded reason."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=16, choices=RequestKind.choices)
+    received_via = models.CharField(_("received via"), max_length=8, choices=ReceivedVia.choices)
+    received_at = models.DateTimeField(_("received"))
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=RequestStatus.choices,
+        default=RequestStatus.AWAITING_VERIFICATION,
+    )
+    # What the requester told us; kept with the request as its record.
+    requester_name = models.CharField(_("name given"), max_length=260)
+    requester_email = models.CharField(_("email given"), max_length=254, blank=True)
+    details = models.TextField(_("details"), blank=True)
+    language = models.CharField(_("language"), max_length=2, default="fi")
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="subject_requests",
+        verbose_name=_("customer"),
+    )
+    verified_at = models.DateTimeField(_("identity verified"), null=True, blank=True)
+    verification_method = models.CharField(
+        _("verified by"), max_length=12, choices=VerificationMethod.choices, blank=True
+    )
+    verification_note = models.TextField(_("how the identity was verified"), blank=True)
+    verification_sent_at = models.DateTimeField(_("verification sent"), null=True, blank=True)
+    due_on = models.DateField(_("due"))
+    extended_to = models.DateField(_("extended to"), null=True, blank=True)
+    extension_reason = models.TextField(_("reason for the extension"), blank=True)
+    reminded_at = models.DateTimeField(_("reminded"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("handled by"),
+    )
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    outcome = models.TextField(_("outcome"), blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("subject request")
+        verbose_name_plural = _("subject requests")
+        permissions = [("erase_customer", _("Can erase a customer"))]
+        indexes = [models.Index(fields=["status", "due_on"], name="subjectrequest_open_due")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.public_id}"
+
+
+class RecipientKind(models.TextChoices):
+    AUTHORITY = "authority", _("An authority")
+    DATA_SUBJECT = "data_subject", _("The data subject")
+    OTHER = "other", _("Other")
+
+
+class Disclosure(models.Model):
+    """One disclosure of a customer's data to someone outside the company (P17)."""
+
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.PROTECT,
+        related_name="disclosures",
+        verbose_name=_("customer"),
+    )
+    recipient_kind = models.CharField(
+        _("recipient kind"), max_length=12, choices=RecipientKind.choices
+    )
+    recipient = models.CharField(_("recipient"), max_length=200)
+    legal_ground = models.CharField(_("legal ground"), max_length=300)
+    reference = models.CharField(_("request reference"), max_length=200, blank=True)
+    categories = models.JSONField(_("data disclosed"), default=list)
+    disclosed_at = models.DateTimeField(_("disclosed"))
+    disclosed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("disclosed by"),
+    )
+    subject_request = models.ForeignKey(
+        SubjectRequest,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="disclosures",
+        verbose_name=_("subject request"),
+    )
+
+    class Meta:
+        verbose_name = _("disclosure")
+        verbose_name_plural = _("disclosures")
+
+    def __str__(self) -> str:
+        return f"{self.recipient_kind} {self.disclosed_at:%Y-%m-%d}"
+
+
+class AccessDelivery(models.Model):
+    """An expiring download link of a customer's own copy (access or portability). The
+    file is built when it is downloaded, never stored."""
+
+    subject_request = models.ForeignKey(
+        SubjectRequest, on_delete=models.PROTECT, related_name="deliveries"
+    )
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"))
+    expires_at = models.DateTimeField(_("expires"))
+    downloaded_at = models.DateTimeField(_("downloaded"), null=True, blank=True)
+    download_count = models.PositiveIntegerField(_("downloads"), default=0)
+
+    class Meta:
+        verbose_name = _("download link")
+        verbose_name_plural = _("download links")
+
+    def __str__(self) -> str:
+        return str(self.public_id)
+
+
+class LegalHold(models.Model):
+    """A reason to keep a customer's data as it is: erasure and retention stop."""
+
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.PROTECT,
+        related_name="legal_holds",
+        verbose_name=_("customer"),
+    )
+    reason = models.TextField(_("reason"))
+    placed_at = models.DateTimeField(_("placed"))
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("placed by"),
+    )
+    lifted_at = models.DateTimeField(_("lifted"), null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("lifted by"),
+    )
+
+    class Meta:
+        verbose_name = _("legal hold")
+        verbose_name_plural = _("legal holds")
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.placed_at:%Y-%m-%d}"
+
+
+class ErasureLogEntry(models.Model):
+    """That a customer was erased, by opaque id only. The same entries are appended to
+    a file in the data directory, which a restored backup cannot roll back; replaying
+    it erases again anyone a restore brought back (`rekisteri privacy replay-erasures`)."""
+
+    customer_public_id = models.UUIDField(_("customer id"), unique=True)
+    erased_at = models.DateTimeField(_("erased"))
+
+    class Meta:
+        verbose_name = _("erasure log entry")
+        verbose_name_plural = _("erasure log")
+
+    def __str__(self) -> str:
+        return str(self.customer_public_id)
+
+
+class RetentionCategory(models.TextChoices):
+    INACTIVE_CUSTOMERS = "inactive_customers", _("Customers with no orders or activity")
+    ORDERS = "orders", _("Orders and invoices after their accounting period")
+    CONSENT_EVIDENCE = "consent_evidence", _("Consent evidence after withdrawal")
+    CREDIT_CHECKS = "credit_checks", _("Credit check details")
+    CAMPAIGN_MESSAGES = "campaign_messages", _("Campaign message logs")
+    AUDIT_EVENTS = "audit_events", _("Audit events")
+
+
+class RetentionPolicy(models.Model):
+    """How long one category of data is kept, set by the privacy officer."""
+
+    category = models.CharField(
+        _("category"), max_length=20, choices=RetentionCategory.choices, unique=True
+    )
+    months = models.PositiveIntegerField(_("kept for (months)"))
+    enabled = models.BooleanField(_("in use"), default=True)
+    updated_at = models.DateTimeField(_("updated"), null=True, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+
+    class Meta:
+        verbose_name = _("retention policy")
+        verbose_name_plural = _("retention policies")
+        permissions = [("run_retention", _("Can run the retention policies"))]
+
+    def __str__(self) -> str:
+        return f"{self.category}: {self.months} months"
