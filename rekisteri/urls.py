@@ -16,6 +16,7 @@ urlpatterns = [
     path("credit/", include("rekisteri.credit.urls")),
     path("consents/", include("rekisteri.consents.urls")),
     path("marketing/", include("rekisteri.marketing.urls")),
+    path("privacy/", include("rekisteri.privacy.urls")),
     path("", include("rekisteri.marketing.urls_public")),
     path("api/v1/webhooks/", include("rekisteri.intake.webhooks")),
     path("api/v1/", api.urls),

@@ -105,6 +105,7 @@ MATRIX: dict[str, tuple[str, dict[str, object]]] = {
     "marketing:campaign_send": ("post", allowed(MK, status=302)),
     # The recipient's own link: public, the token is the authority.
     "unsubscribe": ("get", allowed(*EVERYONE_SIGNED_IN, anonymous=200)),
+    "privacy:requests": ("get", allowed(CS, PO)),
     # Integrations authenticate with their API key; a staff session is no key.
     "api:order_create": ("post", allowed(*EVERYONE_SIGNED_IN, status=401, anonymous=401)),
     "api:order_read": ("get", allowed(*EVERYONE_SIGNED_IN, status=401, anonymous=401)),
