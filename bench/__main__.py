@@ -1,6 +1,7 @@
 """`python -m bench customer_search --customers N [--searches K] [--keep] [--fresh]`
 `python -m bench order_intake [--orders N] [--clients C] [--threads T]`
-and `python -m bench campaign_export --customers N [--keep] [--fresh]`."""
+`python -m bench campaign_export --customers N [--keep] [--fresh]`
+and `python -m bench subject_access [--orders N] [--runs R] [--keep] [--fresh]`."""
 
 from __future__ import annotations
 
@@ -82,7 +83,49 @@ def parser() -> argparse.ArgumentParser:
         "--fresh", action="store_true", help="drop the bench database and generate anew"
     )
     export.add_argument("--seed", type=int, default=2026, help="seed of the fake data")
+
+    access = benchmarks.add_parser(
+        "subject_access",
+        help="a customer's own copy (ZIP of index.html and data.json) at N orders",
+        description=(
+            "Makes a customer with N orders (lines, deliveries, returns, credit decisions, "
+            "consent events) through the services in a bench database of its own "
+            "(SQLite under REKISTERI_DATA_DIR/bench-subject-access, or "
+            "<name>_bench_subject_access on DATABASE_URL's server) and times "
+            "privacy.export.access_archive."
+        ),
+    )
+    access.add_argument("--orders", type=_positive, default=1000, help="the customer's orders")
+    access.add_argument("--runs", type=_positive, default=7, help="timed builds")
+    access.add_argument(
+        "--keep", action="store_true", help="keep a bench database this run creates"
+    )
+    access.add_argument(
+        "--fresh", action="store_true", help="drop a kept bench database and start anew"
+    )
+    access.add_argument("--seed", type=int, default=2026, help="seed of the fake data")
     return main
+
+
+def _subject_access(args: argparse.Namespace) -> int:
+    import os
+    from pathlib import Path
+
+    from bench.database import BASE_DIR, configure
+
+    # A directory of its own: on SQLite the bench file name is shared with
+    # customer_search, whose kept register this benchmark must not write into.
+    data_dir = Path(os.environ.get("REKISTERI_DATA_DIR") or BASE_DIR / "var").resolve()
+    os.environ["REKISTERI_DATA_DIR"] = str(data_dir / "bench-subject-access")
+    database = configure(fresh=args.fresh, suffix="bench_subject_access")
+    from bench import subject_access
+
+    try:
+        subject_access.main(orders=args.orders, runs=args.runs, seed=args.seed, database=database)
+    finally:
+        if not args.keep and not database.existed:
+            database.drop()
+    return 0
 
 
 def _campaign_export(args: argparse.Namespace) -> int:
@@ -137,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
         return _order_intake(args)
     if args.benchmark == "campaign_export":
         return _campaign_export(args)
+    if args.benchmark == "subject_access":
+        return _subject_access(args)
     from bench.database import configure
 
     database = configure(fresh=args.fresh)

@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "rekisteri.consents",
     "rekisteri.marketing",
     "rekisteri.privacy",
+    "rekisteri.portal",
 ]
 
 MIDDLEWARE = [

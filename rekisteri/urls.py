@@ -18,6 +18,8 @@ urlpatterns = [
     path("marketing/", include("rekisteri.marketing.urls")),
     path("privacy/", include("rekisteri.privacy.urls")),
     path("", include("rekisteri.marketing.urls_public")),
+    path("", include("rekisteri.privacy.urls_download")),
+    path("tietosuoja/", include("rekisteri.portal.urls")),
     path("api/v1/webhooks/", include("rekisteri.intake.webhooks")),
     path("api/v1/", api.urls),
 ]

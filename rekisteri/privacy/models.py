@@ -214,7 +214,7 @@ class LegalHold(models.Model):
 class ErasureLogEntry(models.Model):
     """That a customer was erased, by opaque id only. The same entries are appended to
     a file in the data directory, which a restored backup cannot roll back; replaying
-    it erases again anyone a restore brought back (`rekisteri privacy replay-erasures`)."""
+    it erases again anyone a restore brought back (`rekisteri erasures replay`)."""
 
     customer_public_id = models.UUIDField(_("customer id"), unique=True)
     erased_at = models.DateTimeField(_("erased"))
@@ -261,3 +261,19 @@ class RetentionPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category}: {self.months} months"
+
+
+class PortalAttempt(models.Model):
+    """One use of a rate-limited portal form, by a keyed digest of who (an IP address
+    or an email address): enough to count, nothing to read back. Old rows are pruned
+    as new ones are written."""
+
+    action = models.CharField(max_length=32)
+    key_digest = models.CharField(max_length=64)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["action", "key_digest", "at"], name="portalattempt_window")]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.at:%Y-%m-%d %H:%M}"

@@ -28,6 +28,10 @@ from rekisteri.marketing.services import (
 from rekisteri.marketing.tokens import unsubscribe_token
 from rekisteri.orders.models import Product
 from rekisteri.orders.services import LineInput, delivery_create, order_create, return_create
+from rekisteri.portal.views import consent_token
+from rekisteri.privacy.disclosures import access_delivery_create
+from rekisteri.privacy.erasure import legal_hold_place
+from rekisteri.privacy.services import subject_request_record, verification_token
 from rekisteri.testing.factories import make_customer, make_staff
 
 ANONYMOUS = "anonymous"
@@ -106,6 +110,28 @@ MATRIX: dict[str, tuple[str, dict[str, object]]] = {
     # The recipient's own link: public, the token is the authority.
     "unsubscribe": ("get", allowed(*EVERYONE_SIGNED_IN, anonymous=200)),
     "privacy:requests": ("get", allowed(CS, PO)),
+    "privacy:erase": ("get", allowed(PO)),
+    "privacy:restrict": ("get", allowed(PO)),
+    "privacy:restriction_lift": ("get", allowed(PO)),
+    "privacy:legal_hold": ("get", allowed(PO)),
+    "privacy:legal_hold_lift": ("post", allowed(PO, status=302)),
+    "privacy:retention": ("get", allowed(PO)),
+    "privacy:retention_edit": ("post", allowed(PO, status=302)),
+    "privacy:retention_run": ("post", allowed(PO, status=302)),
+    "privacy:request_create": ("get", allowed(CS, PO)),
+    "privacy:request": ("get", allowed(CS, PO)),
+    "privacy:request_action": ("post", allowed(PO, status=302)),
+    # The public privacy portal: anyone; the links carry their own authority.
+    "portal:index": ("get", allowed(*EVERYONE_SIGNED_IN, anonymous=200)),
+    "portal:request": ("get", allowed(*EVERYONE_SIGNED_IN, anonymous=200)),
+    "portal:verify": ("get", allowed(*EVERYONE_SIGNED_IN, anonymous=200)),
+    "portal:consent_link": ("get", allowed(*EVERYONE_SIGNED_IN, anonymous=200)),
+    "portal:consents": ("get", allowed(*EVERYONE_SIGNED_IN, anonymous=200)),
+    "privacy:disclosures": ("get", allowed(PO)),
+    "privacy:authority_export": ("get", allowed(PO)),
+    "privacy:access_handover": ("post", allowed(PO)),
+    # The customer's own download link: public, the link is the authority.
+    "privacy_download": ("get", allowed(*EVERYONE_SIGNED_IN, anonymous=200)),
     # Integrations authenticate with their API key; a staff session is no key.
     "api:order_create": ("post", allowed(*EVERYONE_SIGNED_IN, status=401, anonymous=401)),
     "api:order_read": ("get", allowed(*EVERYONE_SIGNED_IN, status=401, anonymous=401)),
@@ -161,11 +187,33 @@ def _url_for(name: str, customer, user, integration, order) -> str:
         "consents:record": {"customer_number": customer.customer_number},
         "accounts:staff_edit": {"user_id": user.pk},
         "api:customer_read": {"public_id": customer.public_id},
+        "privacy:erase": {"customer_number": customer.customer_number},
+        "privacy:restrict": {"customer_number": customer.customer_number},
+        "privacy:restriction_lift": {"customer_number": customer.customer_number},
+        "privacy:legal_hold": {"customer_number": customer.customer_number},
+        "privacy:retention_edit": {"category": "inactive_customers"},
     }.get(name, {})
     if name.startswith("marketing:campaign") and name not in CAMPAIGN_FREE:
         kwargs = {"pk": _campaign_message(customer).campaign_id}
     elif name.startswith("marketing:") and name not in GROUP_FREE:
         kwargs = {"pk": _target_group().pk}
+    if name in ("privacy:request", "privacy:request_action"):
+        kwargs = {"public_id": _subject_request(customer).public_id}
+    if name == "portal:verify":
+        kwargs = {"token": verification_token(_subject_request(customer))}
+    if name == "portal:consents":
+        kwargs = {"token": consent_token(customer)}
+    if name == "privacy:legal_hold_lift":
+        hold = legal_hold_place(
+            actor=Actor.system("test"), customer=customer, reason="Riita-asia käräjäoikeudessa"
+        )
+        kwargs = {"customer_number": customer.customer_number, "hold_id": hold.pk}
+    if name == "privacy:access_handover":
+        kwargs = {"public_id": _verified_access_request(customer).public_id}
+    if name == "privacy_download":
+        request = _verified_access_request(customer)
+        link = access_delivery_create(actor=Actor.system("test"), subject_request=request)
+        kwargs = {"public_id": link.public_id}
     if name == "unsubscribe":
         kwargs = {"token": unsubscribe_token(_campaign_message(customer))}
     if name == "orders:credit_review":
@@ -211,6 +259,29 @@ def _campaign_message(customer):
     return CampaignMessage.objects.create(campaign=campaign, customer=customer)
 
 
+def _subject_request(customer):
+    return subject_request_record(
+        actor=Actor.system("test"),
+        kind="access",
+        received_via="email",
+        received_at=timezone.now(),
+        customer=customer,
+        name="Virtanen",
+    )
+
+
+def _verified_access_request(customer):
+    return subject_request_record(
+        actor=Actor.system("test"),
+        kind="access",
+        received_via="email",
+        received_at=timezone.now(),
+        customer=customer,
+        name="Virtanen",
+        verification_note="Tunnistettu puhelimessa asiakasnumerolla",
+    )
+
+
 def _target_group():
     return target_group_save(
         actor=Actor.system("test"), data=TargetGroupInput(name="Kaikki", channel="post")
@@ -238,6 +309,8 @@ POST_DATA = {
     "set_language": {"language": "en", "next": "/"},
     "consents:record": {"kind": "ban", "source": "phone_call", "language": "fi"},
     "marketing:campaign_send": {"version": 1},
+    "privacy:retention_edit": {"months": 36, "enabled": "on"},
+    "privacy:request_action": {"action": "none"},
 }
 
 
