@@ -49,6 +49,7 @@ from rekisteri.privacy.models import (
     RequestKind,
     SubjectRequest,
 )
+from rekisteri.privacy.services import subject_request_complete
 
 logger = logging.getLogger(__name__)
 
@@ -338,6 +339,12 @@ def customer_restrict(
             changed_fields=["status"],
             reason=f"restricted (art. 18): {reason}{request_note}",
         )
+        if subject_request is not None:
+            subject_request_complete(
+                actor=actor,
+                request=subject_request,
+                outcome="The processing was restricted: the data is only stored.",
+            )
     return current
 
 
@@ -832,6 +839,13 @@ def customer_erase(
         customer_anonymise(
             actor=actor, customer=current, reason=f"erasure (art. 17): {reason}{request_note}"
         )
+        if subject_request is not None:
+            subject_request_complete(
+                actor=actor,
+                request=subject_request,
+                outcome="The customer's personal data was erased; accounting records are "
+                "kept minimised under a pseudonym.",
+            )
     customer.refresh_from_db()
 
 
