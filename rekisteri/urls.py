@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("rekisteri.marketing.urls_public")),
     path("", include("rekisteri.privacy.urls_download")),
     path("tietosuoja/", include("rekisteri.portal.urls")),
+    path("", include("rekisteri.privacy.urls_notice_public")),
     path("api/v1/webhooks/", include("rekisteri.intake.webhooks")),
     path("api/v1/", api.urls),
 ]

@@ -42,6 +42,11 @@ PRIVACY_PERMISSIONS = (
     "privacy.view_retentionpolicy",
     "privacy.change_retentionpolicy",
     "privacy.run_retention",
+    "privacy.view_registerdescription",
+    "privacy.add_registerdescription",
+    "privacy.view_breach",
+    "privacy.add_breach",
+    "privacy.change_breach",
 )
 
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
@@ -85,5 +90,6 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "intake.manage_integrations",
         "credit.change_creditpolicy",
     ),
-    Role.AUDITOR: ("audit.view_auditevent",),
+    # The auditor reads the records of processing (generated from the description).
+    Role.AUDITOR: ("audit.view_auditevent", "privacy.view_registerdescription"),
 }

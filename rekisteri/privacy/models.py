@@ -277,3 +277,130 @@ class PortalAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+class RegisterDescription(models.Model):
+    """One published version of the register description: what the privacy notice
+    and the records of processing are generated from (`privacy.notice`). Versions are
+    never changed; an edit publishes a new one."""
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    # The structure is defined and validated by privacy.notice (DESCRIPTION_SCHEMA).
+    content = models.JSONField(_("content"))
+    published_at = models.DateTimeField(_("published"))
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("published by"),
+    )
+    change_note = models.CharField(_("what changed"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("register description")
+        verbose_name_plural = _("register descriptions")
+        ordering = ["-version"]
+
+    def __str__(self) -> str:
+        return f"v{self.version}"
+
+
+class BreachDecision(models.TextChoices):
+    UNDECIDED = "undecided", _("Not decided yet")
+    NOTIFY = "notify", _("Notify the authority")
+    NOT_NOTIFY = "not_notify", _("No notification: unlikely to result in a risk")
+
+
+class Breach(models.Model):
+    """A personal data breach (GDPR arts. 33 and 34): what happened, whom it concerns,
+    and the decision on notifying the Data Protection Ombudsman within 72 hours of its
+    detection and the people affected."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    detected_at = models.DateTimeField(_("detected"))
+    occurred_at = models.DateTimeField(_("occurred"), null=True, blank=True)
+    summary = models.CharField(_("summary"), max_length=200)
+    description = models.TextField(_("what happened"))
+    data_categories = models.JSONField(_("categories of data"), default=list)
+    people_affected = models.PositiveIntegerField(_("people affected (approx.)"), null=True)
+    records_affected = models.PositiveIntegerField(_("records affected (approx.)"), null=True)
+    likely_consequences = models.TextField(_("likely consequences"), blank=True)
+    measures_taken = models.TextField(_("measures taken or proposed"), blank=True)
+    decision = models.CharField(
+        _("decision"),
+        max_length=12,
+        choices=BreachDecision.choices,
+        default=BreachDecision.UNDECIDED,
+    )
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    authority_notified_at = models.DateTimeField(_("authority notified"), null=True, blank=True)
+    authority_reference = models.CharField(_("authority's reference"), max_length=100, blank=True)
+    late_notification_reason = models.TextField(_("reason for a late notification"), blank=True)
+    people_must_be_told = models.BooleanField(_("the people affected must be told"), default=False)
+    notice_subject = models.CharField(_("notice subject"), max_length=200, blank=True)
+    notice_body = models.TextField(_("notice to the people affected"), blank=True)
+    reminded_at = models.DateTimeField(_("reminded"), null=True, blank=True)
+    recorded_at = models.DateTimeField(_("recorded"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("personal data breach")
+        verbose_name_plural = _("personal data breaches")
+
+    def __str__(self) -> str:
+        return self.summary
+
+
+class BreachNoticeStatus(models.TextChoices):
+    PENDING = "pending", _("Not sent yet")
+    SENT = "sent", _("Sent")
+    NO_EMAIL = "no_email", _("No email on record")
+    FAILED = "failed", _("Failed")
+
+
+class BreachSubject(models.Model):
+    """A customer affected by a breach, and the notice sent to them (art. 34)."""
+
+    breach = models.ForeignKey(Breach, on_delete=models.PROTECT, related_name="subjects")
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="breach_notices"
+    )
+    added_at = models.DateTimeField(_("added"))
+    notice_status = models.CharField(
+        _("notice"),
+        max_length=8,
+        choices=BreachNoticeStatus.choices,
+        default=BreachNoticeStatus.PENDING,
+    )
+    notified_at = models.DateTimeField(_("notified"), null=True, blank=True)
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("person affected by a breach")
+        verbose_name_plural = _("people affected by a breach")
+        constraints = [
+            models.UniqueConstraint(fields=["breach", "customer"], name="breachsubject_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.breach_id}:{self.customer_id}"

@@ -1,6 +1,14 @@
 from django.urls import path
 
-from rekisteri.privacy import urls_erasure, urls_export, urls_retention, views
+from rekisteri.privacy import (
+    urls_breach,
+    urls_erasure,
+    urls_export,
+    urls_notice,
+    urls_records,
+    urls_retention,
+    views,
+)
 
 app_name = "privacy"
 urlpatterns = [
@@ -11,4 +19,7 @@ urlpatterns = [
     *urls_erasure.urlpatterns,
     *urls_export.urlpatterns,
     *urls_retention.urlpatterns,
+    *urls_notice.urlpatterns,
+    *urls_records.urlpatterns,
+    *urls_breach.urlpatterns,
 ]
