@@ -339,15 +339,11 @@ def subject_request_verify_by_staff(
     *, actor: Actor, request: SubjectRequest, customer: Customer, note: str, version: int
 ) -> SubjectRequest:
     """Staff verified the person themselves (by phone, in person, by a signed letter)."""
-    if len(note.strip()) < REASON_MIN_LENGTH:
-        raise ValidationError(
-            {
-                "note": [
-                    _("Say how the identity was verified (at least %(min)d characters).")
-                    % {"min": REASON_MIN_LENGTH}
-                ]
-            }
-        )
+    _require_text(
+        note,
+        field="note",
+        message=_("Say how the identity was verified (at least %(min)d characters)."),
+    )
     with audited_transaction():
         current = _locked(request, version)
         if current.status != RequestStatus.AWAITING_VERIFICATION:
@@ -394,6 +390,13 @@ def subject_request_send_verification(*, actor: Actor, request: SubjectRequest) 
 # Handling ---------------------------------------------------------------------------
 
 
+def _require_text(value: str, *, field: str, message: StrOrPromise) -> None:
+    """A note, reason or outcome of at least REASON_MIN_LENGTH characters; `message`
+    takes the minimum as %(min)d."""
+    if len(value.strip()) < REASON_MIN_LENGTH:
+        raise ValidationError({field: [message % {"min": REASON_MIN_LENGTH}]})
+
+
 def _locked(request: SubjectRequest, version: int | None) -> SubjectRequest:
     current = SubjectRequest.objects.select_for_update().get(pk=request.pk)
     if version is not None and current.version != version:
@@ -411,15 +414,11 @@ def subject_request_extend(
 ) -> SubjectRequest:
     """Extends the deadline by two further months (GDPR art. 12(3)), once, with the
     reason the requester must be told."""
-    if len(reason.strip()) < REASON_MIN_LENGTH:
-        raise ValidationError(
-            {
-                "reason": [
-                    _("Give the reason for the extension (at least %(min)d characters).")
-                    % {"min": REASON_MIN_LENGTH}
-                ]
-            }
-        )
+    _require_text(
+        reason,
+        field="reason",
+        message=_("Give the reason for the extension (at least %(min)d characters)."),
+    )
     with audited_transaction():
         current = _locked(request, version)
         if current.status in (RequestStatus.COMPLETED, RequestStatus.REFUSED):
@@ -472,15 +471,9 @@ def subject_request_complete(
     *, actor: Actor, request: SubjectRequest, outcome: str, version: int | None = None
 ) -> SubjectRequest:
     """Closes an answered request, with what was done."""
-    if len(outcome.strip()) < REASON_MIN_LENGTH:
-        raise ValidationError(
-            {
-                "outcome": [
-                    _("Say what was done (at least %(min)d characters).")
-                    % {"min": REASON_MIN_LENGTH}
-                ]
-            }
-        )
+    _require_text(
+        outcome, field="outcome", message=_("Say what was done (at least %(min)d characters).")
+    )
     return _close(
         actor=actor,
         request=request,
@@ -494,15 +487,11 @@ def subject_request_refuse(
     *, actor: Actor, request: SubjectRequest, reason: str, version: int | None = None
 ) -> SubjectRequest:
     """Refuses a request, with the reason the requester must be told (GDPR art. 12(4))."""
-    if len(reason.strip()) < REASON_MIN_LENGTH:
-        raise ValidationError(
-            {
-                "outcome": [
-                    _("Give the reason for refusing (at least %(min)d characters).")
-                    % {"min": REASON_MIN_LENGTH}
-                ]
-            }
-        )
+    _require_text(
+        reason,
+        field="outcome",
+        message=_("Give the reason for refusing (at least %(min)d characters)."),
+    )
     return _close(
         actor=actor,
         request=request,
