@@ -114,6 +114,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "rekisteri.security_headers.SecurityHeadersMiddleware",
     "rekisteri.audit.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -229,6 +230,12 @@ if IS_PRODUCTION:
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("REKISTERI_SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = env_int("REKISTERI_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("REKISTERI_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env_bool("REKISTERI_HSTS_PRELOAD", default=True)
+    # The __Host- prefix: the browser keeps these cookies only if they are Secure, for
+    # the whole site and this host alone (no Domain attribute).
+    SESSION_COOKIE_NAME = "__Host-rekisteri-session"
+    CSRF_COOKIE_NAME = "__Host-rekisteri-csrf"
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 CONTENT_SECURITY_POLICY = {

@@ -72,3 +72,47 @@ def test_an_unknown_mode_is_refused(tmp_path):
 
     assert result.returncode != 0
     assert "REKISTERI_MODE must be one of" in result.stderr
+
+
+def test_production_settings_pass_the_deployment_checks_with_no_warnings(tmp_path):
+    """`manage.py check --deploy`: HSTS (with subdomains and preload), secure cookies,
+    SSL redirect, a long secret key, DEBUG off."""
+    import secrets
+    from pathlib import Path
+
+    from rekisteri.crypto import KeyRing
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REKISTERI_")}
+    env.pop("DATABASE_URL", None)
+    env.update(
+        {
+            "REKISTERI_MODE": "production",
+            "REKISTERI_DATA_DIR": str(tmp_path),
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": "rekisteri.example.fi",
+            "REKISTERI_KEYS": KeyRing.generate().to_json(),
+        }
+    )
+    manage = Path(__file__).resolve().parents[2] / "manage.py"
+    result = subprocess.run(
+        [sys.executable, str(manage), "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.django_db
+def test_every_page_forbids_caching_and_unused_browser_features(client):
+    from django.urls import reverse
+
+    for response in (client.get(reverse("accounts:login")), client.get(reverse("portal:index"))):
+        assert "no-store" in response["Cache-Control"]
+        assert "camera=()" in response["Permissions-Policy"]
+        assert response["X-Frame-Options"] == "DENY"
+        assert response["Referrer-Policy"] == "same-origin"
+        assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
