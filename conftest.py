@@ -29,6 +29,15 @@ def language_restored() -> Iterator[None]:
     translation.deactivate_all()
 
 
+@pytest.fixture(autouse=True)
+def cache_cleared() -> Iterator[None]:
+    """Rate-limit counters live in the (per-process) cache: each test starts afresh."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def client() -> Client:
     return english_client()

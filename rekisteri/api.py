@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI
 from ninja.openapi.schema import REF_TEMPLATE, OpenAPISchema
@@ -12,6 +13,7 @@ from pydantic import BaseModel
 
 from rekisteri.customers.api import router as customers_router
 from rekisteri.intake import api as intake_api
+from rekisteri.intake.auth import TooManyRequests
 
 
 class RekisteriAPI(NinjaAPI):
@@ -71,5 +73,18 @@ api = RekisteriAPI(
     urls_namespace="api",
     body_schemas=intake_api.BODY_SCHEMAS,
 )
+
+
+@api.exception_handler(TooManyRequests)
+def too_many_requests(request: HttpRequest, error: TooManyRequests) -> HttpResponse:
+    response = api.create_response(
+        request,
+        {"detail": "Too many requests for this API key. Try again in a minute."},
+        status=429,
+    )
+    response["Retry-After"] = str(error.retry_after)
+    return response
+
+
 api.add_router("/customers/", customers_router)
 api.add_router("/orders", intake_api.router)

@@ -325,3 +325,16 @@ REKISTERI_SMS_SENDER = env_str("REKISTERI_SMS_SENDER", "Rekisteri")
 if MODE == "test":
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     REKISTERI_SMS_BACKEND = "locmem"
+
+# The cache holds rate-limit counters only (rekisteri.ratelimit): per process in local
+# memory, or shared by every app server in Redis.
+REDIS_URL = env_str("REKISTERI_REDIS_URL")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+# API calls per integration key and minute; over it the answer is 429 with Retry-After.
+API_RATE_PER_MINUTE = env_int("REKISTERI_API_RATE_PER_MINUTE", 600)

@@ -356,6 +356,7 @@ def _order_receive(request: HttpRequest, actor: Actor) -> Status[dict[str, Any]]
         401: ErrorOut,
         413: ErrorOut,
         422: InvalidOut,
+        429: ErrorOut,
     },
     openapi_extra={
         "requestBody": {
@@ -393,7 +394,7 @@ def order_create(request: HttpRequest) -> Status[dict[str, Any]]:
     "/{int:order_number}",
     url_name="order_read",
     summary="Read one of the integration's orders",
-    response={200: OrderOut, 401: ErrorOut, 404: ErrorOut},
+    response={200: OrderOut, 401: ErrorOut, 404: ErrorOut, 429: ErrorOut},
 )
 @login_not_required
 def order_read(request: HttpRequest, order_number: int) -> Status[dict[str, Any]]:

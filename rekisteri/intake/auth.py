@@ -7,6 +7,7 @@ the key itself is never written anywhere."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest
 from ninja.security import APIKeyHeader
 
@@ -14,8 +15,17 @@ from rekisteri.audit.models import Action, ActorType
 from rekisteri.audit.services import Actor
 from rekisteri.intake.models import Integration
 from rekisteri.intake.services import api_request_refuse, integration_for_api_key
+from rekisteri.ratelimit import limit_hit
 
 BEARER = "bearer "
+
+
+class TooManyRequests(Exception):
+    """The integration has used up its calls for this minute (answered 429)."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after
 
 
 def presented_api_key(request: HttpRequest) -> str:
@@ -52,6 +62,12 @@ class IntegrationKey(APIKeyHeader):
                 path=request.path,
                 reason="api key not recognised" if api_key else "api key missing",
             )
+            return None
+        wait = limit_hit(
+            f"api:{integration.pk}", limit=settings.API_RATE_PER_MINUTE, window_seconds=60
+        )
+        if wait is not None:
+            raise TooManyRequests(wait)
         return integration
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Integration | None:

@@ -324,3 +324,19 @@ def test_the_openapi_schema_describes_the_order_body(customer_service_client):
 def test_integrations_are_only_stored_hashed(shop):
     stored = Integration.objects.get()
     assert shop.api_key not in (stored.api_key_digest, stored.api_key_prefix)
+
+
+def test_an_integration_over_its_rate_gets_429_and_nothing_is_stored(api, settings):
+    settings.API_RATE_PER_MINUTE = 2
+    assert post(api, order_body("WEB-1")).status_code == 201
+    assert post(api, order_body("WEB-2")).status_code == 201
+    before = counts()
+
+    response = post(api, order_body("WEB-3"))
+
+    assert response.status_code == 429
+    assert response.json() == {
+        "detail": "Too many requests for this API key. Try again in a minute."
+    }
+    assert 1 <= int(response["Retry-After"]) <= 60
+    assert counts() == before
