@@ -59,6 +59,13 @@ DATA_DIR = Path(env_str("REKISTERI_DATA_DIR", str(BASE_DIR / "var"))).resolve()
 REKISTERI_KEYS = env_str("REKISTERI_KEYS")
 REKISTERI_KEY_FILE = Path(env_str("REKISTERI_KEY_FILE", str(DATA_DIR / "keys.json")))
 
+# Encrypted backups (docs/backups.md): where `rekisteri backup create` writes them, and
+# how many of the newest daily, weekly and monthly ones `--rotate` keeps.
+REKISTERI_BACKUP_DIR = Path(env_str("REKISTERI_BACKUP_DIR", str(DATA_DIR / "backups")))
+REKISTERI_BACKUP_KEEP_DAILY = env_int("REKISTERI_BACKUP_KEEP_DAILY", 7)
+REKISTERI_BACKUP_KEEP_WEEKLY = env_int("REKISTERI_BACKUP_KEEP_WEEKLY", 4)
+REKISTERI_BACKUP_KEEP_MONTHLY = env_int("REKISTERI_BACKUP_KEEP_MONTHLY", 12)
+
 SECRET_KEY = env_str("SECRET_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 DEBUG = env_bool("REKISTERI_DEBUG", default=False)
@@ -109,6 +116,7 @@ INSTALLED_APPS = [
     "rekisteri.marketing",
     "rekisteri.privacy",
     "rekisteri.portal",
+    "rekisteri.backups",
 ]
 
 MIDDLEWARE = [

@@ -17,6 +17,7 @@ urlpatterns = [
     path("consents/", include("rekisteri.consents.urls")),
     path("marketing/", include("rekisteri.marketing.urls")),
     path("privacy/", include("rekisteri.privacy.urls")),
+    path("backups/", include("rekisteri.backups.urls")),
     path("", include("rekisteri.marketing.urls_public")),
     path("", include("rekisteri.privacy.urls_download")),
     path("tietosuoja/", include("rekisteri.portal.urls")),

@@ -89,6 +89,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "accounts.manage_staff",
         "intake.manage_integrations",
         "credit.change_creditpolicy",
+        "backups.view_backuprun",
     ),
     # The auditor reads the records of processing (generated from the description).
     Role.AUDITOR: ("audit.view_auditevent", "privacy.view_registerdescription"),

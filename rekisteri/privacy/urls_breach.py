@@ -1,5 +1,29 @@
-"""Staff URLs of one part of the privacy app, included by privacy/urls.py."""
+"""Staff URLs of the breach register, included by privacy/urls.py."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from rekisteri.privacy import breach_views
+
+urlpatterns: list[URLPattern] = [
+    path("breaches/", breach_views.breach_list, name="breaches"),
+    path("breaches/new/", breach_views.breach_create, name="breach_create"),
+    path("breaches/<uuid:public_id>/", breach_views.breach_detail, name="breach"),
+    path("breaches/<uuid:public_id>/edit/", breach_views.breach_edit, name="breach_edit"),
+    path("breaches/<uuid:public_id>/decide/", breach_views.breach_decide, name="breach_decide"),
+    path(
+        "breaches/<uuid:public_id>/authority/",
+        breach_views.breach_authority_notified,
+        name="breach_authority_notified",
+    ),
+    path(
+        "breaches/<uuid:public_id>/people/",
+        breach_views.breach_subjects_add,
+        name="breach_subjects_add",
+    ),
+    path("breaches/<uuid:public_id>/notice/", breach_views.breach_notice, name="breach_notice"),
+    path(
+        "breaches/<uuid:public_id>/notice/send/",
+        breach_views.breach_notices_send,
+        name="breach_notices_send",
+    ),
+]

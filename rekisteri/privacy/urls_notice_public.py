@@ -1,5 +1,25 @@
-"""The published privacy notice, public (no sign-in)."""
+"""The published privacy notice, public (no sign-in): the notice in force, its earlier
+versions and what changed between two of them."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from rekisteri.privacy import notice_views
+
+urlpatterns: list[URLPattern] = [
+    path("tietosuojaseloste/", notice_views.notice, name="privacy_notice"),
+    path(
+        "tietosuojaseloste/versiot/",
+        notice_views.notice_versions_public,
+        name="privacy_notice_versions",
+    ),
+    path(
+        "tietosuojaseloste/versiot/<int:version>/",
+        notice_views.notice_version,
+        name="privacy_notice_version",
+    ),
+    path(
+        "tietosuojaseloste/muutokset/<int:old>/<int:new>/",
+        notice_views.notice_changes,
+        name="privacy_notice_diff",
+    ),
+]

@@ -29,6 +29,7 @@ from rekisteri.marketing.tokens import unsubscribe_token
 from rekisteri.orders.models import Product
 from rekisteri.orders.services import LineInput, delivery_create, order_create, return_create
 from rekisteri.portal.views import consent_token
+from rekisteri.privacy.breaches import breach_record
 from rekisteri.privacy.disclosures import access_delivery_create
 from rekisteri.privacy.erasure import legal_hold_place
 from rekisteri.privacy.services import subject_request_record, verification_token
@@ -91,6 +92,7 @@ MATRIX: dict[str, tuple[str, dict[str, object]]] = {
     "orders:product_edit": ("get", allowed(CS, PO)),
     "orders:credit_review": ("post", allowed(CS, PO, status=302)),
     "credit:policy": ("get", allowed(AD)),
+    "backups:status": ("get", allowed(AD)),
     "consents:record": ("post", allowed(CS, PO, status=302)),
     "marketing:list": ("get", allowed(MK, PO)),
     "marketing:create": ("get", allowed(MK)),
@@ -118,6 +120,12 @@ MATRIX: dict[str, tuple[str, dict[str, object]]] = {
     "privacy:retention": ("get", allowed(PO)),
     "privacy:retention_edit": ("post", allowed(PO, status=302)),
     "privacy:retention_run": ("post", allowed(PO, status=302)),
+    # The register description: the privacy officer publishes, the auditor reads it.
+    "privacy:notice_versions": ("get", allowed(PO, AU)),
+    "privacy:notice_edit": ("get", allowed(PO)),
+    "privacy:records": ("get", allowed(PO, AU)),
+    "privacy:records_csv": ("get", allowed(PO, AU)),
+    "privacy:records_html": ("get", allowed(PO, AU)),
     "privacy:request_create": ("get", allowed(CS, PO)),
     "privacy:request": ("get", allowed(CS, PO)),
     "privacy:request_action": ("post", allowed(PO, status=302)),
@@ -127,9 +135,24 @@ MATRIX: dict[str, tuple[str, dict[str, object]]] = {
     "portal:verify": ("get", allowed(*EVERYONE_SIGNED_IN, anonymous=200)),
     "portal:consent_link": ("get", allowed(*EVERYONE_SIGNED_IN, anonymous=200)),
     "portal:consents": ("get", allowed(*EVERYONE_SIGNED_IN, anonymous=200)),
+    "privacy:breaches": ("get", allowed(PO)),
+    "privacy:breach_create": ("get", allowed(PO)),
+    "privacy:breach": ("get", allowed(PO)),
+    "privacy:breach_edit": ("get", allowed(PO)),
+    # Posted empty: the privacy officer gets the breach page back with the errors.
+    "privacy:breach_decide": ("post", allowed(PO, status=400)),
+    "privacy:breach_authority_notified": ("post", allowed(PO, status=400)),
+    "privacy:breach_subjects_add": ("post", allowed(PO, status=400)),
+    "privacy:breach_notice": ("post", allowed(PO, status=400)),
+    "privacy:breach_notices_send": ("post", allowed(PO, status=400)),
     "privacy:disclosures": ("get", allowed(PO)),
     "privacy:authority_export": ("get", allowed(PO)),
     "privacy:access_handover": ("post", allowed(PO)),
+    # The published privacy notice, its versions and their differences: public (P2).
+    "privacy_notice": ("get", allowed(*EVERYONE_SIGNED_IN, anonymous=200)),
+    "privacy_notice_versions": ("get", allowed(*EVERYONE_SIGNED_IN, anonymous=200)),
+    "privacy_notice_version": ("get", allowed(*EVERYONE_SIGNED_IN, anonymous=200)),
+    "privacy_notice_diff": ("get", allowed(*EVERYONE_SIGNED_IN, anonymous=200)),
     # The customer's own download link: public, the link is the authority.
     "privacy_download": ("get", allowed(*EVERYONE_SIGNED_IN, anonymous=200)),
     # Integrations authenticate with their API key; a staff session is no key.
@@ -192,6 +215,8 @@ def _url_for(name: str, customer, user, integration, order) -> str:
         "privacy:restriction_lift": {"customer_number": customer.customer_number},
         "privacy:legal_hold": {"customer_number": customer.customer_number},
         "privacy:retention_edit": {"category": "inactive_customers"},
+        "privacy_notice_version": {"version": 1},
+        "privacy_notice_diff": {"old": 1, "new": 1},
     }.get(name, {})
     if name.startswith("marketing:campaign") and name not in CAMPAIGN_FREE:
         kwargs = {"pk": _campaign_message(customer).campaign_id}
@@ -199,6 +224,8 @@ def _url_for(name: str, customer, user, integration, order) -> str:
         kwargs = {"pk": _target_group().pk}
     if name in ("privacy:request", "privacy:request_action"):
         kwargs = {"public_id": _subject_request(customer).public_id}
+    if name.startswith("privacy:breach") and name not in BREACH_FREE:
+        kwargs = {"public_id": _breach().public_id}
     if name == "portal:verify":
         kwargs = {"token": verification_token(_subject_request(customer))}
     if name == "portal:consents":
@@ -242,6 +269,7 @@ def _order_for(customer):
 
 CAMPAIGN_FREE = ("marketing:campaigns", "marketing:campaign_create")
 RESTRICTION_PAGES = ("marketing:restrictions", "marketing:restriction_import")
+BREACH_FREE = ("privacy:breaches", "privacy:breach_create")
 GROUP_FREE = ("marketing:list", "marketing:create", *CAMPAIGN_FREE, *RESTRICTION_PAGES)
 
 
@@ -279,6 +307,21 @@ def _verified_access_request(customer):
         customer=customer,
         name="Virtanen",
         verification_note="Tunnistettu puhelimessa asiakasnumerolla",
+    )
+
+
+def _breach():
+    return breach_record(
+        actor=Actor.system("test"),
+        detected_at=timezone.now(),
+        occurred_at=None,
+        summary="Kadonnut kannettava",
+        description="Asiakaslistan sisältänyt kannettava jäi junaan.",
+        data_categories=["names"],
+        people_affected=None,
+        records_affected=None,
+        likely_consequences="",
+        measures_taken="",
     )
 
 

@@ -131,7 +131,7 @@ def test_the_rekisteri_console_command_lists_its_commands():
     )
 
     assert result.returncode == 0, result.stderr
-    for command in ("serve", "demo", "createadmin", "keys", "audit"):
+    for command in ("serve", "demo", "createadmin", "keys", "audit", "backup", "requests"):
         assert command in result.stdout
 
 

@@ -1,0 +1,94 @@
+"""Running `rekisteri` in its own process against a data directory of its own, as a
+scheduler or an administrator does: backups replace whole databases, so they are
+tested on databases of their own, never on the test run's."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from rekisteri.backups import fileformat
+from rekisteri.crypto import keyring
+
+DEMO_PASSWORD = "demo-salasana-2026"
+ERASE_ONE = """
+from rekisteri.audit.services import Actor
+from rekisteri.customers.models import Customer
+from rekisteri.privacy.erasure import customer_erase
+customer = Customer.objects.filter(orders__isnull=True).order_by("customer_number").first()
+customer_erase(actor=Actor.system("test"), customer=customer, reason="Asiakkaan oma pyyntö")
+print(customer.public_id.hex)
+"""
+
+
+def rekisteri_command() -> list[str]:
+    script = shutil.which("rekisteri", path=str(Path(sys.executable).parent))
+    if script:
+        return [script]
+    return [sys.executable, str(Path(__file__).resolve().parents[3] / "manage.py")]
+
+
+def environment(data_dir: Path, **overrides: str) -> dict[str, str]:
+    """The test run's environment (its keys, test mode) for a site in `data_dir`."""
+    removed = ("DATABASE_URL", "REKISTERI_BACKUP_DIR", "REKISTERI_KEY_FILE")
+    values = {k: v for k, v in os.environ.items() if k not in removed}
+    values.update(
+        REKISTERI_DATA_DIR=str(data_dir),
+        REKISTERI_DEMO_PASSWORD=DEMO_PASSWORD,
+        REKISTERI_LOG_LEVEL="WARNING",
+    )
+    values.update(overrides)
+    return values
+
+
+def run(environment: dict[str, str], *arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*rekisteri_command(), *arguments],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+
+def succeed(environment: dict[str, str], *arguments: str) -> str:
+    result = run(environment, *arguments)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def erase_a_customer(environment: dict[str, str]) -> str:
+    """Erases a customer without orders through the service; returns their public id."""
+    return succeed(environment, "shell", "--no-imports", "-c", ERASE_ONE).strip()
+
+
+def the_backup(data_dir: Path) -> Path:
+    (path,) = (data_dir / "backups").glob("rekisteri-*Z.rkbackup")
+    return path
+
+
+def header_of(path: Path) -> fileformat.Header:
+    with path.open("rb") as file:
+        return fileformat.read_header(file, keyring())
+
+
+def flip_a_bit(path: Path, position: int) -> None:
+    data = bytearray(path.read_bytes())
+    data[position] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def leftovers(data_dir: Path) -> list[str]:
+    """Working directories or partial files a command should have removed."""
+    return sorted(
+        p.name for p in data_dir.rglob(".*") if p.name.startswith((".backup-work-", ".rekisteri-"))
+    )
