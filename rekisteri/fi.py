@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import phonenumbers
@@ -28,6 +29,11 @@ POSTAL_CODE_FI = re.compile(r"^[0-9]{5}$")
 FOREIGN_POSTAL_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 -]{0,11}$")
 CUSTOMER_NUMBER = re.compile(r"^[0-9]{1,12}$")
 IDENTITY_CODE = re.compile(r"[0-3][0-9][01][0-9]{3}[-+A-FU-Y][0-9]{3}[0-9A-FHJ-NPR-Y]")
+# Control and format characters (direction overrides and isolates, zero-width spaces
+# and joiners), private-use, surrogate and unassigned code points: no name, address or
+# note needs one, and each can hide or reorder what a person reads.
+UNPRINTABLE_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Cn"})
+MAX_COMBINING_MARKS = 2
 
 
 class InvalidValue(ValueError):
@@ -121,6 +127,34 @@ def normalize_email(value: str) -> str:
     except EmailNotValidError:
         raise InvalidValue("email") from None
     return result.normalized.lower()
+
+
+def normalize_text(value: str, *, keep: str = "") -> str:
+    """The text in NFC. Reason: ``unprintable`` when it holds a control or an invisible
+    character, those in `keep` (such as a note's line breaks) aside."""
+    if any(unicodedata.category(c) in UNPRINTABLE_CATEGORIES and c not in keep for c in value):
+        raise InvalidValue("unprintable")
+    return unicodedata.normalize("NFC", value)
+
+
+def normalize_name(value: str) -> str:
+    """A person's name in NFC. Reasons: ``unprintable`` as in `normalize_text`; ``name``
+    when it has no letter, holds a pictograph (an emoji, a dingbat), or has combining
+    marks that sit on no letter or pile up more than two on one."""
+    name = normalize_text(value)
+    marks = 0
+    after_letter = False
+    for character in name:
+        category = unicodedata.category(character)
+        if category == "So":
+            raise InvalidValue("name")
+        marks = marks + 1 if category.startswith("M") else 0
+        if marks and (not after_letter or marks > MAX_COMBINING_MARKS):
+            raise InvalidValue("name")
+        after_letter = category.startswith(("L", "M"))
+    if not any(unicodedata.category(c).startswith("L") for c in name):
+        raise InvalidValue("name")
+    return name
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ class ErrorOut(Schema):
 
 
 @router.get(
-    "/{public_id}",
+    "/{uuid:public_id}",
     response={200: CustomerOut, 403: ErrorOut, 404: ErrorOut},
     summary="Read one customer",
 )

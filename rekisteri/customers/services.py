@@ -38,6 +38,13 @@ IDENTITY_CODE_MESSAGES = {
     "checksum": _("The check character of the identity code does not match; check the code."),
     "temporary": _("Temporary identity codes (individual numbers 900–999) are not accepted."),
 }
+TEXT_MESSAGES = {
+    "unprintable": _(
+        "Remove control characters and invisible characters, such as direction marks and "
+        "zero-width spaces."
+    ),
+    "name": _("Write the name in letters, without emoji or other symbols."),
+}
 REVEAL_REASON_MIN_LENGTH = 10
 
 
@@ -81,6 +88,16 @@ def _clean_input(data: CustomerInput) -> dict[str, str]:
     for name in ("surname", "first_names"):
         if not values[name]:
             errors[name] = [_("This field is required.")]
+            continue
+        try:
+            values[name] = fi.normalize_name(values[name])
+        except fi.InvalidValue as error:
+            errors[name] = [TEXT_MESSAGES[error.reason]]
+    for name in ("street_address", "post_office", "notes"):
+        try:
+            values[name] = fi.normalize_text(values[name], keep="\r\n\t" if name == "notes" else "")
+        except fi.InvalidValue as error:
+            errors[name] = [TEXT_MESSAGES[error.reason]]
     country = values["country"].upper() or fi.FINLAND
     if country not in countries:
         errors["country"] = [_("Choose a country from the list.")]

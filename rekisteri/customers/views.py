@@ -100,7 +100,8 @@ def customer_create(request: HttpRequest) -> HttpResponse:
                 request, _("Customer %(number)s created.") % {"number": customer.customer_number}
             )
             return redirect("customers:detail", customer.customer_number)
-    return render(request, "customers/form.html", {"form": form, "duplicates": duplicates})
+    context = {"form": form, "duplicates": duplicates}
+    return render(request, "customers/form.html", context, status=400 if form.errors else 200)
 
 
 @never_cache
@@ -164,7 +165,8 @@ def customer_edit(request: HttpRequest, customer_number: int) -> HttpResponse:
             messages.success(request, _("Changes saved."))
             return redirect("customers:detail", customer.customer_number)
     context = {"form": form, "customer": customer, "conflict": conflict}
-    return render(request, "customers/form.html", context, status=409 if conflict else 200)
+    status = 409 if conflict else 400 if form.errors else 200
+    return render(request, "customers/form.html", context, status=status)
 
 
 @never_cache

@@ -234,8 +234,11 @@ def _refuse_invalid_json(value: str) -> None:
 
 
 def _read_json(request: HttpRequest) -> Any:
-    """The body as JSON, its size checked before it is read; numbers with a fraction
-    become Decimal, never float."""
+    """The body as JSON, its type and size checked before it is read; numbers with a
+    fraction become Decimal, never float."""
+    charset = (request.content_params or {}).get("charset", "utf-8").lower()
+    if request.content_type != "application/json" or charset not in ("utf-8", "utf8"):
+        raise Refusal(415, "Send the order as JSON, with Content-Type: application/json.")
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -250,7 +253,7 @@ def _read_json(request: HttpRequest) -> Any:
         raise Refusal(413, "The body is larger than 1 MiB.")
     try:
         return json.loads(body, parse_float=Decimal, parse_constant=_refuse_invalid_json)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise Refusal(400, "The body is not valid JSON.") from None
 
 
@@ -315,6 +318,11 @@ def _order_receive(request: HttpRequest, actor: Actor) -> Status[dict[str, Any]]
     data = _read_json(request)
     if not isinstance(data, dict):
         raise Refusal(422, "The order is not valid.", errors={"body": ["Send one JSON object."]})
+    nul_at = services.nul_character_path(data)
+    if nul_at is not None:
+        raise Refusal(
+            422, "The order is not valid.", errors={nul_at: ["Null characters are not allowed."]}
+        )
     try:
         payload = OrderIn.model_validate(data)
     except pydantic.ValidationError as error:
@@ -355,6 +363,7 @@ def _order_receive(request: HttpRequest, actor: Actor) -> Status[dict[str, Any]]
         400: ErrorOut,
         401: ErrorOut,
         413: ErrorOut,
+        415: ErrorOut,
         422: InvalidOut,
         429: ErrorOut,
     },

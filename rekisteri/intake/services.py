@@ -205,6 +205,23 @@ class ShopOrder:
     buyer_user_agent: str = ""
 
 
+# Orders are from this century, and a shop's clock may run a little ahead; a time
+# later than that would make the buyer look active for years, past retention.
+EARLIEST_ORDER_TIME = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+SHOP_CLOCK_AHEAD = datetime.timedelta(days=1)
+
+
+def _order_times_check(order: ShopOrder) -> None:
+    latest = timezone.now() + SHOP_CLOCK_AHEAD
+    errors = {
+        field: [_("Give a time between the year 2000 and now, such as 2026-11-01T10:00:00Z.")]
+        for field, moment in (("placed_at", order.placed_at), ("modified_at", order.modified_at))
+        if moment is not None and not EARLIEST_ORDER_TIME <= moment <= latest
+    }
+    if errors:
+        raise ValidationError(errors)
+
+
 class Outcome:
     CREATED = "created"
     UPDATED = "updated"
@@ -321,6 +338,7 @@ def shop_order_receive(
     external_id = order.external_id.strip()
     if not external_id:
         raise ValidationError({"external_id": [_("The shop's order id is missing.")]})
+    _order_times_check(order)
     existing = Order.objects.filter(integration=integration, external_id=external_id).first()
     if existing is None:
         credit = None
@@ -480,6 +498,28 @@ def shop_delivery_refuse(*, actor: Actor, integration: Integration | None, reaso
         audit_record(
             actor=actor, action=Action.PERMISSION_DENIED, obj=integration, reason=reason[:200]
         )
+
+
+def nul_character_path(data: Any) -> str | None:
+    """Where a parsed JSON body holds a NUL character, which PostgreSQL cannot store in
+    text: the dotted path of the string, or of the object whose key holds it ("body"
+    at the top); None when there is none."""
+    pending: list[tuple[str, Any]] = [("", data)]
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return path or "body"
+        elif isinstance(value, Mapping):
+            for key, item in value.items():
+                if "\x00" in key:
+                    return path or "body"
+                pending.append((f"{path}.{key}" if path else key, item))
+        elif isinstance(value, list):
+            pending.extend(
+                (f"{path}.{i}" if path else str(i), item) for i, item in enumerate(value)
+            )
+    return None
 
 
 def shop_text(data: Mapping[str, Any], key: str) -> str:

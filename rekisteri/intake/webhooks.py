@@ -29,6 +29,7 @@ from rekisteri.intake.services import (
     integration_actor,
     integration_for_webhook,
     integration_secret,
+    nul_character_path,
     shop_delivery_ignore,
     shop_delivery_receive,
     shop_delivery_refuse,
@@ -101,6 +102,8 @@ def _loads(body: bytes) -> Mapping[str, Any]:
         raise ValueError(str(error)) from None
     if not isinstance(data, dict):
         raise ValueError("the body is not a JSON object")
+    if nul_character_path(data) is not None:
+        raise ValueError("the body holds a NUL character")
     return data
 
 

@@ -64,6 +64,8 @@ CREDIT_GATED_STATUSES = (
     OrderStatus.COMPLETED,
 )
 MAX_QUANTITY = 100_000
+# Amounts are stored with twelve digits, two of them cents.
+MAX_AMOUNT = Decimal(10) ** 10
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,10 @@ def _clean_lines(lines: Sequence[LineInput]) -> list[OrderLine]:
                     _("Line %(number)s: a product code and a name are needed.") % {"number": number}
                 )
                 continue
+        # Compared before rounding: rounding a huge price to cents overflows.
+        if unit_price >= MAX_AMOUNT or money(unit_price) * line.quantity >= MAX_AMOUNT:
+            errors.append(_("Line %(number)s: the amount is too large.") % {"number": number})
+            continue
         unit_price = money(unit_price)
         cleaned.append(
             OrderLine(

@@ -122,7 +122,7 @@ def test_bad_input_gets_a_clear_message_and_nothing_is_stored(
         reverse("customers:create"), valid_post(**{field: value}), HTTP_ACCEPT_LANGUAGE="en"
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert message in response.content.decode()
     assert Customer.objects.count() == 0
     assert not AuditEvent.objects.filter(action=Action.CREATE).exists()

@@ -86,7 +86,7 @@ def test_bad_input_on_edit_changes_nothing(customer_service_client):
     )
 
     customer.refresh_from_db()
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert (customer.email, customer.version) == ("aino@example.fi", 1)
     assert not AuditEvent.objects.filter(action=Action.UPDATE).exists()
 

@@ -1,0 +1,450 @@
+"""Bad input anywhere gets a 4xx with a clear message, never a 5xx, never an identity
+code echoed back, and changes nothing in the register (DESIGN rule 5).
+
+The corpus is in `bad_inputs.py`. Every case goes through the interface a person or a
+machine uses: the staff customer and order forms, the privacy portal, the orders API
+with a valid key, and the WooCommerce and Shopify webhooks with a valid secret. After
+each one the whole database must be as it was, but for the audit events that record a
+refusal (and the sign-in bookkeeping of sessions and lockout)."""
+
+from __future__ import annotations
+
+import html
+import re
+from decimal import Decimal
+
+import pytest
+from django.apps import apps
+from django.test import Client
+from django.urls import reverse
+
+from rekisteri.audit.models import Action, AuditEvent
+from rekisteri.audit.services import Actor
+from rekisteri.consents.selectors import consent_text_current
+from rekisteri.customers.models import Customer
+from rekisteri.customers.services import customer_input_of
+from rekisteri.intake.services import integration_create
+from rekisteri.intake.tests.fixtures import shops
+from rekisteri.orders.models import Product
+from rekisteri.portal.views import consent_token
+from rekisteri.testing.factories import make_customer
+from rekisteri.testing.identity_codes import ISSUED
+from rekisteri.tests import bad_inputs
+from rekisteri.tests.bad_inputs import ApiCase, FormCase, WebhookCase
+
+pytestmark = pytest.mark.django_db
+
+# What a refused request may still write: its audit event, and the bookkeeping of
+# sessions, sign-in lockout and the portal's rate limit.
+MAY_CHANGE = {
+    "audit.auditevent",
+    "sessions.session",
+    "axes.accessattempt",
+    "axes.accesslog",
+    "axes.accessfailurelog",
+    "privacy.portalattempt",
+}
+# Columns that move with any authenticated call, refused or not.
+BOOKKEEPING_COLUMNS = {"intake.integration": {"last_used_at"}, "accounts.user": {"last_login"}}
+REFUSAL_ACTIONS = {Action.PERMISSION_DENIED, Action.LOGIN_FAILURE}
+FORM_VALUES = re.compile(r'\svalue="[^"]*"|(?s:<textarea[^>]*>.*?</textarea>)')
+
+
+def database_state() -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table a refused request must leave alone."""
+    state = {}
+    for model in apps.get_models():
+        label = model._meta.label_lower
+        if label in MAY_CHANGE:
+            continue
+        skipped = BOOKKEEPING_COLUMNS.get(label, set())
+        columns = [f.attname for f in model._meta.concrete_fields if f.attname not in skipped]
+        state[label] = list(model._default_manager.order_by("pk").values_list(*columns))
+    return state
+
+
+class Unchanged:
+    """Remembers the database; `check()` fails unless nothing but the expected number of
+    refusals was recorded (forms record none; the API and webhooks audit each one)."""
+
+    def __init__(self) -> None:
+        self.state = database_state()
+        self.last_seq = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first()
+
+    def check(self, *, refusals: int = 0) -> None:
+        after = database_state()
+        changed = sorted(label for label in after if after[label] != self.state[label])
+        assert changed == []
+        new_events = list(
+            AuditEvent.objects.filter(seq__gt=self.last_seq or 0).values_list(
+                "action", "reason", "object_id"
+            )
+        )
+        assert len(new_events) == refusals
+        for action, reason, object_id in new_events:
+            assert action in REFUSAL_ACTIONS
+            assert_no_identity_code(f"{reason} {object_id}")
+
+
+def identity_codes_in_play(*submitted: str) -> set[str]:
+    codes = set(ISSUED) | {code[:6] + code[7:] for code in ISSUED}
+    return codes | {value for value in submitted if len(re.findall("[0-9]", value)) >= 6}
+
+
+def assert_no_identity_code(text: str, *submitted: str) -> None:
+    leaked = sorted(code for code in identity_codes_in_play(*submitted) if code in text)
+    assert leaked == []
+
+
+def assert_refused_page(response, message: str, *submitted: str, status: int = 400) -> None:
+    """A form page sent back with its errors: the message among them, and no identity
+    code anywhere but in the field the person typed it into."""
+    assert response.status_code == status
+    page = html.unescape(response.content.decode())
+    assert 'class="errorlist' in page or 'role="alert"' in page
+    assert message in page
+    assert_no_identity_code(FORM_VALUES.sub("", page), *submitted)
+
+
+def english(remote_addr: str = "127.0.0.1") -> Client:
+    return Client(HTTP_ACCEPT_LANGUAGE="en", REMOTE_ADDR=remote_addr)
+
+
+def case_ids(cases: list[FormCase] | list[ApiCase] | list[WebhookCase]) -> list[str]:
+    return [case.id for case in cases]
+
+
+def test_the_corpus_holds_at_least_200_bad_inputs():
+    assert bad_inputs.corpus_size() >= 200
+
+
+# Staff: customers -------------------------------------------------------------------
+
+
+def customer_post(**changes: str) -> dict[str, str]:
+    data = {
+        "surname": "Virtanen",
+        "first_names": "Aino Maria",
+        "street_address": "Kauppurienkatu 12 A 3",
+        "postal_code": "90100",
+        "post_office": "Oulu",
+        "country": "FI",
+        "phone": "040 123 4567",
+        "email": "aino.virtanen@example.fi",
+        "preferred_language": "fi",
+        "notes": "",
+        "identity_code": "",
+        "source": "phone",
+    }
+    data.update(changes)
+    return data
+
+
+@pytest.mark.parametrize(
+    "case",
+    bad_inputs.CUSTOMER_FIELD_CASES + bad_inputs.CUSTOMER_CREATE_ONLY_CASES,
+    ids=case_ids(bad_inputs.CUSTOMER_FIELD_CASES + bad_inputs.CUSTOMER_CREATE_ONLY_CASES),
+)
+def test_creating_a_customer_refuses(customer_service_client, case):
+    unchanged = Unchanged()
+
+    response = customer_service_client.post(
+        reverse("customers:create"), customer_post(**case.changes)
+    )
+
+    assert_refused_page(response, case.message, *case.changes.values())
+    unchanged.check()
+
+
+@pytest.mark.parametrize(
+    "case", bad_inputs.CUSTOMER_FIELD_CASES, ids=case_ids(bad_inputs.CUSTOMER_FIELD_CASES)
+)
+def test_editing_a_customer_refuses(customer_service_client, case):
+    customer = make_customer(with_identity_code=True, postal_code="90100", country="FI")
+    data = {
+        **customer_input_of(customer).__dict__,
+        "identity_code": "",
+        "version": customer.version,
+    }
+    data.update(case.changes)
+    unchanged = Unchanged()
+
+    response = customer_service_client.post(
+        reverse("customers:edit", args=[customer.customer_number]), data
+    )
+
+    assert_refused_page(response, case.message, *case.changes.values())
+    unchanged.check()
+
+
+# Staff: order entry -----------------------------------------------------------------
+
+
+@pytest.fixture
+def products():
+    Product.objects.create(sku="HYL-120", name="Hylly 120 cm", unit_price=Decimal("89.90"))
+    Product.objects.create(
+        sku="VANHA-9", name="Poistunut laatikko", unit_price=Decimal("5.00"), is_active=False
+    )
+
+
+def order_post(**changes: str) -> dict[str, str]:
+    data = {
+        "channel": "phone",
+        "payment_method": "prepaid",
+        "delivery_name": "Aino Virtanen",
+        "delivery_street_address": "Kauppurienkatu 12 A 3",
+        "delivery_postal_code": "90100",
+        "delivery_post_office": "Oulu",
+        "delivery_country": "FI",
+        "notes": "",
+        "lines-TOTAL_FORMS": "8",
+        "lines-INITIAL_FORMS": "0",
+        "lines-MIN_NUM_FORMS": "0",
+        "lines-MAX_NUM_FORMS": "8",
+    }
+    for index in range(8):
+        data[f"lines-{index}-sku"] = ""
+        data[f"lines-{index}-quantity"] = ""
+    data.update({"lines-0-sku": "HYL-120", "lines-0-quantity": "2"})
+    data.update(changes)
+    return data
+
+
+@pytest.mark.parametrize(
+    "case", bad_inputs.ORDER_FORM_CASES, ids=case_ids(bad_inputs.ORDER_FORM_CASES)
+)
+def test_staff_order_entry_refuses(customer_service_client, products, case):
+    customer = make_customer()
+    unchanged = Unchanged()
+
+    response = customer_service_client.post(
+        reverse("orders:create", args=[customer.customer_number]), order_post(**case.changes)
+    )
+
+    assert_refused_page(response, case.message, *case.changes.values())
+    unchanged.check()
+
+
+# The privacy portal -------------------------------------------------------------------
+
+
+def portal_client(case_number: int) -> Client:
+    """A browser of its own address, so that no case meets the portal's rate limit."""
+    return english(remote_addr=f"198.51.100.{case_number % 250 + 1}")
+
+
+@pytest.mark.parametrize(
+    ("number", "case"),
+    list(enumerate(bad_inputs.PORTAL_REQUEST_CASES)),
+    ids=case_ids(bad_inputs.PORTAL_REQUEST_CASES),
+)
+def test_a_portal_request_refuses(number, case):
+    make_customer(email="aino.virtanen@example.fi")
+    data = {"kind": "access", "name": "Aino Virtanen", "email": "aino.virtanen@example.fi"}
+    data.update(case.changes)
+    unchanged = Unchanged()
+
+    response = portal_client(number).post(reverse("portal:request"), data)
+
+    assert_refused_page(response, case.message, *case.changes.values())
+    unchanged.check()
+
+
+@pytest.mark.parametrize(
+    ("number", "case"),
+    list(enumerate(bad_inputs.PORTAL_CONSENT_LINK_CASES)),
+    ids=case_ids(bad_inputs.PORTAL_CONSENT_LINK_CASES),
+)
+def test_asking_for_the_consent_link_refuses(number, case, mailoutbox):
+    make_customer(email="aino.virtanen@example.fi")
+    unchanged = Unchanged()
+
+    response = portal_client(number).post(reverse("portal:consent_link"), case.changes)
+
+    assert_refused_page(response, case.message, *case.changes.values())
+    assert mailoutbox == []
+    unchanged.check()
+
+
+@pytest.mark.parametrize(
+    ("number", "case"),
+    list(enumerate(bad_inputs.PORTAL_CONSENT_CHANGE_CASES)),
+    ids=case_ids(bad_inputs.PORTAL_CONSENT_CHANGE_CASES),
+)
+def test_a_consent_change_refuses(number, case):
+    customer = make_customer(email="aino.virtanen@example.fi")
+    text_ids = {}
+    for channel in ("email", "sms"):
+        text = consent_text_current(channel=channel)
+        assert text is not None
+        text_ids[channel] = str(text.pk)
+    data = {"text": text_ids["email"], **case.changes}
+    data["text"] = text_ids.get(data["text"], data["text"])
+    unchanged = Unchanged()
+
+    response = portal_client(number).post(
+        reverse("portal:consents", args=[consent_token(customer)]), data
+    )
+
+    assert_refused_page(response, case.message, *case.changes.values())
+    unchanged.check()
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["forged:token", "", "x" * 500, "' OR 1=1 --"],
+    ids=["forged", "truncated", "overlong", "sql-injection"],
+)
+def test_a_forged_consent_link_is_not_found(token):
+    customer = make_customer()
+    real = consent_token(customer)
+    unchanged = Unchanged()
+
+    response = portal_client(0).post(
+        reverse("portal:consents", args=[token or real[:-3]]), {"change": "ban"}
+    )
+
+    assert response.status_code == 404
+    assert "The link is not valid" in response.content.decode()
+    unchanged.check()
+
+
+# The orders API ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def api_client():
+    created = integration_create(actor=Actor.system("test"), kind="generic", name="Verkkokauppa")
+    return Client(HTTP_ACCEPT_LANGUAGE="en", HTTP_AUTHORIZATION=f"Bearer {created.api_key}")
+
+
+@pytest.mark.parametrize("case", bad_inputs.API_CASES, ids=case_ids(bad_inputs.API_CASES))
+def test_the_orders_api_refuses(api_client, case):
+    unchanged = Unchanged()
+
+    response = api_client.post(
+        "/api/v1/orders", case.body, content_type=case.content_type, headers=case.headers
+    )
+
+    assert response.status_code == case.status
+    answer = response.json()
+    assert isinstance(answer["detail"], str) and answer["detail"]
+    errors = answer.get("errors", {})
+    if response.status_code == 422:
+        assert errors and all(errors.values())
+    said = [answer["detail"], *(f"{field}: {' '.join(m)}" for field, m in errors.items())]
+    assert case.message in "\n".join(said)
+    assert_no_identity_code(response.content.decode(), bad_inputs.CODE)
+    unchanged.check(refusals=1)
+
+
+WELL_FORMED_HOSTILE_NAMES = [
+    "<script>alert(1)</script>",
+    "Robert'); DROP TABLE customers_customer;--",
+    "' OR '1'='1",
+    "{{ request.user.password }}",
+    "{% debug %}",
+    "Virtanen ${7*7}",
+    '=HYPERLINK("http://example.fi")',
+]
+
+
+@pytest.mark.parametrize("surname", WELL_FORMED_HOSTILE_NAMES)
+def test_code_in_a_name_is_stored_as_written_and_shown_inert(
+    api_client, customer_service_client, surname
+):
+    """Not part of the corpus: text that only looks like code is well-formed, and
+    refusing it would refuse O'Brien. It is stored as written and shown escaped."""
+    response = api_client.post(
+        "/api/v1/orders",
+        bad_inputs.order_with_customer(surname=surname),
+        content_type="application/json",
+    )
+
+    assert response.status_code == 201
+    customer = Customer.objects.get()
+    assert customer.surname == surname
+    page = customer_service_client.get(
+        reverse("customers:detail", args=[customer.customer_number])
+    ).content.decode()
+    assert html.escape(surname) in page
+    assert "<script>alert(1)" not in page
+    assert "argon2" not in page
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer "},
+        {"Authorization": "Bearer rk_wrong"},
+        {"X-API-Key": "' OR 1=1"},
+    ],
+    ids=["none", "empty-bearer", "unknown", "sql-injection"],
+)
+def test_the_orders_api_refuses_without_a_valid_key(headers):
+    unchanged = Unchanged()
+
+    response = english().post(
+        "/api/v1/orders",
+        bad_inputs.VALID_ORDER_BYTES,
+        content_type="application/json",
+        headers=headers,
+    )
+
+    assert response.status_code == 401
+    assert response.json()["detail"]
+    unchanged.check(refusals=1)
+
+
+# The web shops' webhooks --------------------------------------------------------------
+
+SHOP_ORDERS = {"woocommerce": shops.woocommerce_order, "shopify": shops.shopify_order}
+DELIVER = {"woocommerce": shops.post_woocommerce, "shopify": shops.post_shopify}
+
+
+def deliver(client: Client, kind: str, case: WebhookCase, integration, secret: str):
+    data = SHOP_ORDERS[kind]()
+    body = case.body(data)
+    signature = {
+        "valid": shops.sign(body, secret),
+        "missing": "",
+        "other-secret": shops.sign(body, "arvaus"),
+        "not-base64": "!!! ei base64 !!!",
+        "of-the-unchanged-body": shops.sign(bad_inputs.shop_json(SHOP_ORDERS[kind]()), secret),
+    }[case.signature]
+    return DELIVER[kind](client, integration, secret, body, signature=signature)
+
+
+def assert_refused_delivery(response, case: WebhookCase) -> None:
+    assert response.status_code == case.status
+    answer = response.json()
+    assert answer["result"] == case.result
+    if case.error_field:
+        assert case.error_field in answer["errors"]
+    assert_no_identity_code(response.content.decode())
+
+
+@pytest.mark.parametrize(
+    "case", bad_inputs.WOOCOMMERCE_CASES, ids=case_ids(bad_inputs.WOOCOMMERCE_CASES)
+)
+def test_a_woocommerce_delivery_refuses(client, case):
+    integration, secret = shops.shop("woocommerce")
+    unchanged = Unchanged()
+
+    response = deliver(client, "woocommerce", case, integration, secret)
+
+    assert_refused_delivery(response, case)
+    unchanged.check(refusals=1)
+
+
+@pytest.mark.parametrize("case", bad_inputs.SHOPIFY_CASES, ids=case_ids(bad_inputs.SHOPIFY_CASES))
+def test_a_shopify_delivery_refuses(client, case):
+    integration, secret = shops.shop("shopify")
+    unchanged = Unchanged()
+
+    response = deliver(client, "shopify", case, integration, secret)
+
+    assert_refused_delivery(response, case)
+    unchanged.check(refusals=1)
