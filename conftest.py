@@ -9,6 +9,7 @@ from django.test import Client
 
 from rekisteri.accounts.models import User
 from rekisteri.accounts.roles import Role
+from rekisteri.testing.auth import sign_in
 from rekisteri.testing.factories import make_staff
 
 
@@ -54,16 +55,7 @@ def client_as(db: None) -> Callable[[str | None], Client]:
     """A test client signed in as a new staff member with the given role."""
 
     def make(role: str | None) -> Client:
-        client = english_client()
-        client.force_login(make_staff(role))
-        session = client.session
-        from django.utils import timezone
-
-        from rekisteri.accounts.services import SESSION_LOGIN_AT
-
-        session[SESSION_LOGIN_AT] = timezone.now().timestamp()
-        session.save()
-        return client
+        return sign_in(make_staff(role), english_client())
 
     return make
 

@@ -53,7 +53,7 @@ def parser() -> argparse.ArgumentParser:
     intake.add_argument("--orders", type=_positive, default=4000, help="timed orders")
     intake.add_argument("--warm-up", type=_positive, default=400, help="orders before timing")
     intake.add_argument("--clients", type=_positive, default=16, help="concurrent clients")
-    intake.add_argument("--threads", type=_positive, default=16, help="waitress threads")
+    intake.add_argument("--threads", type=_positive, default=16, help="threads per gunicorn worker")
     intake.add_argument(
         "--customers", type=_positive, default=10_000, help="register of returning customers"
     )

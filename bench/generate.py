@@ -235,8 +235,10 @@ def _write_sqlite(table: str, columns: Sequence[str], rows: Iterator[tuple[Any, 
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
     marks = ", ".join("?" for _ in columns)
     raw = connection.connection
+    # The names are the model's, quoted; the values are parameters.
     raw.executemany(
-        f"INSERT INTO {connection.ops.quote_name(table)} ({names}) VALUES ({marks})", rows
+        f"INSERT INTO {connection.ops.quote_name(table)} ({names}) VALUES ({marks})",  # nosec B608
+        rows,
     )
 
 

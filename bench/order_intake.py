@@ -1,6 +1,6 @@
 """How many web shop orders the production server takes: `POST /api/v1/orders`.
 
-The run starts `rekisteri serve` (waitress) as a separate process in production mode
+The run starts `rekisteri serve` (gunicorn) as a separate process in production mode
 on the bench database, makes a generic integration for its API key, and posts orders
 from concurrent clients over keep-alive connections: half from new customers, half
 from returning ones (customers of the register, matched by identity code or email,
@@ -332,14 +332,19 @@ def run_phase(
 
 
 def process_cpu_seconds(pid: int | None) -> float:
-    """User and system CPU time of a process (Linux), 0 when unknown."""
+    """User and system CPU time of a process and its live children (Linux: gunicorn's
+    master and its forked workers), 0 when unknown."""
     if pid is None:
         return 0.0
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        if stat.parent.name == str(pid) or fields[1] == str(pid):
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def machine_cpu_ticks() -> tuple[int, int]:

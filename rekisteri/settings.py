@@ -105,6 +105,9 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "rekisteri",
     "rekisteri.accounts",
     "rekisteri.audit",
@@ -129,9 +132,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "rekisteri.accounts.middleware.SessionLimitsMiddleware",
     "rekisteri.accounts.middleware.LoginRequiredMiddleware",
+    "rekisteri.accounts.middleware.TwoFactorMiddleware",
     "rekisteri.accounts.middleware.ConfidentialityPledgeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -218,6 +223,18 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 
+# Two-factor sign-in (TOTP with recovery codes; docs/security.md): required for the
+# roles named here, comma-separated, or for every staff member with "all". Anyone else
+# may turn it on for themselves.
+TWO_FACTOR_REQUIRED_ROLES = env_str(
+    "REKISTERI_TWO_FACTOR_ROLES", "privacy_officer,administrator"
+).replace(" ", "")
+# Exports, erasure, revealing an identity code and role changes ask for the password
+# or an authenticator code again when the last one is older than this.
+REAUTH_SECONDS = env_int("REKISTERI_REAUTH_SECONDS", 5 * 60)
+OTP_TOTP_THROTTLE_FACTOR = 1  # seconds, doubled after each wrong code
+OTP_STATIC_THROTTLE_FACTOR = 1
+
 # Lockout after repeated failed logins, per username and address.
 AXES_FAILURE_LIMIT = env_int("REKISTERI_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 0.25  # hours
@@ -300,6 +317,7 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # The business's name as its customers know it: the sender of marketing messages.
 BUSINESS_NAME = env_str("REKISTERI_BUSINESS_NAME", "Oulunseutuvarasto")
+OTP_TOTP_ISSUER = f"Rekisteri {BUSINESS_NAME}"
 
 # The address people reach Rekisteri at, for links in messages (unsubscribe links).
 PUBLIC_URL = env_str("REKISTERI_PUBLIC_URL").rstrip("/") or (

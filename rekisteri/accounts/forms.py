@@ -70,6 +70,57 @@ class LoginForm(forms.Form):
     )
 
 
+def _code_field(label: StrOrPromise, *, required: bool = True) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=32,
+        required=required,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "text", "spellcheck": "false"}
+        ),
+    )
+
+
+class SecondFactorForm(forms.Form):
+    code = _code_field(_("Authenticator code or recovery code"))
+    code.help_text = _(
+        "The six digits your authenticator app shows now, or one of your recovery codes."
+    )
+
+
+class EnrollmentForm(forms.Form):
+    code = _code_field(_("Code from the app"))
+    code.help_text = _("The six digits the app shows after you have added the account.")
+
+
+class ReauthenticationForm(forms.Form):
+    """The password, or (for those with an authenticator) a code instead."""
+
+    password = forms.CharField(
+        label=_("Password"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )
+    code = _code_field(_("or an authenticator code"), required=False)
+
+    def __init__(self, *args: Any, with_code: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not with_code:
+            del self.fields["code"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not cleaned.get("password") and not cleaned.get("code"):
+            message = (
+                _("Type your password or an authenticator code.")
+                if "code" in self.fields
+                else _("Type your password.")
+            )
+            raise forms.ValidationError(message)
+        return cleaned
+
+
 class PledgeForm(forms.Form):
     accept = forms.BooleanField(
         label=_("I have read the pledge above and I commit to it."),

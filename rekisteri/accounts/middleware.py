@@ -73,3 +73,39 @@ class ConfidentialityPledgeMiddleware:
             elif _view_name(request) not in PLEDGE_FREE_VIEWS:
                 return redirect("accounts:pledge")
         return self.get_response(request)
+
+
+TWO_FACTOR_FREE_VIEWS = {"accounts:two_factor", "accounts:logout", "set_language"}
+TWO_FACTOR_CHECKED_AT = "rekisteri_two_factor_checked_at"
+# A session that needs no second factor is checked again at most once a minute, so
+# that a page view costs no extra queries; a new role that needs one applies within it.
+TWO_FACTOR_CHECK_SECONDS = 60
+
+
+class TwoFactorMiddleware:
+    """A staff member whose role needs two-factor sign-in sets it up before anything
+    else; a session that was not confirmed with the code its account has is ended."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from rekisteri.accounts import twofactor
+        from rekisteri.accounts.services import staff_logout
+
+        user = request.user
+        if user.is_authenticated and not twofactor.is_verified(request):
+            now = timezone.now().timestamp()
+            checked_at = float(request.session.get(TWO_FACTOR_CHECKED_AT, 0))
+            if now - checked_at >= TWO_FACTOR_CHECK_SECONDS:
+                if twofactor.is_enrolled(user):
+                    staff_logout(request=request, action=Action.SESSION_EXPIRED)
+                    messages.info(request, _("Sign in again with your authenticator code."))
+                    return redirect(settings.LOGIN_URL)
+                if twofactor.is_required(user):
+                    request.session.pop(TWO_FACTOR_CHECKED_AT, None)
+                    if _view_name(request) not in TWO_FACTOR_FREE_VIEWS:
+                        return redirect("accounts:two_factor")
+                else:
+                    request.session[TWO_FACTOR_CHECKED_AT] = now
+        return self.get_response(request)

@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device
 
 from rekisteri.accounts.models import PledgeAcceptance, User
 from rekisteri.accounts.pledge import PLEDGE_VERSION, pledge_digest
@@ -214,11 +215,44 @@ def staff_password_change(*, request: HttpRequest, old_password: str, new_passwo
         update_session_auth_hash(request, user)
 
 
-def staff_login(*, request: HttpRequest, user: User) -> None:
+def staff_login(
+    *, request: HttpRequest, user: User, device: Device | None = None, reason: str = ""
+) -> None:
+    """Signs in; `device` is the second factor that confirmed it, if any (django-otp
+    keeps it in the session), and `reason` says so when it was a recovery code."""
+    from rekisteri.accounts.reauth import mark_authenticated
+
     with audited_transaction():
+        if device is not None:
+            user.otp_device = device  # type: ignore[attr-defined]  # read on user_logged_in
         login(request, user)
         request.session[SESSION_LOGIN_AT] = timezone.now().timestamp()
-        audit_record(actor=Actor.from_request(request), action=Action.LOGIN, obj=user)
+        mark_authenticated(request)
+        if device is None:
+            _two_factor_checked(request, user)
+        audit_record(
+            actor=Actor.from_request(request), action=Action.LOGIN, obj=user, reason=reason
+        )
+
+
+def _two_factor_checked(request: HttpRequest, user: User) -> None:
+    """Notes in the session that this staff member needs no second factor (the
+    middleware asks again a minute later)."""
+    from rekisteri.accounts import twofactor
+    from rekisteri.accounts.middleware import TWO_FACTOR_CHECKED_AT
+
+    if not twofactor.is_enrolled(user) and not twofactor.is_required(user):
+        request.session[TWO_FACTOR_CHECKED_AT] = timezone.now().timestamp()
+
+
+def staff_reauthenticated(*, request: HttpRequest, method: str) -> None:
+    """The signed-in staff member confirmed it is them (`method`: password or code)."""
+    from rekisteri.accounts.reauth import mark_authenticated
+
+    actor = Actor.from_request(request)
+    with audited_transaction():
+        mark_authenticated(request)
+        audit_record(actor=actor, action=Action.REAUTHENTICATE, obj=actor.user, reason=method)
 
 
 def staff_login_failed(*, request: HttpRequest, username: str, reason: str = "") -> None:

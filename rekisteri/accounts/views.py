@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_lockout_response
 from django.conf import settings
@@ -9,6 +11,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -16,17 +20,21 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from rekisteri.accounts import selectors, services
+from rekisteri.accounts import selectors, services, twofactor
 from rekisteri.accounts.access import require_permission
 from rekisteri.accounts.forms import (
+    EnrollmentForm,
     LoginForm,
     PasswordChangeForm,
     PledgeForm,
+    ReauthenticationForm,
+    SecondFactorForm,
     StaffCreateForm,
     StaffEditForm,
 )
 from rekisteri.accounts.models import User
 from rekisteri.accounts.pledge import PLEDGE_TEXTS, PLEDGE_VERSION, pledge_text
+from rekisteri.accounts.reauth import require_recent_authentication
 from rekisteri.audit.services import Actor
 
 MANAGE_STAFF = "accounts.manage_staff"
@@ -77,11 +85,190 @@ def login(request: HttpRequest) -> HttpResponse:
             return response
         user = authenticate(request, username=username, password=form.cleaned_data["password"])
         if isinstance(user, User):
+            if twofactor.is_enrolled(user):
+                _pending_set(request, user)
+                return redirect(f"{reverse('accounts:login_code')}?{urlencode({'next': next_url})}")
             services.staff_login(request=request, user=user)
             return redirect(next_url)
         services.staff_login_failed(request=request, username=username)
         form.add_error(None, _("Incorrect username or password."))
     return render(request, "accounts/login.html", {"form": form, "next": next_url})
+
+
+PENDING_USER = "rekisteri_pending_user"
+PENDING_BACKEND = "rekisteri_pending_backend"
+PENDING_AT = "rekisteri_pending_at"
+PENDING_FAILURES = "rekisteri_pending_failures"
+PENDING_SECONDS = 5 * 60
+PENDING_FAILURE_LIMIT = 5
+
+
+def _pending_set(request: HttpRequest, user: User) -> None:
+    """The password was right; the session waits for the second factor (not signed in)."""
+    request.session.cycle_key()
+    request.session[PENDING_USER] = user.pk
+    request.session[PENDING_BACKEND] = getattr(user, "backend", "")
+    request.session[PENDING_AT] = timezone.now().timestamp()
+    request.session[PENDING_FAILURES] = 0
+
+
+def _pending_clear(request: HttpRequest) -> None:
+    for key in (PENDING_USER, PENDING_BACKEND, PENDING_AT, PENDING_FAILURES):
+        request.session.pop(key, None)
+
+
+def _pending_user(request: HttpRequest) -> User | None:
+    started = request.session.get(PENDING_AT)
+    if started is None or timezone.now().timestamp() - float(started) > PENDING_SECONDS:
+        return None
+    user = User.objects.filter(pk=int(request.session.get(PENDING_USER, 0)), is_active=True).first()
+    if user is not None:
+        user.backend = request.session.get(PENDING_BACKEND, "")  # type: ignore[attr-defined]
+    return user
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_code(request: HttpRequest) -> HttpResponse:
+    """The second step of signing in: an authenticator code or a recovery code."""
+    next_url = _next_url(request)
+    if request.user.is_authenticated:
+        return redirect(next_url)
+    user = _pending_user(request)
+    if user is None:
+        _pending_clear(request)
+        messages.info(request, _("Sign in again: the time for the code ran out."))
+        return redirect(f"{reverse('accounts:login')}?{urlencode({'next': next_url})}")
+    form = SecondFactorForm(_posted(request))
+    status = 200
+    if form.is_valid():
+        checked = twofactor.second_factor_check(user=user, code=form.cleaned_data["code"])
+        if checked.device is not None:
+            _pending_clear(request)
+            reason = "recovery code" if checked.used_recovery_code else ""
+            services.staff_login(request=request, user=user, device=checked.device, reason=reason)
+            if checked.used_recovery_code:
+                left = twofactor.recovery_codes_left(user)
+                messages.warning(
+                    request,
+                    _(
+                        "You signed in with a recovery code. %(left)s codes are left; "
+                        "make new ones on your two-factor page."
+                    )
+                    % {"left": left},
+                )
+            return redirect(next_url)
+        if checked.wait_seconds:
+            status = 429
+            form.add_error(
+                "code",
+                _("Too many wrong codes. Wait %(seconds)s seconds and try again.")
+                % {"seconds": checked.wait_seconds},
+            )
+        else:
+            status = 400
+            form.add_error("code", _("The code is not correct."))
+        services.staff_login_failed(
+            request=request, username=user.username, reason="wrong second factor"
+        )
+        failures = int(request.session.get(PENDING_FAILURES, 0)) + 1
+        request.session[PENDING_FAILURES] = failures
+        if failures >= PENDING_FAILURE_LIMIT:
+            _pending_clear(request)
+            messages.error(request, _("Too many wrong codes. Sign in again."))
+            return redirect(f"{reverse('accounts:login')}?{urlencode({'next': next_url})}")
+    elif request.method == "POST":
+        status = 400
+    context = {"form": form, "next": next_url}
+    return render(request, "accounts/login_code.html", context, status=status)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def two_factor(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Setting up two-factor sign-in, or its state and new recovery codes."""
+    user = request.user
+    if twofactor.is_enrolled(user) and twofactor.is_verified(request):
+        state = {
+            "recovery_codes_left": twofactor.recovery_codes_left(user),
+            "required": twofactor.is_required(user),
+        }
+        return render(request, "accounts/two_factor.html", state)
+    device = twofactor.enrollment_start(user=user)
+    form = EnrollmentForm(_posted(request))
+    if form.is_valid():
+        try:
+            codes = twofactor.enrollment_confirm(
+                request=request, device=device, code=form.cleaned_data["code"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Two-factor sign-in is now on."))
+            return render(request, "accounts/recovery_codes.html", {"codes": codes})
+    context: dict[str, object] = {
+        "form": form,
+        "secret": twofactor.secret(device),
+        "qr_code": twofactor.qr_code_svg(device),
+        "required": twofactor.is_required(user),
+    }
+    status = 400 if form.errors else 200
+    return render(request, "accounts/two_factor_setup.html", context, status=status)
+
+
+@never_cache
+@require_POST
+@require_recent_authentication
+def recovery_codes(request: AuthenticatedHttpRequest) -> HttpResponse:
+    if not (twofactor.is_enrolled(request.user) and twofactor.is_verified(request)):
+        return redirect("accounts:two_factor")
+    codes = twofactor.recovery_codes_issue(request=request)
+    return render(request, "accounts/recovery_codes.html", {"codes": codes})
+
+
+@never_cache
+@sensitive_post_parameters("password", "code")
+@require_http_methods(["GET", "POST"])
+def reauthenticate(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Confirm it is you: the password, or an authenticator code."""
+    next_url = _next_url(request)
+    user = request.user
+    with_code = twofactor.is_enrolled(user)
+    form = ReauthenticationForm(_posted(request), with_code=with_code)
+    status = 400 if request.method == "POST" else 200
+    if form.is_valid():
+        code = form.cleaned_data.get("code", "")
+        if code:
+            checked = twofactor.second_factor_check(user=user, code=code)
+            if checked.device is not None:
+                services.staff_reauthenticated(request=request, method="code")
+                return redirect(next_url)
+            if checked.wait_seconds:
+                status = 429
+                form.add_error(
+                    "code",
+                    _("Too many wrong codes. Wait %(seconds)s seconds and try again.")
+                    % {"seconds": checked.wait_seconds},
+                )
+            else:
+                form.add_error("code", _("The code is not correct."))
+        else:
+            username = user.get_username()
+            if _is_locked_out(request, username):
+                services.staff_login_failed(
+                    request=request, username=username, reason=LOCKED_OUT_REASON
+                )
+                response: HttpResponse = get_lockout_response(request, None, {"username": username})
+                return response
+            password = form.cleaned_data["password"]
+            if authenticate(request, username=username, password=password) == user:
+                services.staff_reauthenticated(request=request, method="password")
+                return redirect(next_url)
+            form.add_error("password", _("Your password is incorrect."))
+        services.staff_login_failed(request=request, username=user.username, reason="confirmation")
+    context = {"form": form, "next": next_url}
+    return render(request, "accounts/reauthenticate.html", context, status=status)
 
 
 @login_not_required
@@ -119,6 +306,7 @@ def staff_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_permission(MANAGE_STAFF)
 @sensitive_post_parameters("password", "password_confirmation")
 @require_http_methods(["GET", "POST"])
+@require_recent_authentication
 def staff_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = StaffCreateForm(_posted(request))
     if form.is_valid():
@@ -146,6 +334,7 @@ def staff_create(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_permission(MANAGE_STAFF)
 @sensitive_post_parameters("password", "password_confirmation")
 @require_http_methods(["GET", "POST"])
+@require_recent_authentication
 def staff_edit(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     staff_member = get_object_or_404(User, pk=user_id)
     initial = {
@@ -174,7 +363,11 @@ def staff_edit(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Changes saved."))
             return redirect("accounts:staff_list")
-    context = {"form": form, "staff_member": staff_member}
+    context = {
+        "form": form,
+        "staff_member": staff_member,
+        "two_factor_on": twofactor.is_enrolled(staff_member),
+    }
     return render(request, "accounts/staff_form.html", context)
 
 
@@ -195,3 +388,16 @@ def password_change(request: AuthenticatedHttpRequest) -> HttpResponse:
             messages.success(request, _("Your password has been changed."))
             return redirect("home")
     return render(request, "accounts/password_change.html", {"form": form})
+
+
+@require_permission(MANAGE_STAFF)
+@require_POST
+@require_recent_authentication
+def staff_two_factor_reset(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
+    staff_member = get_object_or_404(User, pk=user_id)
+    twofactor.two_factor_reset(actor=Actor.from_request(request), user=staff_member)
+    messages.success(
+        request,
+        _("Two-factor sign-in of %(username)s was reset.") % {"username": staff_member.username},
+    )
+    return redirect("accounts:staff_edit", staff_member.pk)

@@ -287,6 +287,13 @@ def backup_create(*, actor: Actor, directory: Path | None = None) -> BackupRun:
     return run
 
 
+def _reading_ring() -> crypto.KeyRing:
+    """The key ring and the keys `keys rotate` retired (the retired keys file beside the
+    key file): a backup made before a rotation names a key the ring no longer holds.
+    New backups are always made with the ring's active key."""
+    return crypto.keyring_with_retired()
+
+
 def _decrypt_file(path: Path, target: Path, ring: crypto.KeyRing) -> tuple[Header, str, int]:
     """Decrypts `path` into the new file `target`; only when it returns is every chunk
     authentic. Returns the header, and the encrypted file's SHA-256 and size."""
@@ -360,7 +367,7 @@ def backup_verify(path: Path, *, actor: Actor) -> VerifyReport:
     a key the ring lacks. A backup that passes marks its run verified (audited)."""
     with _one_line_failures(), _workspace() as work:
         payload = work / "payload"
-        header, sha256, _size = _decrypt_file(_open_backup(path), payload, crypto.keyring())
+        header, sha256, _size = _decrypt_file(_open_backup(path), payload, _reading_ring())
         problems, tables, rows, events = _check_payload(header, payload)
     report = VerifyReport(path, header, sha256, tables, rows, events, problems)
     if report.is_ok:
@@ -395,7 +402,7 @@ def _restore_replace(path: Path) -> tuple[Header, str, int, Path]:
     engine = connection.vendor
     with _workspace() as work:
         payload = work / "payload"
-        header, sha256, size = _decrypt_file(_open_backup(path), payload, crypto.keyring())
+        header, sha256, size = _decrypt_file(_open_backup(path), payload, _reading_ring())
         if header.engine != engine:
             raise BackupError(
                 f"the backup is of a {header.engine} database; this Rekisteri uses {engine}"
@@ -445,6 +452,12 @@ def backup_restore(path: Path, *, actor: Actor) -> RestoreReport:
     with _one_line_failures():
         header, sha256, size, previous = _restore_replace(path)
     logger.info("database restored from %s", path.name)
+    if header.key_id not in crypto.keyring().encryption:
+        logger.warning(
+            "the backup was made with key %s, which a rotation retired: run `rekisteri keys "
+            "rotate` before starting the app, or the restored identity codes cannot be read",
+            header.key_id,
+        )
     try:
         erased_again = _restore_complete(actor)
     except Exception as error:

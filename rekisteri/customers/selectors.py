@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
@@ -76,8 +77,9 @@ def customer_search(*, term: fi.SearchTerm, cursor: str, limit: int) -> Customer
     elif term.kind == "phone":
         customers = customers.filter(phone=term.value)
     elif term.kind == "identity_code":
-        index = crypto.keyring().blind_index(term.value, purpose=IDENTITY_CODE_PURPOSE)
-        customers = customers.filter(identity_code_index=index)
+        # Every index key's digest: codes indexed before and during a key rotation too.
+        indexes = crypto.keyring().blind_indexes(term.value, purpose=IDENTITY_CODE_PURPOSE)
+        customers = customers.filter(identity_code_index__in=indexes)
     else:
         return _name_search(term.value, cursor, limit)
     rows = list(customers.order_by("customer_number")[: limit + 1])
@@ -100,15 +102,18 @@ def _name_search(prefix: str, cursor: str, limit: int) -> CustomerPage:
     return CustomerPage(rows, next_cursor)
 
 
-def customer_duplicates(*, email: str, phone: str, identity_code_index: str) -> list[Customer]:
-    """Customers who share the email, phone or identity code: likely the same person."""
+def customer_duplicates(
+    *, email: str, phone: str, identity_code_indexes: Collection[str]
+) -> list[Customer]:
+    """Customers who share the email, phone or identity code (any of its blind indexes,
+    `identity_code_indexes`): likely the same person."""
     match = Q()
     if email:
         match |= Q(email=email)
     if phone:
         match |= Q(phone=phone)
-    if identity_code_index:
-        match |= Q(identity_code_index=identity_code_index)
+    if identity_code_indexes:
+        match |= Q(identity_code_index__in=list(identity_code_indexes))
     if not match:
         return []
     return list(_listing().filter(match).order_by("customer_number")[:10])

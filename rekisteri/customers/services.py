@@ -164,7 +164,14 @@ def _clean_all(data: CustomerInput, identity_code: str) -> tuple[dict[str, str],
 
 
 def identity_code_index(compact: str) -> str:
+    """The blind index an identity code is stored with: under the active index key."""
     return crypto.keyring().blind_index(compact, purpose=IDENTITY_CODE_PURPOSE)
+
+
+def identity_code_indexes(compact: str) -> list[str]:
+    """Every blind index a stored identity code may have, one per index key in the
+    ring: a lookup by them finds codes indexed before and after a key rotation."""
+    return crypto.keyring().blind_indexes(compact, purpose=IDENTITY_CODE_PURPOSE)
 
 
 def _set_identity_code(customer: Customer, compact: str) -> None:
@@ -196,7 +203,7 @@ def customer_create(
         candidates = customer_duplicates(
             email=values["email"],
             phone=values["phone"],
-            identity_code_index=identity_code_index(compact) if compact else "",
+            identity_code_indexes=identity_code_indexes(compact) if compact else [],
         )
         if candidates:
             raise DuplicateCustomer(candidates)
@@ -253,7 +260,7 @@ def customer_update(
         changed = [name for name, value in values.items() if getattr(current, name) != value]
         for name in changed:
             setattr(current, name, values[name])
-        if compact and identity_code_index(compact) != current.identity_code_index:
+        if compact and current.identity_code_index not in identity_code_indexes(compact):
             _set_identity_code(current, compact)
             changed.append("identity_code")
         elif remove_identity_code and current.has_identity_code and not compact:
@@ -328,34 +335,36 @@ def customer_identity_code_search_record(*, actor: Actor, customers: list[Custom
             )
 
 
-def customers_reencrypt(*, batch_size: int = 500) -> int:
-    """Moves every stored identity code onto the active key (after `keys generate`)."""
-    ring = crypto.keyring()
-    prefix = f"{crypto.FORMAT_VERSION}:{ring.active}:"
-    moved = 0
-    while True:
-        with audited_transaction():
-            batch = list(
-                Customer.objects.select_for_update()
-                .exclude(identity_code_encrypted="")
-                .exclude(identity_code_encrypted__startswith=prefix)
-                .only("id", "identity_code_encrypted")[:batch_size]
-            )
-            if not batch:
-                break
-            for customer in batch:
-                plain = ring.decrypt(
-                    customer.identity_code_encrypted, purpose=IDENTITY_CODE_PURPOSE
-                )
-                customer.identity_code_encrypted = ring.encrypt(
-                    plain, purpose=IDENTITY_CODE_PURPOSE
-                )
-            Customer.objects.bulk_update(batch, ["identity_code_encrypted"])
-            audit_record(
-                actor=Actor.system("keys reencrypt"),
-                action=Action.KEY_ROTATE,
-                object_type="customers.customer",
-                reason=f"{len(batch)} identity codes to key {ring.active}",
-            )
-            moved += len(batch)
-    return moved
+def customer_identity_codes_rekey(
+    *, ring: crypto.KeyRing, actor: Actor, batch_size: int = 500
+) -> int:
+    """Moves one batch of the identity codes not yet on the ring's active encryption
+    key onto the active keys: encrypted again, and indexed with the active index key.
+    One short transaction locks that batch only, so the app keeps serving; `ring` holds
+    the old keys too (`rekisteri.key_rotation`). Returns how many moved, 0 when none is
+    left. A code under a key `ring` lacks is a DecryptionError, and nothing moves."""
+    with audited_transaction():
+        batch = list(
+            Customer.objects.select_for_update()
+            .exclude(identity_code_encrypted="")
+            .exclude(identity_code_encrypted__startswith=ring.active_prefix)
+            .order_by("pk")
+            .only("id", "identity_code_encrypted", "identity_code_index")[:batch_size]
+        )
+        if not batch:
+            return 0
+        index = ring.blind_indexer(purpose=IDENTITY_CODE_PURPOSE)
+        for customer in batch:
+            plain = ring.decrypt(customer.identity_code_encrypted, purpose=IDENTITY_CODE_PURPOSE)
+            customer.identity_code_encrypted = ring.encrypt(plain, purpose=IDENTITY_CODE_PURPOSE)
+            customer.identity_code_index = index(plain)
+        Customer.objects.bulk_update(batch, ["identity_code_encrypted", "identity_code_index"])
+        audit_record(
+            actor=actor,
+            action=Action.KEY_ROTATE,
+            object_type="customers.customer",
+            changed_fields=["identity_code"],
+            reason=f"{len(batch)} identity codes moved to encryption key {ring.active} "
+            f"and index key {ring.index_active}",
+        )
+    return len(batch)

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from rekisteri import fi
 from rekisteri.accounts.access import require_permission
+from rekisteri.accounts.reauth import require_recent_authentication
 from rekisteri.audit.selectors import customer_audit_events
 from rekisteri.audit.services import Actor
 from rekisteri.consents import selectors as consent_selectors
@@ -172,6 +173,7 @@ def customer_edit(request: HttpRequest, customer_number: int) -> HttpResponse:
 @never_cache
 @require_POST
 @require_permission("customers.reveal_identity_code")
+@require_recent_authentication
 def customer_reveal(request: HttpRequest, customer_number: int) -> HttpResponse:
     """Shows the identity code once, in this response only, for a recorded reason."""
     customer = _customer_or_404(customer_number)

@@ -29,7 +29,7 @@ from rekisteri.customers.services import (
     IDENTITY_CODE_MESSAGES,
     CustomerInput,
     customer_create,
-    identity_code_index,
+    identity_code_indexes,
 )
 from rekisteri.intake.models import (
     IdempotencyKey,
@@ -244,7 +244,9 @@ def _customer_match(buyer: ShopCustomer) -> Customer | None:
             raise ValidationError(
                 {"identity_code": [IDENTITY_CODE_MESSAGES[error.reason]]}
             ) from None
-        found = Customer.objects.filter(identity_code_index=identity_code_index(compact)).first()
+        found = Customer.objects.filter(
+            identity_code_index__in=identity_code_indexes(compact)
+        ).first()
         if found is not None:
             return found
     if buyer.email.strip():

@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rekisteri.accounts.access import require_permission
+from rekisteri.accounts.reauth import require_recent_authentication
 from rekisteri.audit.services import Actor
 from rekisteri.consents.models import Channel
 from rekisteri.forms import ServiceErrorsForm
@@ -94,6 +95,7 @@ def restriction_list_import(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_POST
 @require_permission("marketing.export_targetgroup")
+@require_recent_authentication
 def target_group_labels(request: HttpRequest, pk: int) -> HttpResponse:
     """The post group's address labels as PDF, less those on the ASML restriction list;
     audited with the number of labels before the PDF leaves (docs/marketing.md)."""

@@ -24,6 +24,7 @@ from rekisteri.audit.services import Actor, audit_record, audited_transaction
 from rekisteri.crypto import keyring
 from rekisteri.customers.models import Customer
 from rekisteri.marketing.models import RestrictionEntry, RestrictionList
+from rekisteri.spreadsheets import csv_delimiter, decode_csv, header_key
 
 PURPOSE = "asml-restriction"
 KEY_CHECK_PURPOSE = "asml-restriction-key"
@@ -144,40 +145,35 @@ def _digester() -> Callable[[str], str]:
     return keyring().blind_indexer(purpose=PURPOSE)
 
 
-def key_check() -> str:
-    """Names the index key a list was digested with, without revealing it."""
-    return keyring().blind_index("key check", purpose=KEY_CHECK_PURPOSE)[:16]
+def _digesters() -> list[Callable[[str], str]]:
+    """One per index key in the ring. While a key rotation is under way, or keeps the
+    old index key for the list in force (`rekisteri.key_rotation`), that list was
+    digested with the old key: rows are matched under each key."""
+    ring = keyring()
+    return [ring.blind_indexer(purpose=PURPOSE, key_id=key_id) for key_id in ring.index_ids]
+
+
+def key_check(key_id: str | None = None) -> str:
+    """Names the index key a list was digested with, without revealing it: the active
+    index key, or the ring's index key `key_id`."""
+    return keyring().blind_index("key check", purpose=KEY_CHECK_PURPOSE, key_id=key_id)[:16]
+
+
+def restriction_list_index_key(restriction_list: RestrictionList) -> str | None:
+    """The id of the ring's index key `restriction_list` was digested with; None when
+    the ring no longer holds it."""
+    ids = keyring().index_ids
+    return next((key_id for key_id in ids if key_check(key_id) == restriction_list.key_id), None)
 
 
 # Reading the file ----------------------------------------------------------------
 
 
-def _decode(raw: bytes) -> str:
-    if b"\x00" in raw:
-        raise ValidationError(
-            _("The file is not a text CSV file. Save it as CSV (UTF-8) and try again."),
-            code="format",
-        )
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return raw.decode("latin-1")
-
-
-def _header_key(cell: str) -> str:
-    """A column name without case, accents or punctuation: "Lähiosoite" and
-    "LAHIOSOITE" are "lahiosoite", "street_address" is "street address"."""
-    letters = "".join(c for c in _folded(cell) if not unicodedata.combining(c))
-    return " ".join(NOT_ALPHANUMERIC.sub(" ", letters).split())
-
-
 def _columns(header: list[str]) -> dict[str, int]:
     found: dict[str, int] = {}
-    names = [_header_key(cell) for cell in header]
+    names = [header_key(cell) for cell in header]
     for column, aliases in HEADERS.items():
-        keys = {_header_key(alias) for alias in aliases}
+        keys = {header_key(alias) for alias in aliases}
         index = next((i for i, name in enumerate(names) if name in keys), None)
         if index is not None:
             found[column] = index
@@ -207,9 +203,7 @@ def _reason(cells: dict[str, str]) -> RejectReason:
 def restriction_file_parse(text: str) -> ParsedList:
     """Reads the rows of a restriction list file (a header row first; ';' or ','
     between cells) into digests, with the rows rejected and why. Never keeps a name."""
-    first_line = text.lstrip("\r\n").split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") >= max(first_line.count(","), 1) else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text), delimiter=csv_delimiter(text))
     # Numbered as a spreadsheet numbers them, blank rows included, the header first.
     records = (
         (number, cells)
@@ -247,7 +241,7 @@ def _read(file: IO[bytes]) -> str:
             _("The file is larger than %(megabytes)s MB.") % {"megabytes": MAX_FILE_BYTES >> 20},
             code="size",
         )
-    return _decode(raw)
+    return decode_csv(raw)
 
 
 # Writes ----------------------------------------------------------------------
@@ -306,11 +300,11 @@ def restriction_list_in_force() -> RestrictionList | None:
 
 def restricted_digests() -> frozenset[str]:
     """The digests of the list in force (empty without one). Raises
-    RestrictionListUnusable if it was digested with another index key."""
+    RestrictionListUnusable if it was digested with an index key the ring lacks."""
     in_force = restriction_list_in_force()
     if in_force is None:
         return frozenset()
-    if in_force.key_id != key_check():
+    if restriction_list_index_key(in_force) is None:
         raise RestrictionListUnusable
     entries = RestrictionEntry.objects.filter(restriction_list=in_force)
     return frozenset(entries.values_list("digest", flat=True).iterator(chunk_size=BATCH))
@@ -319,11 +313,11 @@ def restricted_digests() -> frozenset[str]:
 def _matcher(digests: frozenset[str]) -> Callable[[tuple[str, ...]], bool]:
     """Whether a row that starts (first names, surname, street address, postal code)
     is on the list."""
-    key_of, digest = _key_maker(), _digester()
+    key_of, digesters = _key_maker(), _digesters()
 
     def is_restricted(row: tuple[str, ...]) -> bool:
         key = key_of(row[1], row[0], row[2], row[3])
-        return key is not None and digest(key) in digests
+        return key is not None and any(digest(key) in digests for digest in digesters)
 
     return is_restricted
 

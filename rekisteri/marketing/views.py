@@ -8,6 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rekisteri.accounts.access import require_permission
+from rekisteri.accounts.reauth import require_recent_authentication
 from rekisteri.audit.services import Actor
 from rekisteri.consents.models import Channel
 from rekisteri.marketing import selectors, services
@@ -87,6 +88,7 @@ def target_group_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @require_POST
 @require_permission("marketing.export_targetgroup")
+@require_recent_authentication
 def target_group_export(request: HttpRequest, pk: int) -> HttpResponse:
     """The post group's address list as CSV, streamed, less those on the ASML
     restriction list. The export is audited with its row count (members less those

@@ -14,6 +14,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from rekisteri.accounts.access import require_permission
+from rekisteri.accounts.reauth import require_recent_authentication
 from rekisteri.audit.services import Actor
 from rekisteri.customers import selectors as customer_selectors
 from rekisteri.customers.models import Customer
@@ -44,6 +45,7 @@ def _hold_or_404(customer: Customer, hold_id: int) -> LegalHold:
 @never_cache
 @require_http_methods(["GET", "POST"])
 @require_permission("privacy.erase_customer")
+@require_recent_authentication
 @sensitive_post_parameters("reason")
 def customer_erasure(request: HttpRequest, customer_number: int) -> HttpResponse:
     """GET: the dry run. POST: the erasure, or the refusals (409) with nothing changed."""

@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rekisteri.accounts.access import require_permission
+from rekisteri.accounts.reauth import require_recent_authentication
 from rekisteri.audit.services import Actor
 from rekisteri.customers.selectors import customer_get
 from rekisteri.privacy import disclosures
@@ -48,6 +49,7 @@ def disclosure_register(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 @require_permission("privacy.add_disclosure")
+@require_recent_authentication
 def authority_export(request: HttpRequest) -> HttpResponse:
     """An authority's request: the file of only the data asked for, recorded."""
     may_reveal = request.user.has_perm(disclosures.REVEAL_PERMISSION)
@@ -81,6 +83,7 @@ def authority_export(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_POST
 @require_permission("privacy.change_subjectrequest")
+@require_recent_authentication
 def access_handover(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """The customer's own copy, for staff to hand over (recorded as a disclosure)."""
     subject_request = disclosures.own_copy_request_get(public_id=public_id)

@@ -90,9 +90,16 @@ def deadline(request: SubjectRequest) -> datetime.date:
 # Rate limits ------------------------------------------------------------------------
 
 
-def _digest(value: str) -> str:
-    key = keyring().index
-    return hmac.new(key, b"portal\x00" + value.encode(), hashlib.sha256).hexdigest()
+def _digests(value: str) -> list[str]:
+    """The value's digest under each index key, the active key's first: attempts
+    counted just before a key rotation still count after it."""
+    ring = keyring()
+    return [
+        hmac.new(
+            ring.index_keys[key_id], b"portal\x00" + value.encode(), hashlib.sha256
+        ).hexdigest()
+        for key_id in ring.index_ids
+    ]
 
 
 def portal_attempt(*, action: str, ip_address: str | None, email: str = "") -> None:
@@ -102,16 +109,18 @@ def portal_attempt(*, action: str, ip_address: str | None, email: str = "") -> N
     window_start = now - PORTAL_WINDOW
     keys = []
     if ip_address:
-        keys.append(("ip", _digest("ip:" + ip_address)))
+        keys.append(("ip", _digests("ip:" + ip_address)))
     if email:
-        keys.append(("email", _digest("email:" + email.lower())))
+        keys.append(("email", _digests("email:" + email.lower())))
     PortalAttempt.objects.filter(at__lt=window_start).delete()
-    for kind, key in keys:
-        used = PortalAttempt.objects.filter(action=action, key_digest=key, at__gte=window_start)
+    for kind, digests in keys:
+        used = PortalAttempt.objects.filter(
+            action=action, key_digest__in=digests, at__gte=window_start
+        )
         if used.count() >= PORTAL_LIMITS[kind]:
             raise RateLimited
     PortalAttempt.objects.bulk_create(
-        [PortalAttempt(action=action, key_digest=key, at=now) for _kind, key in keys]
+        [PortalAttempt(action=action, key_digest=digests[0], at=now) for _kind, digests in keys]
     )
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rekisteri.accounts.access import require_permission
+from rekisteri.accounts.reauth import require_recent_authentication
 from rekisteri.audit.services import Actor
 from rekisteri.customers.models import Customer
 from rekisteri.customers.selectors import customer_get
@@ -165,6 +166,18 @@ def request_action(request: HttpRequest, public_id: str) -> HttpResponse:
     if action not in ACTIONS:
         messages.error(request, _("Choose what to do."))
         return redirect("privacy:request", subject_request.public_id)
+    if action in CONFIRM_FIRST:
+        return require_recent_authentication(_request_action)(request, subject_request, action)
+    return _request_action(request, subject_request, action)
+
+
+# Emailing the copy of the data is an export: it needs a recent password or code.
+CONFIRM_FIRST = {"deliver"}
+
+
+def _request_action(
+    request: HttpRequest, subject_request: SubjectRequest, action: str
+) -> HttpResponse:
     try:
         ACTIONS[action](request, Actor.from_request(request), subject_request)
     except services.RequestConflict:

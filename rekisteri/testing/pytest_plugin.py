@@ -1,4 +1,4 @@
-"""Test-run settings and the guard that no identity code ever reaches a log.
+"""Test-run settings and the guard that no personal data ever reaches a log line.
 
 Loaded by pytest before Django (see pyproject.toml), so the settings module reads a
 test-mode environment: fresh encryption keys, a throwaway data directory."""
@@ -7,66 +7,139 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
 
 from rekisteri.crypto import KeyRing
-from rekisteri.testing.identity_codes import ISSUED
+from rekisteri.testing.personal_data import personal_data_masked
 
 os.environ["REKISTERI_MODE"] = "test"
 os.environ["REKISTERI_KEYS"] = KeyRing.generate().to_json()
 os.environ.setdefault("REKISTERI_DATA_DIR", tempfile.mkdtemp(prefix="rekisteri-test-"))
 
 
-class _Everything(logging.Handler):
-    """Keeps the text of every log record of the current test, tracebacks included."""
+# Attributes every LogRecord has: the others came in `extra=` and a handler may print them.
+_RECORD_ATTRIBUTES = {*logging.makeLogRecord({}).__dict__, "message", "asctime"}
+OUTSIDE_TESTS = "(outside any test)"
+MARKER = "logs_personal_data"
+
+
+@dataclass
+class Leak:
+    test: str
+    line: str  # masked
+    reported: bool = False  # already failed its test, or excused by the marker
+
+
+class LogGuard(logging.Handler):
+    """Keeps, for the whole run, every log line that carried an identity code, an email
+    address or a phone number: masked, with the test that was running. A line is the
+    formatted record, traceback included, or one of its `extra=` values."""
 
     def __init__(self) -> None:
-        super().__init__(level=logging.DEBUG)
-        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
-        self.texts: list[str] = []
+        super().__init__(level=logging.NOTSET)
+        self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        self.test = OUTSIDE_TESTS
+        self.leaks: list[Leak] = []
 
     def emit(self, record: logging.LogRecord) -> None:
+        for line in self.lines(record):
+            masked_line = personal_data_masked(line)
+            if masked_line is not None:
+                self.leaks.append(Leak(self.test, masked_line))
+
+    def lines(self, record: logging.LogRecord) -> list[str]:
         try:
-            self.texts.append(self.format(record) + repr(record.args) + repr(record.__dict__))
-        except Exception:
-            self.texts.append(repr(record.__dict__))
+            text = self.format(record)
+        except Exception:  # a record that does not format still carries its data
+            text = f"{record.msg!r} {record.args!r}"
+        extras = [
+            f"{name}={value!r}"
+            for name, value in record.__dict__.items()
+            if name not in _RECORD_ATTRIBUTES
+        ]
+        return [*text.splitlines(), *extras]
+
+    def attach(self) -> None:
+        """On the root logger and on each logger that keeps its records from its parent
+        (propagate=False, such as django.server): every record reaches the guard once.
+        Repeated before each test, for loggers configured since."""
+        loggers = [logging.getLogger()] + [
+            logger
+            for logger in logging.Logger.manager.loggerDict.values()
+            if isinstance(logger, logging.Logger) and not logger.propagate
+        ]
+        for logger in loggers:
+            if self not in logger.handlers:
+                logger.addHandler(self)
 
 
-_handler = _Everything()
+def leak_report(leaks: list[Leak], limit: int = 50) -> str:
+    lines = [f"{leak.test}: {leak.line}" for leak in leaks[:limit]]
+    if len(leaks) > limit:
+        lines.append(f"... and {len(leaks) - limit} more")
+    return f"personal data in {len(leaks)} log line(s):\n" + "\n".join(lines)
+
+
+_guard = LogGuard()
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    root = logging.getLogger()
-    root.addHandler(_handler)
-    root.setLevel(logging.DEBUG)
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(reason): the test logs personal data on purpose; the log guard "
+        "excuses its lines",
+    )
+    logging.getLogger().setLevel(logging.DEBUG)
+    _guard.attach()
 
 
-CODE_SHAPE = re.compile(r"\d{6}[-+A-Za-z]?\d{3}[0-9A-Za-z]")
+def pytest_runtest_logstart(nodeid: str) -> None:
+    _guard.attach()
+    _guard.test = nodeid
 
 
-def _leaked_codes(texts: list[str]) -> set[str]:
-    issued_without_sign = {code[:6] + code[7:]: code for code in ISSUED}
-    leaked = set()
-    for text in texts:
-        for candidate in CODE_SHAPE.findall(text):
-            candidate = candidate.upper()
-            if candidate in ISSUED:
-                leaked.add(candidate)
-            elif candidate in issued_without_sign:
-                leaked.add(issued_without_sign[candidate])
-    return leaked
+def pytest_runtest_logfinish(nodeid: str) -> None:
+    _guard.test = OUTSIDE_TESTS
 
 
 @pytest.fixture(autouse=True)
-def no_identity_code_in_logs() -> Iterator[None]:
-    """Fails any test during which a fake identity code appeared in a log record."""
-    _handler.texts.clear()
+def no_personal_data_in_logs(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fails the test during which personal data reached a log line. Lines logged
+    after this check (or outside tests) fail the run at its end."""
+    first = len(_guard.leaks)
     yield
-    leaked = _leaked_codes(_handler.texts)
-    _handler.texts.clear()
-    if leaked:
-        pytest.fail(f"{len(leaked)} identity code(s) appeared in log output during this test")
+    leaks = [leak for leak in _guard.leaks[first:] if not leak.reported]
+    for leak in leaks:
+        leak.reported = True
+    if leaks and request.node.get_closest_marker(MARKER) is None:
+        pytest.fail(leak_report(leaks), pytrace=False)
+
+
+_session_report = pytest.StashKey[str]()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session) -> Iterator[None]:
+    """Fails the run if personal data reached a log line that no test's own check
+    reported. Under xdist each worker checks its own lines and hands its report to the
+    controller as the reason to stop (set here, before xdist's wrapper reads it)."""
+    leaks = [leak for leak in _guard.leaks if not leak.reported]
+    if leaks:
+        report = leak_report(leaks)
+        session.config.stash[_session_report] = report
+        if session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        if hasattr(session.config, "workerinput"):
+            session.shouldfail = f"log guard: {report}"
+    return (yield)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    report = terminalreporter.config.stash.get(_session_report, None)
+    if report is not None:
+        terminalreporter.write_sep("=", "log guard", red=True)
+        terminalreporter.write_line(report)

@@ -114,6 +114,41 @@ def test_demo_creates_staff_for_every_role_and_customers_and_is_idempotent(monke
 
 
 @pytest.mark.django_db
+def test_demo_prints_the_authenticator_keys_that_sign_the_demo_users_in(monkeypatch):
+    """The roles that need two-factor sign-in get an authenticator with a stable key,
+    printed for an app; `--code` prints the current code instead."""
+    from io import StringIO
+
+    from django.test import Client
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    monkeypatch.setenv("REKISTERI_DEMO_PASSWORD", "demo-salasana-2026")
+    first, second = StringIO(), StringIO()
+    call_command("demo", "--customers", "1", stdout=first)
+    call_command("demo", "--customers", "1", stdout=second)
+
+    devices = TOTPDevice.objects.filter(confirmed=True)
+    assert sorted(devices.values_list("user__username", flat=True)) == ["tietosuoja", "yllapito"]
+    for device in devices:
+        key = " ".join(
+            line.split("key: ")[1]
+            for line in second.getvalue().splitlines()
+            if line.strip().startswith(device.user.username) and "key: " in line
+        )
+        assert key.replace(" ", "") in first.getvalue().replace(" ", "")  # stable
+        assert device.config_url in second.getvalue()
+
+    code = StringIO()
+    call_command("demo", "--code", "tietosuoja", stdout=code)
+    client = Client()
+    client.post("/accounts/login/", {"username": "tietosuoja", "password": "demo-salasana-2026"})
+    response = client.post("/accounts/login/code/", {"code": code.getvalue().strip()})
+    assert (response.status_code, response["Location"]) == (302, "/")
+    with pytest.raises(CommandError, match="not a demo user"):
+        call_command("demo", "--code", "joku-muu")
+
+
+@pytest.mark.django_db
 def test_demo_refuses_a_short_password(monkeypatch):
     monkeypatch.setenv("REKISTERI_DEMO_PASSWORD", "lyhyt")
 

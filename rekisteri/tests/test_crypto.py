@@ -562,3 +562,136 @@ def test_a_non_ascii_key_is_a_key_ring_error() -> None:
 def test_a_non_ascii_payload_is_a_decryption_error(ring: KeyRing) -> None:
     with pytest.raises(DecryptionError):
         ring.decrypt("v1:k1:\N{EURO SIGN}", purpose=PURPOSE)
+
+
+# -- versioned index keys and retired keys -------------------------------------------
+
+
+def test_a_ring_with_one_bare_index_key_reads_it_as_i1_and_writes_it_back_so() -> None:
+    data = ring_data()
+
+    ring = KeyRing.from_json(json.dumps(data))
+
+    assert (ring.index_active, list(ring.index_keys)) == ("i1", ["i1"])
+    assert ring.index == base64.b64decode(str(data["index"]))
+    assert json.loads(ring.to_json())["index"] == data["index"]
+    assert "index_active" not in json.loads(ring.to_json())
+
+
+def test_a_ring_with_versioned_index_keys_round_trips(ring: KeyRing) -> None:
+    rotated = ring.with_new_active_index_key()
+
+    data = json.loads(rotated.to_json())
+
+    assert data["index_active"] == "i2"
+    assert data["index"] == {
+        "i1": base64.b64encode(ring.index).decode("ascii"),
+        "i2": base64.b64encode(rotated.index).decode("ascii"),
+    }
+    assert KeyRing.from_json(rotated.to_json()) == rotated
+    assert rotated.encryption == ring.encryption and rotated.active == ring.active
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        pytest.param({"index": {}}, id="no index keys"),
+        pytest.param({"index": {"i1": key_b64()}, "index_active": "i2"}, id="active not a key"),
+        pytest.param({"index": {"i1": key_b64()}}, id="versioned without index_active"),
+        pytest.param({"index": {"i 1": key_b64()}, "index_active": "i 1"}, id="bad index id"),
+        pytest.param({"index": {"i1": key_b64(16)}, "index_active": "i1"}, id="short key"),
+        pytest.param({"index_active": "i2"}, id="bare key named i2"),
+    ],
+)
+def test_from_json_rejects_malformed_index_keys(changes: dict[str, object]) -> None:
+    with pytest.raises(KeyRingError):
+        KeyRing.from_json(json.dumps(ring_data(**changes)))
+
+
+def test_from_json_takes_a_versioned_ring_without_index_i1() -> None:
+    keys = {"i1": key_b64(), "i2": key_b64()}
+    ring = KeyRing.from_json(json.dumps(ring_data(index=keys, index_active="i2")))
+
+    without_i1 = ring.without_keys(index=["i1"])
+
+    assert KeyRing.from_json(without_i1.to_json()) == without_i1
+    assert list(without_i1.index_keys) == ["i2"]
+
+
+def test_lookups_use_every_index_key_and_new_indexes_the_active_one(ring: KeyRing) -> None:
+    rotated = ring.with_new_active_index_key()
+    old_digest = ring.blind_index(PLAINTEXT, purpose=PURPOSE)
+
+    digests = rotated.blind_indexes(PLAINTEXT, purpose=PURPOSE)
+
+    assert rotated.blind_index(PLAINTEXT, purpose=PURPOSE) != old_digest
+    assert digests == [rotated.blind_index(PLAINTEXT, purpose=PURPOSE), old_digest]
+    assert rotated.blind_index(PLAINTEXT, purpose=PURPOSE, key_id="i1") == old_digest
+    assert rotated.blind_indexer(purpose=PURPOSE, key_id="i1")(PLAINTEXT) == old_digest
+    assert ring.blind_indexes(PLAINTEXT, purpose=PURPOSE) == [old_digest]
+
+
+def test_the_active_keys_cannot_be_removed(ring: KeyRing) -> None:
+    rotated = ring.with_new_active_key().with_new_active_index_key()
+
+    with pytest.raises(KeyRingError):
+        rotated.without_keys(encryption=["k2"])
+    with pytest.raises(KeyRingError):
+        rotated.without_keys(index=["i2"])
+    assert rotated.without_keys(encryption=["k1"], index=["i1"]).old_encryption_ids == []
+
+
+def test_new_key_ids_skip_the_retired_ones(ring: KeyRing) -> None:
+    rotated = ring.with_new_active_key(taken=["k1", "k7"]).with_new_active_index_key(taken=["i4"])
+
+    assert (rotated.active, rotated.index_active) == ("k8", "i5")
+
+
+def test_retired_keys_round_trip_and_let_a_ring_read_old_values(
+    ring: KeyRing, tmp_path: Path
+) -> None:
+    token = ring.encrypt(PLAINTEXT, purpose=PURPOSE)
+    rotated = ring.with_new_active_key().with_new_active_index_key()
+    retired = crypto.RetiredKeys().with_keys_of(rotated, encryption=["k1"], index=["i1"])
+    path = crypto.retired_key_file(tmp_path / "keys.json")
+
+    crypto.write_retired_keys(retired, path)
+    current = rotated.without_keys(encryption=["k1"], index=["i1"])
+    reading = current.with_retired(crypto.load_retired_keys(path))
+
+    assert path.name == "keys.retired.json"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert crypto.load_retired_keys(path) == retired
+    assert crypto.load_retired_keys(tmp_path / "missing.json") == crypto.RetiredKeys()
+    with pytest.raises(DecryptionError):
+        current.decrypt(token, purpose=PURPOSE)
+    assert reading.decrypt(token, purpose=PURPOSE) == PLAINTEXT
+    assert (reading.active, reading.index_active) == ("k2", "i2")
+    assert reading.blind_indexes(PLAINTEXT, purpose=PURPOSE)[1] == ring.blind_index(
+        PLAINTEXT, purpose=PURPOSE
+    )
+    assert base64.b64encode(ring.encryption["k1"]).decode("ascii") not in repr(retired)
+
+
+def test_a_retired_id_never_changes_its_key(ring: KeyRing) -> None:
+    retired = crypto.RetiredKeys().with_keys_of(ring, encryption=["k1"], index=[])
+
+    with pytest.raises(KeyRingError, match="another key 'k1' is already retired"):
+        retired.with_keys_of(KeyRing.generate(), encryption=["k1"], index=[])
+    assert retired.with_keys_of(ring, encryption=["k1"], index=[]) == retired
+
+
+def test_keyring_sees_a_rewritten_key_file_within_one_clock_tick(settings, tmp_path: Path) -> None:
+    path = tmp_path / "keys.json"
+    first = KeyRing.generate()
+    second = first.with_new_active_key()
+    settings.REKISTERI_KEYS = ""
+    settings.REKISTERI_KEY_FILE = path
+
+    crypto.write_key_file(first, path)
+    os.utime(path, ns=(1_000_000, 1_000_000))
+    assert crypto.keyring() == first
+    crypto.write_key_file(second, path)
+    os.utime(path, ns=(1_000_000, 1_000_000))
+
+    assert crypto.keyring() == second

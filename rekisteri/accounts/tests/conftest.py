@@ -7,13 +7,11 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
-from conftest import english_client
 from rekisteri.accounts.models import User
 from rekisteri.accounts.roles import Role
-from rekisteri.accounts.services import SESSION_LOGIN_AT
 from rekisteri.audit.models import AuditEvent
+from rekisteri.testing.auth import sign_in as sign_in
 
 NON_ADMINISTRATOR_ROLES = [
     None,
@@ -22,16 +20,6 @@ NON_ADMINISTRATOR_ROLES = [
     Role.PRIVACY_OFFICER,
     Role.AUDITOR,
 ]
-
-
-def sign_in(user: User, client: Client | None = None) -> Client:
-    """A client with a session as sign-in makes it (login time included)."""
-    client = client or english_client()
-    client.force_login(user)
-    session = client.session
-    session[SESSION_LOGIN_AT] = timezone.now().timestamp()
-    session.save()
-    return client
 
 
 def audit_trail(*fields: str) -> list[tuple[Any, ...]]:

@@ -15,7 +15,12 @@ from .conftest import NON_ADMINISTRATOR_ROLES, audit_trail, sign_in
 # URL name -> who may use it: "public", "signed_in" (any staff member) or a permission.
 ACCESS = {
     "login": "public",
+    "login_code": "public",
     "logout": "public",
+    "reauthenticate": "signed_in",
+    "two_factor": "signed_in",
+    "recovery_codes": "signed_in",
+    "staff_two_factor_reset": "accounts.manage_staff",
     "pledge": "signed_in",
     "password_change": "signed_in",
     "staff_list": "accounts.manage_staff",
@@ -51,6 +56,7 @@ def staff_requests(target: User) -> list[tuple[str, str, dict[str, object]]]:
             },
         ),
         ("get", f"/accounts/staff/{target.pk}/", {}),
+        ("post", f"/accounts/staff/{target.pk}/two-factor-reset/", {}),
         (
             "post",
             f"/accounts/staff/{target.pk}/",

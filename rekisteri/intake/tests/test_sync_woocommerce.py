@@ -214,6 +214,19 @@ def test_a_plain_http_shop_address_is_refused(fake_shop):
     assert fake_shop.queries == []
 
 
+def test_a_shop_on_this_machine_is_reached_by_http_only():
+    """Loopback is let through for development shops, but not by any scheme: urllib
+    would read a local file (file://) or speak FTP."""
+    integration, _secret = shop(
+        "woocommerce", shop_url="ftp://127.0.0.1/orders", consumer_key=KEY, consumer_secret=SECRET
+    )
+
+    with pytest.raises(CommandError, match="https://"):
+        sync(integration, "2026-11-01")
+
+    assert Order.objects.count() == 0
+
+
 def test_since_without_an_offset_is_finnish_time():
     from rekisteri.intake.management.commands.intake import _since
 

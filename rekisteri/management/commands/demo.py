@@ -16,8 +16,11 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from faker import Faker
 
+from rekisteri.accounts import twofactor
 from rekisteri.accounts.models import User
 from rekisteri.accounts.roles import Role
 from rekisteri.audit.services import Actor
@@ -69,10 +72,19 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--customers", type=int, default=300)
+        parser.add_argument(
+            "--code",
+            metavar="USERNAME",
+            help="Print a demo user's current authenticator code (for trying the demo "
+            "without an authenticator app) and do nothing else.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.IS_PRODUCTION:
             raise CommandError("Demo data is never loaded in production.")
+        if options["code"]:
+            self._print_code(options["code"])
+            return
         password = os.environ.get("REKISTERI_DEMO_PASSWORD") or (
             "demo-" + secrets.token_urlsafe(12)
         )
@@ -89,6 +101,15 @@ class Command(BaseCommand):
         self.stdout.write("Demo logins (each signs the confidentiality pledge on first sign-in):")
         for username, role, _first, _last in DEMO_STAFF:
             self.stdout.write(f"  {username:<15} {Role(role).label!s:<28} password: {password}")
+        self.stdout.write(
+            "Two-factor sign-in: add these keys to an authenticator app, or print the "
+            "current code with `rekisteri demo --code USERNAME`:"
+        )
+        for username, _role, _first, _last in DEMO_STAFF:
+            device = twofactor.authenticator(User.objects.get(username=username))
+            if device is not None:
+                self.stdout.write(f"  {username:<15} key: {twofactor.secret(device)}")
+                self.stdout.write(f"  {'':<15} {device.config_url}")
 
     def _products(self) -> None:
         actor = Actor.system("demo")
@@ -207,6 +228,20 @@ class Command(BaseCommand):
             user.set_password(password)
             user.save()
             user.groups.set([Group.objects.get(name=role)])
+            if twofactor.is_required(user) and twofactor.authenticator(user) is None:
+                TOTPDevice.objects.create(
+                    user=user, name=twofactor.AUTHENTICATOR_NAME, confirmed=True
+                )
+
+    def _print_code(self, username: str) -> None:
+        if username not in {name for name, _role, _first, _last in DEMO_STAFF}:
+            raise CommandError(f"{username} is not a demo user.")
+        user = User.objects.filter(username=username).first()
+        device = twofactor.authenticator(user) if user is not None else None
+        if device is None:
+            raise CommandError(f"{username} has no authenticator; run `rekisteri demo` first.")
+        code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
+        self.stdout.write(f"{code:0{device.digits}d}")
 
     def _customers(self, wanted: int) -> int:
         missing = wanted - Customer.objects.count()

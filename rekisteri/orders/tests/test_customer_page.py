@@ -3,11 +3,10 @@
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
-from django.utils import timezone
 
-from rekisteri.accounts.services import SESSION_LOGIN_AT
 from rekisteri.audit.services import Actor
 from rekisteri.orders.services import delivery_create, return_create
+from rekisteri.testing.auth import sign_in
 from rekisteri.testing.factories import make_customer, make_staff
 
 pytestmark = pytest.mark.django_db
@@ -50,11 +49,7 @@ def test_without_order_permissions_the_page_has_no_orders(client_as, place_order
     user.user_permissions.add(
         Permission.objects.get(codename="view_customer", content_type__app_label="customers")
     )
-    client = client_as(None)
-    client.force_login(user)
-    session = client.session
-    session[SESSION_LOGIN_AT] = timezone.now().timestamp()
-    session.save()
+    client = sign_in(user)
 
     response = client.get(reverse("customers:detail", args=[customer.customer_number]))
 

@@ -10,16 +10,15 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
 
 from rekisteri.accounts.roles import Role
-from rekisteri.accounts.services import SESSION_LOGIN_AT
 from rekisteri.audit.models import Action, AuditEvent
 from rekisteri.audit.services import Actor
 from rekisteri.orders.models import Product
 from rekisteri.orders.services import LineInput, order_create
 from rekisteri.privacy.disclosures import authority_export, disclosure_record
 from rekisteri.privacy.models import Disclosure
+from rekisteri.testing.auth import sign_in
 from rekisteri.testing.factories import make_customer, make_staff
 from rekisteri.testing.identity_codes import identity_code_for
 
@@ -54,11 +53,7 @@ def customer():
 
 
 def signed_in(client, user):
-    client.force_login(user)
-    session = client.session
-    session[SESSION_LOGIN_AT] = timezone.now().timestamp()
-    session.save()
-    return client
+    return sign_in(user, client)
 
 
 def exports() -> list[AuditEvent]:

@@ -49,6 +49,7 @@ from rekisteri.orders.services import (
 from rekisteri.privacy import erasure
 from rekisteri.privacy.models import Disclosure, ErasureLogEntry, LegalHold, SubjectRequest
 from rekisteri.privacy.services import subject_request_record
+from rekisteri.testing.auth import sign_in
 from rekisteri.testing.factories import fake_email, fake_phone, make_customer, make_staff
 from rekisteri.testing.identity_codes import random_identity_code
 
@@ -80,14 +81,7 @@ def products(db):
 
 
 def signed_in(role: str) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(make_staff(role))
-    session = client.session
-    from rekisteri.accounts.services import SESSION_LOGIN_AT
-
-    session[SESSION_LOGIN_AT] = timezone.now().timestamp()
-    session.save()
-    return client
+    return sign_in(make_staff(role), Client(HTTP_ACCEPT_LANGUAGE="en"))
 
 
 def erase_url(customer: Customer) -> str:

@@ -16,13 +16,13 @@ from django.utils import timezone
 
 from rekisteri.accounts.models import User
 from rekisteri.accounts.roles import Role
-from rekisteri.accounts.services import SESSION_LOGIN_AT
 from rekisteri.audit.models import Action, AuditEvent
 from rekisteri.audit.services import Actor
 from rekisteri.privacy import datamap, notice
 from rekisteri.privacy.models import RegisterDescription, RetentionPolicy
 from rekisteri.privacy.records import records_csv, records_of_processing
 from rekisteri.privacy.retention import retention_policy_update
+from rekisteri.testing.auth import sign_in
 from rekisteri.testing.factories import make_staff
 
 pytestmark = pytest.mark.django_db
@@ -153,12 +153,7 @@ def published() -> RegisterDescription:
 
 
 def client_for(user: User, language: str = "en") -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE=language)
-    client.force_login(user)
-    session = client.session
-    session[SESSION_LOGIN_AT] = timezone.now().timestamp()
-    session.save()
-    return client
+    return sign_in(user, Client(HTTP_ACCEPT_LANGUAGE=language))
 
 
 def signed_in(role: str, language: str = "en") -> Client:

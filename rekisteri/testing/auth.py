@@ -1,0 +1,38 @@
+"""Signed-in test clients with a session as the sign-in pages leave it."""
+
+from __future__ import annotations
+
+from django.test import Client
+from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from rekisteri.accounts import twofactor
+from rekisteri.accounts.middleware import TWO_FACTOR_CHECKED_AT
+from rekisteri.accounts.models import User
+from rekisteri.accounts.reauth import SESSION_AUTH_AT
+from rekisteri.accounts.services import SESSION_LOGIN_AT
+
+
+def sign_in(
+    user: User, client: Client | None = None, *, confirmed_at: float | None = None
+) -> Client:
+    """`client` (a new English one by default) signed in as `user`: the login time set,
+    the password just given (or at `confirmed_at`), and, where the user's role needs
+    two-factor sign-in, an authenticator set up and the session verified with it."""
+    if client is None:
+        client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    session = client.session
+    now = timezone.now().timestamp()
+    session[SESSION_LOGIN_AT] = now
+    session[SESSION_AUTH_AT] = now if confirmed_at is None else confirmed_at
+    if twofactor.is_required(user) or twofactor.is_enrolled(user):
+        device = twofactor.authenticator(user)
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    else:
+        session[TWO_FACTOR_CHECKED_AT] = now
+    session.save()
+    return client
