@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "rekisteri.privacy",
     "rekisteri.portal",
     "rekisteri.backups",
+    "rekisteri.imports",
 ]
 
 MIDDLEWARE = [
@@ -352,8 +353,9 @@ if MODE == "test":
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     REKISTERI_SMS_BACKEND = "locmem"
 
-# The cache holds rate-limit counters only (rekisteri.ratelimit): per process in local
-# memory, or shared by every app server in Redis.
+# The cache holds rate-limit counters (rekisteri.ratelimit) and the start page's consent
+# counts (rekisteri.dashboard): per process in local memory, or shared by every app
+# server in Redis.
 REDIS_URL = env_str("REKISTERI_REDIS_URL")
 CACHES = {
     "default": (

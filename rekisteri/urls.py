@@ -10,6 +10,7 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("accounts/", include("rekisteri.accounts.urls")),
     path("customers/", include("rekisteri.customers.urls")),
+    path("imports/", include("rekisteri.imports.urls")),
     path("audit/", include("rekisteri.audit.urls")),
     path("integrations/", include("rekisteri.intake.urls")),
     path("orders/", include("rekisteri.orders.urls")),

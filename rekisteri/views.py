@@ -1,23 +1,17 @@
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
 from rekisteri.audit.services import Actor, audit_permission_denied
-
-# The first page a staff member may see, by the permissions of their roles.
-LANDING_PAGES = (
-    ("customers.view_customer", "customers:list"),
-    ("audit.view_auditevent", "audit:log"),
-    ("marketing.view_targetgroup", "marketing:list"),
-    ("accounts.manage_staff", "accounts:staff_list"),
-)
+from rekisteri.dashboard import start_page
 
 
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    for permission, url_name in LANDING_PAGES:
-        if request.user.has_perm(permission):
-            return redirect(url_name)
-    return render(request, "home.html")
+    """The start page: a section for each part of the work the person's permissions
+    open (`rekisteri.dashboard`)."""
+    return render(request, "home.html", {"page": start_page(user=request.user)})
 
 
 @login_not_required

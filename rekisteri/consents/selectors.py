@@ -15,10 +15,11 @@ chain's lock, so the id follows the time they were recorded."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from rekisteri.consents.models import (
@@ -189,3 +190,105 @@ def consent_texts_current() -> dict[str, ConsentText]:
         if text is not None:
             texts[channel] = text
     return texts
+
+
+# Reach: how many of the active customers marketing may reach per channel --------------
+
+
+def consent_reach_now() -> tuple[int, dict[str, int]]:
+    """The active customers, and how many of them marketing may reach now on each
+    channel: `customers_eligible` counted, each over only the customers the ledger can
+    have changed (a grant for email and SMS; any event of the channel or of the ban for
+    post and phone, the others being allowed), so that the count does not read every
+    customer four times over."""
+    active = Customer.objects.filter(status=Status.ACTIVE)
+    total = active.count()
+    reach = {}
+    for channel in Channel.values:
+        if channel in OPT_IN_CHANNELS:
+            granted = ConsentEvent.objects.filter(channel=channel, kind=EventKind.GRANT)
+            candidates = active.filter(pk__in=granted.values("customer_id"))
+            reach[channel] = customers_eligible(channel, candidates).count()
+        else:
+            events = ConsentEvent.objects.filter(Q(channel=channel) | Q(channel=""))
+            in_ledger = active.filter(pk__in=events.values("customer_id"))
+            refused = in_ledger.count() - customers_eligible(channel, in_ledger).count()
+            reach[channel] = total - refused
+    return total, reach
+
+
+def consent_reach_at(
+    *, moments: Sequence[datetime.datetime]
+) -> tuple[list[int], dict[str, list[int]]]:
+    """For each of `moments`: how many customers existed then who are active today, and
+    how many of them marketing could have reached on each channel, by the rules above
+    applied to the ledger as it stood then (the events that occurred before the moment).
+    A restriction or an erasure is not dated, so it counts from the start.
+
+    The rules said with ledger ids, the latest event of a kind being the one with the
+    highest id (0 when there is none): the ban is on when the latest ban or objection
+    came after the latest lifting; email and SMS are allowed when the latest grant came
+    after the latest withdrawal and the latest ban; post and phone unless the latest
+    withdrawal came after the latest grant. Two queries whatever the number of
+    customers: one over the ledger grouped by customer, one over the customers."""
+    if not moments:
+        return [], {channel: [] for channel in Channel.values}
+    steps = list(enumerate(moments))
+
+    def latest(moment: datetime.datetime, condition: Q) -> Coalesce:
+        return Coalesce(Max("id", filter=condition & Q(occurred_at__lt=moment)), 0)
+
+    banning = Q(channel="", kind__in=BANNING_KINDS)
+    lifting = Q(channel="", kind=EventKind.BAN_LIFTED)
+    latest_ids: dict[str, Coalesce] = {}
+    for index, moment in steps:
+        latest_ids[f"ban_{index}"] = latest(moment, banning)
+        latest_ids[f"lift_{index}"] = latest(moment, lifting)
+        for channel in Channel.values:
+            granting = Q(channel=channel, kind=EventKind.GRANT)
+            withdrawing = Q(channel=channel, kind=EventKind.WITHDRAWAL)
+            latest_ids[f"grant_{channel}_{index}"] = latest(moment, granting)
+            latest_ids[f"withdrawal_{channel}_{index}"] = latest(moment, withdrawing)
+    per_customer = (
+        ConsentEvent.objects.filter(
+            purpose=Purpose.OWN_DIRECT_MARKETING,
+            customer__status=Status.ACTIVE,
+            occurred_at__lt=max(moments),
+        )
+        .values("customer_id")
+        .annotate(created_at=Max("customer__created_at"), **latest_ids)
+    )
+    counts: dict[str, Count] = {}
+    for index, moment in steps:
+        existed = Q(created_at__lt=moment)
+        banned = Q(**{f"ban_{index}__gt": F(f"lift_{index}")})
+        for channel in Channel.values:
+            grant, withdrawal = f"grant_{channel}_{index}", f"withdrawal_{channel}_{index}"
+            if channel in OPT_IN_CHANNELS:
+                allowed = (
+                    Q(**{f"{grant}__gt": F(withdrawal)})
+                    & Q(**{f"{grant}__gt": F(f"ban_{index}")})
+                    & ~banned
+                )
+                counts[f"{channel}_{index}"] = Count("customer_id", filter=existed & allowed)
+            else:
+                refused = Q(**{f"{withdrawal}__gt": F(grant)}) | banned
+                counts[f"{channel}_{index}"] = Count("customer_id", filter=existed & refused)
+    ledger = per_customer.aggregate(**counts)
+    customers = Customer.objects.filter(status=Status.ACTIVE).aggregate(
+        **{
+            f"existed_{index}": Count("pk", filter=Q(created_at__lt=moment))
+            for index, moment in steps
+        }
+    )
+    totals = [customers[f"existed_{index}"] for index, _moment in steps]
+    reach: dict[str, list[int]] = {}
+    for channel in Channel.values:
+        counted = [ledger[f"{channel}_{index}"] for index, _moment in steps]
+        if channel in OPT_IN_CHANNELS:
+            reach[channel] = counted
+        else:
+            reach[channel] = [
+                total - refused for total, refused in zip(totals, counted, strict=True)
+            ]
+    return totals, reach

@@ -204,8 +204,13 @@ RESTRICTION_LIST = _(
 RATE_LIMITS = _("GDPR art. 32: rate limits of the portal; pruned as new attempts are written")
 PUBLISHED_CONTACT = _("GDPR art. 13(1)(a)-(b): the contact person named in the published notice")
 ERASURE_LOG = _("GDPR art. 17 and 5(2): a restored backup cannot bring an erased customer back")
+IMPORT_FILE = _(
+    "Deleted when its import ends or is discarded, and 24 hours after the upload at the latest"
+)
 
 # Why a personal field is not in the customer's own copy.
+IMPORT_FILE_COPY = _("Not in the copy: a file being imported, deleted within a day (see gaps)")
+IMPORT_EVIDENCE_COPY = _("Not in the copy: the evidence an import gave for a consent (see gaps)")
 OF_STAFF = _("A staff member's data, not the customer's")
 DIGEST_ONLY = _("A keyed digest: nothing in it can be read back or tied to a customer")
 IDENTITY_CODE_COPY = _("A keyed digest of the identity code, which the copy gives")
@@ -576,6 +581,49 @@ DATA_MAP: dict[str, dict[str, Entry]] = {
         "error": NOT_PERSONAL,
         "verified_at": NOT_PERSONAL,
         "removed_at": NOT_PERSONAL,
+    },
+    # imports: uploaded customer files until their import ends, and what stays -------
+    "imports.CustomerImport": {
+        "id": NOT_PERSONAL,
+        "public_id": NOT_PERSONAL,
+        "created_by": LINK,
+        "created_at": NOT_PERSONAL,
+        "status": NOT_PERSONAL,
+        "file_format": NOT_PERSONAL,
+        "file_size": NOT_PERSONAL,
+        # Names, contact data, identity codes and marketing choices of everyone on the list.
+        "file_encrypted": kept(
+            Category.CONTACT,
+            IMPORT_FILE,
+            not_exported=IMPORT_FILE_COPY,
+            label=_("an uploaded customer file (encrypted), until its import ends"),
+        ),
+        "file_expires_at": NOT_PERSONAL,
+        "mapping": NOT_PERSONAL,
+        "rows_total": NOT_PERSONAL,
+        "rows_done": NOT_PERSONAL,
+        "rows_ok": NOT_PERSONAL,
+        "rows_with_remarks": NOT_PERSONAL,
+        "rows_refused": NOT_PERSONAL,
+        "consents_imported": NOT_PERSONAL,
+        "run_started_at": NOT_PERSONAL,
+        "finished_at": NOT_PERSONAL,
+    },
+    # Row numbers, statuses, field names and reasons: never a value of the file.
+    "imports.ImportRow": {
+        "id": NOT_PERSONAL,
+        "customer_import": LINK,
+        "number": NOT_PERSONAL,
+        "status": NOT_PERSONAL,
+        "problems": NOT_PERSONAL,
+    },
+    "imports.ImportedConsent": {
+        "id": NOT_PERSONAL,
+        "consent_event": LINK,
+        "customer_import": LINK,
+        "evidence": kept(
+            Category.MARKETING_CHOICES, CONSENT_LEDGER, not_exported=IMPORT_EVIDENCE_COPY
+        ),
     },
     # privacy -------------------------------------------------------------------------
     "privacy.SubjectRequest": {

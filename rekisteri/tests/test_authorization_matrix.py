@@ -4,6 +4,7 @@ cannot ship without someone deciding who may use it."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -17,6 +18,7 @@ from rekisteri.audit.models import Action, AuditEvent
 from rekisteri.audit.services import Actor
 from rekisteri.credit.models import Decision
 from rekisteri.credit.services import CreditOutcome, credit_check_record
+from rekisteri.imports.services import customer_import_upload
 from rekisteri.intake.services import integration_create
 from rekisteri.marketing.models import CampaignMessage
 from rekisteri.marketing.services import (
@@ -58,7 +60,7 @@ def allowed(*roles: str, status: int = 200, anonymous: int | str = LOGIN) -> dic
 
 # url name: (method, expected status by role)
 MATRIX: dict[str, tuple[str, dict[str, object]]] = {
-    "home": ("get", allowed(*EVERYONE_SIGNED_IN, status=302)),
+    "home": ("get", allowed(*EVERYONE_SIGNED_IN)),
     "set_language": ("post", allowed(*EVERYONE_SIGNED_IN, status=302, anonymous=302)),
     "accounts:login": ("get", allowed(*EVERYONE_SIGNED_IN, status=302, anonymous=200)),
     "accounts:logout": ("post", allowed(*EVERYONE_SIGNED_IN, status=302)),
@@ -111,6 +113,16 @@ MATRIX: dict[str, tuple[str, dict[str, object]]] = {
     "marketing:edit": ("get", allowed(MK)),
     "marketing:export": ("post", allowed(MK)),
     "marketing:labels": ("post", allowed(MK)),
+    "imports:list": ("get", allowed(CS, PO)),
+    "imports:upload": ("get", allowed(CS, PO)),
+    # Another staff member's import: each is its uploader's only (404 to the others).
+    "imports:detail": ("get", allowed(CS, PO, status=404)),
+    "imports:mapping": ("get", allowed(CS, PO, status=404)),
+    "imports:check": ("post", allowed(CS, PO, status=404)),
+    "imports:run": ("post", allowed(CS, PO, status=404)),
+    "imports:discard": ("post", allowed(CS, PO, status=404)),
+    "imports:progress": ("get", allowed(CS, PO, status=404)),
+    "imports:report": ("get", allowed(CS, PO, status=404)),
     "marketing:restrictions": ("get", allowed(MK, PO)),
     "marketing:restriction_import": ("get", allowed(MK)),
     "marketing:campaigns": ("get", allowed(MK, PO)),
@@ -234,6 +246,8 @@ def _url_for(name: str, customer, user, integration, order) -> str:
         kwargs = {"pk": _campaign_message(customer).campaign_id}
     elif name.startswith("marketing:") and name not in GROUP_FREE:
         kwargs = {"pk": _target_group().pk}
+    if name.startswith("imports:") and name not in IMPORT_FREE:
+        kwargs = {"public_id": _customer_import(user).public_id}
     if name in ("privacy:request", "privacy:request_action"):
         kwargs = {"public_id": _subject_request(customer).public_id}
     if name.startswith("privacy:breach") and name not in BREACH_FREE:
@@ -283,6 +297,16 @@ CAMPAIGN_FREE = ("marketing:campaigns", "marketing:campaign_create")
 RESTRICTION_PAGES = ("marketing:restrictions", "marketing:restriction_import")
 BREACH_FREE = ("privacy:breaches", "privacy:breach_create")
 GROUP_FREE = ("marketing:list", "marketing:create", *CAMPAIGN_FREE, *RESTRICTION_PAGES)
+
+
+IMPORT_FREE = ("imports:list", "imports:upload")
+
+
+def _customer_import(user):
+    """A file another staff member uploaded: whoever may import gets 404 for it."""
+    raw = b"Sukunimi;Etunimi;Puhelin\nVirtanen;Aino;040 123 4567\n"
+    actor = Actor(type="staff", user=user, label=user.username)
+    return customer_import_upload(actor=actor, file=io.BytesIO(raw))
 
 
 def _campaign_message(customer):

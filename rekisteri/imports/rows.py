@@ -1,0 +1,255 @@
+"""From one row of the file to what the import writes: the customer's data as the
+customer services take it, the consents whose evidence holds, the ban, and what is
+wrong. No database: the services validate the customer's data and look for
+duplicates in the register.
+
+A reason is kept as its source-language text (a msgid) and translated when shown,
+so that the report reads in each reader's language."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.utils.translation import gettext, gettext_noop
+from django_countries import countries
+
+from rekisteri import fi
+from rekisteri.customers.models import Language
+from rekisteri.customers.services import CustomerInput
+from rekisteri.imports.mapping import CONSENTS, Target
+from rekisteri.spreadsheets import header_key
+
+EVIDENCE_MAX_LENGTH = 200
+# A consent or ban cell, compared by `header_key` (no case or accents): "Kyllä", "X".
+YES = frozenset({"kylla", "k", "joo", "on", "yes", "y", "x", "1", "true", "tosi", "ja"})
+NO = frozenset({"", "ei", "e", "no", "n", "0", "false", "epatosi", "nej"})
+LANGUAGES = {
+    **{name: Language.FINNISH for name in ("fi", "suomi", "finnish", "finska")},
+    **{name: Language.SWEDISH for name in ("sv", "ruotsi", "swedish", "svenska")},
+    **{name: Language.ENGLISH for name in ("en", "englanti", "english", "engelska")},
+}
+# Countries by the names a Finnish list may give them; English names django-countries knows.
+COUNTRIES = {
+    "suomi": "FI",
+    "ruotsi": "SE",
+    "sverige": "SE",
+    "norja": "NO",
+    "norge": "NO",
+    "tanska": "DK",
+    "danmark": "DK",
+    "viro": "EE",
+    "eesti": "EE",
+    "saksa": "DE",
+    "deutschland": "DE",
+    "islanti": "IS",
+}
+# 2024-03-01 or 1.3.2024, not inside a longer run of digits.
+EVIDENCE_DATE = re.compile(
+    r"(?<![0-9])(?:([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})|([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4}))(?![0-9])"
+)
+EVIDENCE_WORD = re.compile(r"[^\W\d_]{3,}")
+
+# Why a row is refused, or a consent on it left out. gettext_noop: kept untranslated,
+# translated when shown (`problem_text`).
+DUPLICATE_IN_FILE = gettext_noop("The same as on row %(row)s: likely the same customer.")
+DUPLICATE_IN_REGISTER = gettext_noop(
+    "A customer in the register has the same: likely the same customer."
+)
+BAN_UNKNOWN = gettext_noop(
+    "Write kyllä or ei (yes or no): the customer is not imported without knowing whether "
+    "they banned direct marketing."
+)
+CONSENT_UNKNOWN = gettext_noop(
+    "Consent not imported: write kyllä or ei (yes or no) in this column."
+)
+NO_EVIDENCE = gettext_noop("Consent not imported: the evidence column is empty on this row.")
+EVIDENCE_TOO_LONG = gettext_noop(
+    "Consent not imported: the evidence is longer than 200 characters."
+)
+EVIDENCE_NOT_ENOUGH = gettext_noop(
+    "Consent not imported: the evidence must give the date the consent was given and how, "
+    "such as “lomake 2024-03-01”."
+)
+EVIDENCE_IN_FUTURE = gettext_noop(
+    "Consent not imported: the date in the evidence is in the future."
+)
+EVIDENCE_PERSONAL = gettext_noop(
+    "Consent not imported: the evidence must not hold an email address or an identity code."
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What is wrong with a row: the field (a Target value, "" for the row), why (a
+    msgid), and the earlier row it repeats."""
+
+    field: str
+    message: str
+    row: int | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"field": self.field, "message": self.message}
+        if self.row is not None:
+            data["row"] = self.row
+        return data
+
+
+@dataclass(frozen=True)
+class RowInput:
+    """One row of the file, ready for the services."""
+
+    number: int
+    data: CustomerInput
+    identity_code: str
+    consents: tuple[tuple[str, str], ...]  # (channel, evidence) of each consent to record
+    banned: bool
+    remarks: tuple[Problem, ...]  # consents left out; the customer is still imported
+    problems: tuple[Problem, ...]  # the row is refused before anything is tried
+
+
+def row_input(
+    number: int, cells: Sequence[str], mapping: Mapping[str, int], *, today: datetime.date
+) -> RowInput:
+    def cell(target: str) -> str:
+        index = mapping.get(target)
+        return cells[index].strip() if index is not None and index < len(cells) else ""
+
+    country = _country(cell(Target.COUNTRY))
+    data = CustomerInput(
+        surname=cell(Target.SURNAME),
+        first_names=cell(Target.FIRST_NAMES),
+        street_address=cell(Target.STREET_ADDRESS),
+        postal_code=_postal_code(cell(Target.POSTAL_CODE), country=country),
+        post_office=cell(Target.POST_OFFICE),
+        country=country,
+        phone=cell(Target.PHONE),
+        email=cell(Target.EMAIL),
+        preferred_language=_language(cell(Target.PREFERRED_LANGUAGE)),
+        notes=cell(Target.NOTES),
+    )
+    consents: list[tuple[str, str]] = []
+    remarks: list[Problem] = []
+    for channel, (consent, evidence_target) in CONSENTS.items():
+        if consent not in mapping:
+            continue
+        answer = header_key(cell(consent))
+        if answer in NO:
+            continue
+        if answer not in YES:
+            remarks.append(Problem(consent, CONSENT_UNKNOWN))
+            continue
+        evidence = " ".join(cell(evidence_target).split())
+        fault = evidence_fault(evidence, today=today)
+        if fault:
+            remarks.append(Problem(evidence_target, fault))
+        else:
+            consents.append((channel, evidence))
+    problems: list[Problem] = []
+    ban = header_key(cell(Target.MARKETING_BAN))
+    if ban not in YES | NO:
+        problems.append(Problem(Target.MARKETING_BAN, BAN_UNKNOWN))
+    return RowInput(
+        number=number,
+        data=data,
+        identity_code=cell(Target.IDENTITY_CODE),
+        consents=tuple(consents),
+        banned=ban in YES,
+        remarks=tuple(remarks),
+        problems=tuple(problems),
+    )
+
+
+def evidence_fault(evidence: str, *, today: datetime.date) -> str:
+    """Why `evidence` does not count as evidence of a consent, or "" when it does: it
+    names the date the consent was given (2024-03-01 or 1.3.2024, a real date, not in
+    the future) and how, in a word of three letters or more, in at most 200
+    characters, without an email address or an identity code."""
+    if not evidence:
+        return NO_EVIDENCE
+    if len(evidence) > EVIDENCE_MAX_LENGTH:
+        return EVIDENCE_TOO_LONG
+    if "@" in evidence or fi.IDENTITY_CODE.search(evidence.upper()):
+        return EVIDENCE_PERSONAL
+    dates = [_date(match) for match in EVIDENCE_DATE.finditer(evidence)]
+    given = [date for date in dates if date is not None]
+    if not given or not EVIDENCE_WORD.search(EVIDENCE_DATE.sub(" ", evidence)):
+        return EVIDENCE_NOT_ENOUGH
+    if max(given) > today:
+        return EVIDENCE_IN_FUTURE
+    return ""
+
+
+def _date(match: re.Match[str]) -> datetime.date | None:
+    iso_year, iso_month, iso_day, day, month, year = match.groups()
+    try:
+        if iso_year:
+            return datetime.date(int(iso_year), int(iso_month), int(iso_day))
+        return datetime.date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+
+
+def _country(value: str) -> str:
+    """An ISO code as given, or the code of a country's name; anything else as given,
+    for the customer services to refuse."""
+    if not value:
+        return fi.FINLAND
+    if len(value) == 2 and value.isascii():
+        return value.upper()
+    code = COUNTRIES.get(header_key(value)) or countries.by_name(value)
+    return code if isinstance(code, str) and code else value
+
+
+def _postal_code(value: str, *, country: str) -> str:
+    """A Finnish postal code a spreadsheet took for a number and lost its leading zeros
+    ("100" for 00100) gets them back."""
+    if country == fi.FINLAND and value.isascii() and value.isdigit() and 3 <= len(value) <= 4:
+        return value.zfill(5)
+    return value
+
+
+def _language(value: str) -> str:
+    if not value:
+        return Language.FINNISH
+    return LANGUAGES.get(header_key(value), value)
+
+
+def duplicate_keys(row: RowInput) -> list[tuple[str, str]]:
+    """(field, normalised value) of the row's email, phone and identity code, those
+    that are valid: a later row with one of the same is likely the same customer."""
+    keys = []
+    values = (
+        (Target.EMAIL, row.data.email, fi.normalize_email),
+        (Target.PHONE, row.data.phone, fi.normalize_phone),
+        (Target.IDENTITY_CODE, row.identity_code, _identity_code),
+    )
+    for target, value, normalise in values:
+        if value:
+            try:
+                keys.append((target.value, normalise(value)))
+            except fi.InvalidValue:
+                continue
+    return keys
+
+
+def _identity_code(value: str) -> str:
+    return fi.normalize_identity_code(
+        value, allow_temporary=settings.ACCEPT_TEMPORARY_IDENTITY_CODES
+    )
+
+
+def problem_text(problem: Mapping[str, Any]) -> str:
+    """A stored problem's reason in the active language."""
+    text = gettext(problem["message"])
+    if "row" in problem:
+        text = text % {"row": problem["row"]}
+    return text
+
+
+def field_label(field: str) -> str:
+    return str(Target(field).label) if field in Target.values else ""
