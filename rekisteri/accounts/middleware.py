@@ -1,11 +1,12 @@
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -57,6 +58,14 @@ def _view_name(request: HttpRequest) -> str:
         return ""
 
 
+def _pledge_url(request: HttpRequest) -> str:
+    """The pledge page, returning afterwards to the page that was asked for (a GET)."""
+    url = reverse("accounts:pledge")
+    if request.method == "GET" and request.get_full_path() != "/":
+        url += "?" + urlencode({"next": request.get_full_path()})
+    return url
+
+
 class ConfidentialityPledgeMiddleware:
     """A staff member who has not accepted the current pledge sees only the pledge."""
 
@@ -71,7 +80,7 @@ class ConfidentialityPledgeMiddleware:
             if has_accepted_pledge(user):
                 request.session[PLEDGE_SESSION_KEY] = PLEDGE_VERSION
             elif _view_name(request) not in PLEDGE_FREE_VIEWS:
-                return redirect("accounts:pledge")
+                return redirect(_pledge_url(request))
         return self.get_response(request)
 
 

@@ -291,9 +291,15 @@ def pledge(request: AuthenticatedHttpRequest) -> HttpResponse:
     if form.is_valid():
         services.pledge_accept(request=request, language=language)
         messages.success(request, _("Thank you. You have accepted the confidentiality pledge."))
-        return redirect("home")
+        return redirect(_next_url(request))
     title, paragraphs = pledge_text(language)
-    context = {"form": form, "title": title, "paragraphs": paragraphs, "version": PLEDGE_VERSION}
+    context = {
+        "form": form,
+        "title": title,
+        "paragraphs": paragraphs,
+        "version": PLEDGE_VERSION,
+        "next": _next_url(request),
+    }
     return render(request, "accounts/pledge.html", context)
 
 

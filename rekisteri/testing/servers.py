@@ -17,11 +17,14 @@ import ssl
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.core.mail.backends.base import BaseEmailBackend
 from django_tasks import task
 
 # Generous: a loaded two-core machine takes its time to start Python and Django.
@@ -35,6 +38,26 @@ READY_PATH = "/accounts/login/"
 def echo(text: str) -> str:
     """A task for `rekisteri serve --worker`'s tests: its result shows that it ran."""
     return text
+
+
+class OutboxEmailBackend(BaseEmailBackend):
+    """Writes each message to a file of its own in the data directory's outbox, for a
+    test to read the links a server process sent (REKISTERI_EMAIL_BACKEND): one file
+    per message, whole when it appears, whichever process sent it."""
+
+    def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
+        outbox = outbox_dir(Path(settings.DATA_DIR))
+        outbox.mkdir(exist_ok=True)
+        for message in email_messages:
+            name = f"{time.time_ns()}-{secrets.token_hex(4)}"
+            partial = outbox / f"{name}.partial"
+            partial.write_bytes(message.message().as_bytes())
+            partial.rename(outbox / f"{name}.eml")
+        return len(email_messages)
+
+
+def outbox_dir(data_dir: Path) -> Path:
+    return data_dir / "outbox"
 
 
 def clean_environment() -> dict[str, str]:

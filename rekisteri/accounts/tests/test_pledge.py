@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pytest
 from django.test import Client
 
@@ -25,7 +27,7 @@ def test_a_new_staff_member_is_sent_to_the_pledge_from_any_page(path):
     response = client.get(path)
 
     assert response.status_code == 302
-    assert response["Location"] == URL
+    assert response["Location"] == (URL if path == "/" else f"{URL}?next={quote(path, safe='')}")
     assert PledgeAcceptance.objects.count() == 0
 
 
@@ -83,7 +85,7 @@ def test_the_box_must_be_ticked():
     assert response.context["form"].errors == {"accept": ["Tick the box to accept the pledge."]}
     assert PledgeAcceptance.objects.count() == 0
     assert audit_trail() == []
-    assert client.get("/accounts/password/")["Location"] == URL
+    assert client.get("/accounts/password/")["Location"] == f"{URL}?next=%2Faccounts%2Fpassword%2F"
 
 
 def test_accepting_twice_records_once():
@@ -107,3 +109,13 @@ def test_signing_out_needs_no_pledge():
 
     assert response["Location"] == "/accounts/login/"
     assert audit_trail("action") == [("logout",)]
+
+
+def test_after_accepting_the_staff_member_returns_to_the_page_first_asked_for():
+    client = sign_in(make_staff(Role.CUSTOMER_SERVICE, accepted_pledge=False))
+    pledge_url = client.get("/customers/?q=Virtanen")["Location"]
+
+    response = client.post(pledge_url, {"accept": "on", "next": "/customers/?q=Virtanen"})
+
+    assert (response.status_code, response["Location"]) == (302, "/customers/?q=Virtanen")
+    assert client.post(URL, {"accept": "on", "next": "https://evil.example/"})["Location"] == "/"
