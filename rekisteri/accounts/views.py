@@ -4,6 +4,7 @@ from urllib.parse import urlencode
 
 from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_lockout_response
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate
@@ -127,6 +128,19 @@ def _pending_user(request: HttpRequest) -> User | None:
     return user
 
 
+def _code_refused(form: forms.Form, checked: twofactor.Verification) -> int:
+    """Says on the form's code field why the code was refused; the answer's status."""
+    if checked.wait_seconds:
+        form.add_error(
+            "code",
+            _("Too many wrong codes. Wait %(seconds)s seconds and try again.")
+            % {"seconds": checked.wait_seconds},
+        )
+        return 429
+    form.add_error("code", _("The code is not correct."))
+    return 400
+
+
 @login_not_required
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -159,16 +173,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
                     % {"left": left},
                 )
             return redirect(next_url)
-        if checked.wait_seconds:
-            status = 429
-            form.add_error(
-                "code",
-                _("Too many wrong codes. Wait %(seconds)s seconds and try again.")
-                % {"seconds": checked.wait_seconds},
-            )
-        else:
-            status = 400
-            form.add_error("code", _("The code is not correct."))
+        status = _code_refused(form, checked)
         services.staff_login_failed(
             request=request, username=user.username, reason="wrong second factor"
         )
@@ -244,15 +249,7 @@ def reauthenticate(request: AuthenticatedHttpRequest) -> HttpResponse:
             if checked.device is not None:
                 services.staff_reauthenticated(request=request, method="code")
                 return redirect(next_url)
-            if checked.wait_seconds:
-                status = 429
-                form.add_error(
-                    "code",
-                    _("Too many wrong codes. Wait %(seconds)s seconds and try again.")
-                    % {"seconds": checked.wait_seconds},
-                )
-            else:
-                form.add_error("code", _("The code is not correct."))
+            status = _code_refused(form, checked)
         else:
             username = user.get_username()
             if _is_locked_out(request, username):
