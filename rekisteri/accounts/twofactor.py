@@ -15,13 +15,14 @@ from dataclasses import dataclass
 import segno
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
-from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django_otp import login as otp_login
+from django_otp import verify_token
 from django_otp.models import Device
+from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -76,6 +77,19 @@ def secret(device: TOTPDevice) -> str:
     """The shared secret as authenticator apps take it typed in (base32, in groups)."""
     text = base64.b32encode(device.bin_key).decode("ascii").rstrip("=")
     return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
+
+
+def current_code(device: TOTPDevice, *, steps_ahead: int = 0) -> str:
+    """The code the authenticator app shows now, or `steps_ahead` steps of 30 s later
+    (accepted one step early), for the demo's `--code` and the tests."""
+    value = totp(
+        device.bin_key,
+        step=device.step,
+        t0=device.t0 - steps_ahead * device.step,
+        digits=device.digits,
+        drift=device.drift,
+    )
+    return f"{value:0{device.digits}d}"
 
 
 def qr_code_svg(device: TOTPDevice) -> SafeString:
@@ -178,9 +192,9 @@ def second_factor_check(*, user: User, code: str) -> Verification:
 
 
 def _verify(device: Device, code: str) -> Device | None:
-    with transaction.atomic():
-        locked = type(device).objects.select_for_update().get(pk=device.pk)
-        return locked if locked.verify_token(code) else None
+    """django-otp's check: the device locked for the check, so one code is accepted once."""
+    verified: Device | None = verify_token(device.user, device.persistent_id, code)
+    return verified
 
 
 def two_factor_reset(*, actor: Actor, user: User) -> None:

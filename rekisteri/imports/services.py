@@ -141,19 +141,21 @@ def customer_import_check(*, actor: Actor, customer_import: CustomerImport) -> C
         current = _locked(customer_import)
         if current.status not in (ImportStatus.READY, ImportStatus.CHECKED) or not current.has_file:
             raise ValidationError(_("The dry run cannot be started now."))
-        current.status = ImportStatus.CHECKING
-        _results_cleared(current)
-        current.save()
-        audit_record(
-            actor=actor,
-            action=Action.UPDATE,
-            obj=current,
-            changed_fields=["status"],
-            reason="dry run queued",
-        )
-        pk = current.pk
-        transaction.on_commit(lambda: run_customer_import.enqueue(pk, True))
+        _run_queue(actor=actor, current=current, dry_run=True, reason="dry run queued")
     return current
+
+
+def _run_queue(*, actor: Actor, current: CustomerImport, dry_run: bool, reason: str) -> None:
+    """Starts a run afresh (inside the caller's transaction) and queues it for the worker
+    once that commits."""
+    current.status = ImportStatus.CHECKING if dry_run else ImportStatus.IMPORTING
+    _results_cleared(current)
+    current.save()
+    audit_record(
+        actor=actor, action=Action.UPDATE, obj=current, changed_fields=["status"], reason=reason
+    )
+    pk = current.pk
+    transaction.on_commit(lambda: run_customer_import.enqueue(pk, dry_run))
 
 
 def customer_import_start(*, actor: Actor, customer_import: CustomerImport) -> CustomerImport:
@@ -164,18 +166,8 @@ def customer_import_start(*, actor: Actor, customer_import: CustomerImport) -> C
             raise ValidationError(_("Run the dry run first."))
         if not current.rows_ok + current.rows_with_remarks:
             raise ValidationError(_("The dry run found no row that can be imported."))
-        current.status = ImportStatus.IMPORTING
-        _results_cleared(current)
-        current.save()
-        audit_record(
-            actor=actor,
-            action=Action.UPDATE,
-            obj=current,
-            changed_fields=["status"],
-            reason=f"import queued: {current.rows_total} rows",
-        )
-        pk = current.pk
-        transaction.on_commit(lambda: run_customer_import.enqueue(pk, False))
+        reason = f"import queued: {current.rows_total} rows"
+        _run_queue(actor=actor, current=current, dry_run=False, reason=reason)
     return current
 
 

@@ -16,7 +16,6 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from faker import Faker
 
@@ -240,8 +239,7 @@ class Command(BaseCommand):
         device = twofactor.authenticator(user) if user is not None else None
         if device is None:
             raise CommandError(f"{username} has no authenticator; run `rekisteri demo` first.")
-        code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
-        self.stdout.write(f"{code:0{device.digits}d}")
+        self.stdout.write(twofactor.current_code(device))
 
     def _customers(self, wanted: int) -> int:
         missing = wanted - Customer.objects.count()
