@@ -182,20 +182,22 @@ class _RowMaker:
             if rng.random() < 0.3:
                 first_names = f"{first_name} {rng.choice(self.first_names)[0]}"
             street, postal_code, post_office = rng.choice(self.pools.addresses)
-            encrypted = index = ""
-            if has_identity_code(number):
-                code = identity_code_of(number)
-                encrypted = ring.encrypt(code, purpose=IDENTITY_CODE_PURPOSE)
-                index = ring.blind_index(code, purpose=IDENTITY_CODE_PURPOSE)
             # Customer numbers grow with time, as the services hand them out.
             share = (number - FIRST_NUMBER + rng.random()) / self.total
             created = start + datetime.timedelta(seconds=span * min(share, 1.0))
             active = created + datetime.timedelta(
                 seconds=rng.random() * (self.now - created).total_seconds()
             )
+            public_id = uuid.UUID(int=rng.getrandbits(128), version=4)
+            encrypted = index = ""
+            if has_identity_code(number):
+                code = identity_code_of(number)
+                # Bound to the row as customers.services binds it: the public id.
+                encrypted = ring.encrypt(code, purpose=IDENTITY_CODE_PURPOSE, row=str(public_id))
+                index = ring.blind_index(code, purpose=IDENTITY_CODE_PURPOSE)
             values = {
                 "customer_number": number,
-                "public_id": uuid.UUID(int=rng.getrandbits(128), version=4).hex,
+                "public_id": public_id.hex,
                 "surname": surname,
                 "first_names": first_names,
                 "street_address": street,

@@ -458,10 +458,12 @@ def bench_integration() -> str:
     from rekisteri.audit.services import Actor
     from rekisteri.intake.services import integration_create
 
+    # Its buyers come with identity codes, which only a shop selling on invoice sends.
     created = integration_create(
         actor=Actor.system("bench"),
         kind="generic",
         name=f"Bench order intake {secrets.token_hex(4)}",
+        sells_on_invoice=True,
     )
     return created.api_key
 

@@ -51,7 +51,11 @@ def test_it_generates_customers_as_the_services_would_store_them(register: None)
             code = identity_code_of(customer.customer_number)
             assert fi.normalize_identity_code(code, allow_temporary=True) == code
             assert (
-                ring.decrypt(customer.identity_code_encrypted, purpose=IDENTITY_CODE_PURPOSE)
+                ring.decrypt(
+                    customer.identity_code_encrypted,
+                    purpose=IDENTITY_CODE_PURPOSE,
+                    row=str(customer.public_id),
+                )
                 == code
             )
             assert customer.identity_code_index == ring.blind_index(

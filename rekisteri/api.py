@@ -79,7 +79,7 @@ api = RekisteriAPI(
 def too_many_requests(request: HttpRequest, error: TooManyRequests) -> HttpResponse:
     response = api.create_response(
         request,
-        {"detail": "Too many requests for this API key. Try again in a minute."},
+        {"detail": error.detail},
         status=429,
     )
     response["Retry-After"] = str(error.retry_after)

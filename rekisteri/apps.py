@@ -6,3 +6,6 @@ class RekisteriConfig(AppConfig):
 
     name = "rekisteri"
     verbose_name = "Rekisteri"
+
+    def ready(self) -> None:
+        from rekisteri import checks  # noqa: F401  # registers the deployment checks

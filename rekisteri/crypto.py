@@ -9,8 +9,14 @@ A key ring is JSON::
      "index": {"i1": "<base64 of 32 bytes>", "i2": "..."},
      "audit": "<base64 of 32 bytes>"}
 
-Ciphertexts name the key that made them (``v1:k2:<base64>``), so a new active key
+Ciphertexts name the key that made them (``v2:k2:<base64>``), so a new active key
 encrypts new values while the old ones still decrypt until they are re-encrypted.
+
+AES-GCM's associated data binds a ciphertext to where it is stored: its field (the
+`purpose`) and, given a `row`, the row's stable id (a customer's public id). A
+ciphertext copied into another field or onto another customer's row then fails to
+decrypt. Format "v2" binds both; "v1", from before, bound the field alone and still
+decrypts (with or without a row) until `rekisteri keys reencrypt` moves it onto v2.
 Blind indexes do not name their key: new ones use the active index key, and a lookup
 tries the digests of every index key in the ring, so it finds values indexed before
 and after a rotation (`rekisteri keys rotate`, `rekisteri.key_rotation`).
@@ -42,7 +48,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 KEY_BYTES = 32
 NONCE_BYTES = 12
-FORMAT_VERSION = "v1"
+FORMAT_VERSION = "v2"
+# Written before rows were bound: the purpose alone is the associated data.
+FIELD_BOUND_VERSION = "v1"
 KEY_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,32}")
 # The id of the index key of a ring that gives one bare key: `"index": "<base64>"`.
 LEGACY_INDEX_KEY_ID = "i1"
@@ -90,6 +98,16 @@ def _next_key_id(prefix: str, taken: Iterable[str]) -> str:
     pattern = re.compile(rf"{prefix}(\d+)")
     numbers = [int(match.group(1)) for key_id in taken if (match := pattern.fullmatch(key_id))]
     return f"{prefix}{1 + max(numbers, default=0)}"
+
+
+def _associated_data(version: str, purpose: str, row: str | None) -> bytes:
+    if version == FIELD_BOUND_VERSION:
+        return purpose.encode("utf-8")
+    # Length-prefixed, so that no purpose and row run into another pair.
+    parts = [version, purpose, row or ""]
+    return b"".join(
+        len(part.encode("utf-8")).to_bytes(4, "big") + part.encode("utf-8") for part in parts
+    )
 
 
 @dataclass(frozen=True)
@@ -216,20 +234,23 @@ class KeyRing:
             self._ciphers[key_id] = cipher
         return cipher
 
-    def encrypt(self, plaintext: str, *, purpose: str) -> str:
-        """Encrypts with the active key; `purpose` binds the value to its field."""
+    def encrypt(self, plaintext: str, *, purpose: str, row: str | None = None) -> str:
+        """Encrypts with the active key; `purpose` binds the value to its field and
+        `row`, when given, to its row: decrypt needs the same two."""
         nonce = os.urandom(NONCE_BYTES)
         sealed = self._cipher(self.active).encrypt(
-            nonce, plaintext.encode("utf-8"), purpose.encode("utf-8")
+            nonce, plaintext.encode("utf-8"), _associated_data(FORMAT_VERSION, purpose, row)
         )
         payload = base64.b64encode(nonce + sealed).decode("ascii")
         return f"{FORMAT_VERSION}:{self.active}:{payload}"
 
-    def decrypt(self, token: str, *, purpose: str) -> str:
+    def decrypt(self, token: str, *, purpose: str, row: str | None = None) -> str:
+        """The plaintext of a ciphertext made for this `purpose` and `row`. A "v1"
+        ciphertext (bound to its field only) decrypts whatever `row` is given."""
         parts = token.split(":")
-        if len(parts) != 3 or parts[0] != FORMAT_VERSION:
+        if len(parts) != 3 or parts[0] not in (FORMAT_VERSION, FIELD_BOUND_VERSION):
             raise DecryptionError("the ciphertext is not in a known format")
-        _, key_id, payload = parts
+        version, key_id, payload = parts
         if key_id not in self.encryption:
             raise DecryptionError(f"the key {key_id!r} is not in the key ring")
         try:
@@ -240,11 +261,12 @@ class KeyRing:
             raise DecryptionError("the ciphertext is too short")
         try:
             plain = self._cipher(key_id).decrypt(
-                raw[:NONCE_BYTES], raw[NONCE_BYTES:], purpose.encode("utf-8")
+                raw[:NONCE_BYTES], raw[NONCE_BYTES:], _associated_data(version, purpose, row)
             )
         except InvalidTag:
             raise DecryptionError(
-                f"the ciphertext failed authentication with key {key_id!r}"
+                f"the ciphertext failed authentication with key {key_id!r}: it was altered, "
+                "or made for another field or row"
             ) from None
         return plain.decode("utf-8")
 
@@ -254,7 +276,8 @@ class KeyRing:
 
     @property
     def active_prefix(self) -> str:
-        """The start of every ciphertext the active key makes: `v1:k2:`."""
+        """The start of every ciphertext the active key makes: `v2:k2:`. A stored value
+        without it is to be re-encrypted (an older key, or the older format)."""
         return f"{FORMAT_VERSION}:{self.active}:"
 
     def blind_index(self, value: str, *, purpose: str, key_id: str | None = None) -> str:

@@ -13,7 +13,10 @@ several sections; the sections follow permissions, never role names:
   past month ends; campaign sends; new customers per channel and month;
 - staff (accounts.manage_staff): active accounts, those without two-factor sign-in,
   lockouts;
-- integrations (intake.manage_integrations): each one's last order.
+- integrations (intake.manage_integrations): each one's last order;
+- staff accounts' roles and sign-in (accounts.decide_rolegrant, the privacy officer):
+  roles awaiting confirmation, recent role grants, passwords set by someone else and
+  two-factor resets, and the privacy officers and auditors whose sign-in they reset.
 
 Requests are shown to the privacy officer who handles them (customer service records
 them but does not); the privacy officer sees the backups because a lost backup may be
@@ -45,9 +48,10 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from rekisteri.accounts.models import User
+from rekisteri.accounts.models import Authenticator, User
+from rekisteri.accounts.notices import SecurityEvent, staff_security_events
+from rekisteri.accounts.selectors import GrantRow, confirmed_role_holders, role_grants_pending
 from rekisteri.backups.selectors import BackupStatus, backup_status
 from rekisteri.charts import Chart, Series
 from rekisteri.consents.models import Channel
@@ -78,6 +82,8 @@ BACKUPS = ("backups.view_backuprun", "privacy.view_breach")
 MARKETING = "marketing.add_campaign"
 STAFF = "accounts.manage_staff"
 INTEGRATIONS = "intake.manage_integrations"
+STAFF_SECURITY = "accounts.decide_rolegrant"
+STAFF_SECURITY_DAYS = 30
 
 
 # Weeks and months in Helsinki ----------------------------------------------------------
@@ -385,7 +391,7 @@ class StaffSummary:
 
 
 def staff_summary(*, now: datetime.datetime) -> StaffSummary:
-    authenticator = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+    authenticator = Authenticator.objects.filter(user=OuterRef("pk"), confirmed=True)
     counts = User.objects.filter(is_active=True).aggregate(
         active=Count("pk"), without_two_factor=Count("pk", filter=~Q(Exists(authenticator)))
     )
@@ -399,6 +405,23 @@ def staff_summary(*, now: datetime.datetime) -> StaffSummary:
     locked = attempts.values_list("username", flat=True).distinct().order_by("username")
     return StaffSummary(
         counts["active"], counts["without_two_factor"], [str(name) for name in locked[:LIST_LIMIT]]
+    )
+
+
+@dataclass(frozen=True)
+class StaffSecuritySection:
+    grants: list[GrantRow]
+    events: list[SecurityEvent]
+    holders: list[User]
+    days: int = STAFF_SECURITY_DAYS
+
+
+def staff_security_section(*, user: User, now: datetime.datetime) -> StaffSecuritySection:
+    since = now - datetime.timedelta(days=STAFF_SECURITY_DAYS)
+    return StaffSecuritySection(
+        grants=role_grants_pending(viewer=user),
+        events=staff_security_events(since=since, limit=LIST_LIMIT),
+        holders=confirmed_role_holders(viewer=user),
     )
 
 
@@ -427,6 +450,7 @@ class StartPage:
     marketing: MarketingSection | None = None
     staff: StaffSummary | None = None
     integrations: list[Integration] | None = None
+    staff_security: StaffSecuritySection | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -447,4 +471,7 @@ def start_page(*, user: User | AnonymousUser, now: datetime.datetime | None = No
         marketing=marketing_section(now=now) if allowed(MARKETING) else None,
         staff=staff_summary(now=now) if allowed(STAFF) else None,
         integrations=integrations_with_last_order() if allowed(INTEGRATIONS) else None,
+        staff_security=staff_security_section(user=user, now=now)
+        if isinstance(user, User) and allowed(STAFF_SECURITY)
+        else None,
     )

@@ -10,8 +10,9 @@ Every step can be repeated, so an interrupted rotation resumes where it stopped:
    every index key in the ring (`KeyRing.blind_indexes`), so they find values indexed
    before and after.
 2. `rotation_batches` moves what is stored with older keys onto the active ones, one
-   short audited transaction per batch: identity codes (encrypted and indexed again)
-   and the integrations' webhook secrets and shop credentials. A ciphertext names its
+   short audited transaction per batch: identity codes (encrypted and indexed again),
+   the integrations' webhook secrets and shop credentials, and the staff's
+   authenticator keys. A ciphertext names its
    key, so what is left is found by a query. A blind index is written together with
    its ciphertext, from one ring, and a new index key is only ever made active together
    with a new encryption key: so an identity code on the active encryption key is
@@ -36,6 +37,7 @@ from pathlib import Path
 from django.db.models import Q
 
 from rekisteri import crypto
+from rekisteri.accounts.models import AUTHENTICATOR_KEY_PURPOSE, Authenticator
 from rekisteri.audit.models import Action
 from rekisteri.audit.services import Actor, audit_record, audited_transaction
 from rekisteri.customers.models import Customer
@@ -47,6 +49,7 @@ from rekisteri.marketing.restrictions import restriction_list_in_force, restrict
 BATCH_SIZE = 500
 IDENTITY_CODES = "identity codes"
 INTEGRATIONS = "integrations"
+AUTHENTICATORS = "authenticators"
 INTEGRATION_FIELDS = {
     "secret_encrypted": SECRET_PURPOSE,
     "consumer_key_encrypted": CONSUMER_KEY_PURPOSE,
@@ -61,7 +64,7 @@ class RotationError(Exception):
 
 @dataclass(frozen=True)
 class Batch:
-    what: str  # IDENTITY_CODES or INTEGRATIONS
+    what: str  # IDENTITY_CODES, INTEGRATIONS or AUTHENTICATORS
     count: int
 
 
@@ -93,6 +96,7 @@ def values_left(ring: crypto.KeyRing) -> dict[str, int]:
     return {
         IDENTITY_CODES: customers.count(),
         INTEGRATIONS: Integration.objects.filter(_integrations_not_on(prefix)).count(),
+        AUTHENTICATORS: Authenticator.objects.exclude(key_encrypted__startswith=prefix).count(),
     }
 
 
@@ -133,6 +137,33 @@ def integration_secrets_rekey(*, ring: crypto.KeyRing, actor: Actor, batch_size:
     return len(batch)
 
 
+def authenticator_keys_rekey(*, ring: crypto.KeyRing, actor: Actor, batch_size: int) -> int:
+    """Moves one batch of staff members' authenticator keys not yet on the active
+    encryption key onto it. Returns how many authenticators moved."""
+    prefix = ring.active_prefix
+    with audited_transaction():
+        batch = list(
+            Authenticator.objects.select_for_update()
+            .exclude(key_encrypted__startswith=prefix)
+            .order_by("pk")[:batch_size]
+        )
+        if not batch:
+            return 0
+        for device in batch:
+            row = str(device.user_id)  # bound to its owner: no copying it to another
+            plain = ring.decrypt(device.key_encrypted, purpose=AUTHENTICATOR_KEY_PURPOSE, row=row)
+            device.key_encrypted = ring.encrypt(plain, purpose=AUTHENTICATOR_KEY_PURPOSE, row=row)
+        Authenticator.objects.bulk_update(batch, ["key_encrypted"])
+        audit_record(
+            actor=actor,
+            action=Action.KEY_ROTATE,
+            object_type="accounts.authenticator",
+            changed_fields=["key_encrypted"],
+            reason=f"{len(batch)} authenticator keys moved to encryption key {ring.active}",
+        )
+    return len(batch)
+
+
 def rotation_batches(
     *, ring: crypto.KeyRing, actor: Actor, batch_size: int = BATCH_SIZE
 ) -> Iterator[Batch]:
@@ -144,6 +175,8 @@ def rotation_batches(
         yield Batch(IDENTITY_CODES, count)
     while count := integration_secrets_rekey(ring=ring, actor=actor, batch_size=batch_size):
         yield Batch(INTEGRATIONS, count)
+    while count := authenticator_keys_rekey(ring=ring, actor=actor, batch_size=batch_size):
+        yield Batch(AUTHENTICATORS, count)
 
 
 def rotation_begin(

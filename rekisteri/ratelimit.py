@@ -10,12 +10,19 @@ import time
 from django.core.cache import cache
 
 
+def _cache_key(key: str, now: float, window_seconds: int) -> str:
+    return f"ratelimit:{key}:{int(now // window_seconds)}"
+
+
+def _wait(now: float, window_seconds: int) -> int:
+    return max(1, window_seconds - int(now % window_seconds))
+
+
 def limit_hit(key: str, *, limit: int, window_seconds: int) -> int | None:
     """Counts one use of `key`. None while within `limit` uses per window; over it,
     the seconds until the window ends (for a Retry-After header)."""
     now = time.time()
-    window = int(now // window_seconds)
-    cache_key = f"ratelimit:{key}:{window}"
+    cache_key = _cache_key(key, now, window_seconds)
     cache.add(cache_key, 0, timeout=window_seconds * 2)
     try:
         used = cache.incr(cache_key)
@@ -24,4 +31,14 @@ def limit_hit(key: str, *, limit: int, window_seconds: int) -> int | None:
         used = 1
     if used <= limit:
         return None
-    return max(1, window_seconds - int(now % window_seconds))
+    return _wait(now, window_seconds)
+
+
+def limit_reached(key: str, *, limit: int, window_seconds: int) -> int | None:
+    """Whether `key` has had its `limit` uses in this window, without counting one:
+    None if not, else the seconds until the window ends."""
+    now = time.time()
+    used = cache.get(_cache_key(key, now, window_seconds), 0)
+    if used < limit:
+        return None
+    return _wait(now, window_seconds)

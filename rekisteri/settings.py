@@ -5,6 +5,7 @@ Development needs no set-up: SQLite and the key file live under REKISTERI_DATA_D
 SECRET_KEY, ALLOWED_HOSTS and encryption keys.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -47,6 +48,30 @@ def env_list(name: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
 
 
+def is_local_host(name: str) -> bool:
+    """Whether a host name or address is this machine only: a loopback address, a
+    `localhost` name, Django's test client's name, or a Unix socket's directory."""
+    host = name.strip().strip("[]").lower().rstrip(".")
+    if host in ("", "localhost", "testserver") or host.endswith(".localhost"):
+        return True
+    if host.startswith("/"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def refuse_public_development(what: str) -> None:
+    """Outside production the secret key is public (it is in this file), so the app
+    may serve nobody but this machine."""
+    raise ImproperlyConfigured(
+        f"Rekisteri is in {MODE} mode, whose secret key is public, but {what}: set "
+        "REKISTERI_MODE=production and SECRET_KEY (deploy/README.md), or use local "
+        "names only."
+    )
+
+
 MODE = env_str("REKISTERI_MODE", "development")
 if MODE not in MODES:
     raise ImproperlyConfigured(f"REKISTERI_MODE must be one of {', '.join(MODES)}, not {MODE!r}")
@@ -85,6 +110,9 @@ if IS_PRODUCTION:
     if DEBUG:
         raise ImproperlyConfigured("REKISTERI_DEBUG must not be on in production")
 else:
+    public_hosts = [host for host in ALLOWED_HOSTS if not is_local_host(host)]
+    if public_hosts:
+        refuse_public_development(f"ALLOWED_HOSTS names {', '.join(public_hosts)}")
     SECRET_KEY = SECRET_KEY or "development-only-secret-key-never-used-in-production"
     ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "testserver"]
 
@@ -124,6 +152,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Before anything can read a body (rekisteri/request_limits.py).
+    "rekisteri.request_limits.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "rekisteri.security_headers.SecurityHeadersMiddleware",
@@ -133,10 +163,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before CSRF's check reads the body, which happens once every middleware has
+    # been called (process_view).
+    "rekisteri.request_limits.AnonymousBodyLimitMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "rekisteri.accounts.middleware.SessionLimitsMiddleware",
     "rekisteri.accounts.middleware.LoginRequiredMiddleware",
+    "rekisteri.accounts.middleware.PasswordChangeMiddleware",
     "rekisteri.accounts.middleware.TwoFactorMiddleware",
     "rekisteri.accounts.middleware.ConfidentialityPledgeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -144,6 +178,12 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+
+# The largest request body anyone signed in may send: the largest file the app takes
+# (the ASML restriction list, 50 MB; customer imports 20 MB) and the multipart
+# envelope around it. A stranger may send no more than DATA_UPLOAD_MAX_MEMORY_SIZE
+# (Django's default 2.5 MB). Larger bodies get 413 before they are read.
+MAX_REQUEST_BODY_BYTES = env_int("REKISTERI_MAX_REQUEST_BYTES", 51 * 1024 * 1024)
 
 ROOT_URLCONF = "rekisteri.urls"
 WSGI_APPLICATION = "rekisteri.wsgi.application"
@@ -189,6 +229,8 @@ def database_settings() -> dict[str, object]:
 
 
 DATABASES = {"default": database_settings()}
+if not IS_PRODUCTION and not is_local_host(str(DATABASES["default"].get("HOST") or "")):
+    refuse_public_development(f"DATABASE_URL points to {DATABASES['default']['HOST']}")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -223,6 +265,8 @@ SESSION_ABSOLUTE_SECONDS = env_int("REKISTERI_SESSION_ABSOLUTE_SECONDS", 12 * 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 
 # Two-factor sign-in (TOTP with recovery codes; docs/security.md): required for the
 # roles named here, comma-separated, or for every staff member with "all". Anyone else
@@ -244,6 +288,14 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 AXES_SENSITIVE_PARAMETERS = ["password", "identity_code"]
+# Only real accounts' attempts are stored (a name that is no account is counted in the
+# cache); attempts and sign-ins are deleted after ACCESS_LOG_DAYS by the retention run.
+AXES_HANDLER = "rekisteri.accounts.axes_handler.RealAccountsHandler"
+ACCESS_LOG_DAYS = env_int("REKISTERI_ACCESS_LOG_DAYS", 90)
+# And per account from any address (accounts/throttle.py): after this many failures
+# in a row each attempt waits 1, 2, 4, ... seconds, at most the cap.
+SIGN_IN_THROTTLE_AFTER = env_int("REKISTERI_SIGN_IN_THROTTLE_AFTER", 10)
+SIGN_IN_THROTTLE_MAX_SECONDS = env_int("REKISTERI_SIGN_IN_THROTTLE_MAX_SECONDS", 300)
 
 # The address of the reverse proxy whose X-Forwarded-For and -Proto `rekisteri serve` trusts.
 TRUSTED_PROXY = env_str("REKISTERI_TRUSTED_PROXY")
@@ -262,6 +314,8 @@ if IS_PRODUCTION:
     # the whole site and this host alone (no Domain attribute).
     SESSION_COOKIE_NAME = "__Host-rekisteri-session"
     CSRF_COOKIE_NAME = "__Host-rekisteri-csrf"
+    LANGUAGE_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_NAME = "__Host-rekisteri-language"
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 CONTENT_SECURITY_POLICY = {
@@ -325,6 +379,20 @@ PUBLIC_URL = env_str("REKISTERI_PUBLIC_URL").rstrip("/") or (
     f"https://{ALLOWED_HOSTS[0]}" if IS_PRODUCTION else "http://127.0.0.1:8000"
 )
 
+# A customer's download link of their own copy: valid for this many days (1-14), for
+# this many downloads (1-5). Portal requests never confirmed are deleted after
+# REKISTERI_UNCONFIRMED_REQUEST_DAYS (1-30) by `rekisteri retention run`.
+ACCESS_COPY_DAYS = env_int("REKISTERI_ACCESS_COPY_DAYS", 7)
+ACCESS_COPY_DOWNLOADS = env_int("REKISTERI_ACCESS_COPY_DOWNLOADS", 1)
+UNCONFIRMED_REQUEST_DAYS = env_int("REKISTERI_UNCONFIRMED_REQUEST_DAYS", 7)
+for _name, _value, _low, _high in (
+    ("REKISTERI_ACCESS_COPY_DAYS", ACCESS_COPY_DAYS, 1, 14),
+    ("REKISTERI_ACCESS_COPY_DOWNLOADS", ACCESS_COPY_DOWNLOADS, 1, 5),
+    ("REKISTERI_UNCONFIRMED_REQUEST_DAYS", UNCONFIRMED_REQUEST_DAYS, 1, 30),
+):
+    if not _low <= _value <= _high:
+        raise ImproperlyConfigured(f"{_name} must be from {_low} to {_high}, not {_value}")
+
 # Email: SMTP in production (EMAIL_* from the environment); the console in development.
 EMAIL_BACKEND = env_str(
     "REKISTERI_EMAIL_BACKEND",
@@ -343,8 +411,11 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "markkinointi@example.fi")
 # Where a List-Unsubscribe mailto goes: a mailbox staff read (docs/marketing.md).
 UNSUBSCRIBE_EMAIL = env_str("REKISTERI_UNSUBSCRIBE_EMAIL", DEFAULT_FROM_EMAIL)
 
-# SMS campaigns (docs/sms.md): "console" in development, "gatewayapi" in production.
-REKISTERI_SMS_BACKEND = env_str("REKISTERI_SMS_BACKEND", "console")
+# SMS campaigns (docs/sms.md): "console" in development, "gatewayapi" in production
+# (where "console" would write numbers and texts to the log: `check --deploy` refuses it).
+REKISTERI_SMS_BACKEND = env_str(
+    "REKISTERI_SMS_BACKEND", "gatewayapi" if IS_PRODUCTION else "console"
+)
 REKISTERI_SMS_GATEWAY_URL = env_str("REKISTERI_SMS_GATEWAY_URL", "https://gatewayapi.com")
 REKISTERI_SMS_GATEWAY_TOKEN = env_str("REKISTERI_SMS_GATEWAY_TOKEN")
 REKISTERI_SMS_SENDER = env_str("REKISTERI_SMS_SENDER", "Rekisteri")
@@ -366,3 +437,12 @@ CACHES = {
 }
 # API calls per integration key and minute; over it the answer is 429 with Retry-After.
 API_RATE_PER_MINUTE = env_int("REKISTERI_API_RATE_PER_MINUTE", 600)
+# Credit checks per integration and hour (orders API invoice orders); over it the order
+# is answered 429 with Retry-After and the bureau is not asked.
+CREDIT_CHECKS_PER_HOUR = env_int("REKISTERI_CREDIT_CHECKS_PER_HOUR", 60)
+# Refused requests nobody proved who sent (no or a wrong API key, an unsigned webhook,
+# a failed sign-in) per client address and minute; over it the answer is 429 before
+# the database is read (rekisteri/audit/refusals.py).
+REFUSAL_RATE_PER_MINUTE = env_int("REKISTERI_REFUSAL_RATE_PER_MINUTE", 20)
+# Such refusals are one audit event at the first and one with the count per window.
+REFUSAL_WINDOW_MINUTES = env_int("REKISTERI_REFUSAL_WINDOW_MINUTES", 15)

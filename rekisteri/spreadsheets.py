@@ -8,6 +8,7 @@ ValidationErrors with a code and a message that names no cell's value."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime
 import io
@@ -15,7 +16,7 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +33,21 @@ OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # a decompression bomb, not a customer list. The zip directory's sizes bind: Python
 # never unpacks more of a member than its entry declares.
 MAX_XLSX_UNPACKED_BYTES = 400 * 1024 * 1024
+# How much of a member's start is read for its XML prolog: a workbook's is a line.
+MAX_XML_PROLOG_CHARACTERS = 64 * 1024
+# XML's own encoding detection (XML 1.0, appendix F): byte order marks, then the first
+# bytes of "<?xml" in each encoding. The longest first: UTF-32's mark starts as UTF-16's.
+XML_ENCODINGS = (
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\x00<", "utf-32-be"),
+    (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\xfe\xff", "utf-16-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\x00<", "utf-16-be"),
+    (b"<\x00", "utf-16-le"),
+    (b"\xef\xbb\xbf", "utf-8"),
+)
 # Whitespace and punctuation: everything but letters and digits.
 NOT_ALPHANUMERIC = re.compile(r"[\W_]+")
 
@@ -129,6 +145,7 @@ def xlsx_rows(raw: bytes) -> Iterator[Row]:
             _("The workbook is too large to read. Save the sheet as CSV and try again."),
             code="format",
         )
+    _refuse_document_types(raw)
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
@@ -137,6 +154,67 @@ def xlsx_rows(raw: bytes) -> Iterator[Row]:
         workbook.close()
         raise _not_readable()
     return _sheet_rows(workbook)
+
+
+def _refuse_document_types(raw: bytes) -> None:
+    """Raises ValidationError (code "format") when any member of the workbook is XML
+    with a document type declaration, in whatever encoding: a DTD can define entities
+    that expand to gigabytes or read files, and no spreadsheet program writes one. The
+    XML parser is not trusted to refuse it (defusedxml is not a dependency)."""
+    with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+        for member in archive.infolist():
+            with archive.open(member) as stream:
+                if _prolog_declares_a_document_type(stream):
+                    raise ValidationError(
+                        _(
+                            "The workbook holds XML with a document type declaration, which "
+                            "Rekisteri does not read. Save the sheet as XLSX or CSV again."
+                        ),
+                        code="format",
+                    )
+
+
+def _prolog_declares_a_document_type(stream: IO[bytes]) -> bool:
+    """Whether the XML prolog (before the first element) of a member holds a `<!...>`
+    that is not a comment: a DOCTYPE, or anything else a parser could read as markup
+    declarations. A member that is not XML answers False; a prolog too long to be a
+    workbook's answers True."""
+    head = stream.read(4)
+    encoding = next((name for mark, name in XML_ENCODINGS if head.startswith(mark)), "utf-8")
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    text = decoder.decode(head).lstrip("\ufeff")
+    while True:
+        prolog = _skip_prolog_items(text)
+        if prolog is not None:
+            return prolog
+        if len(text) > MAX_XML_PROLOG_CHARACTERS:
+            return True
+        chunk = stream.read(4096)
+        if not chunk:
+            return False
+        text += decoder.decode(chunk)
+
+
+def _skip_prolog_items(text: str) -> bool | None:
+    """True for a declaration, False at the first element or at what is not XML, None
+    when `text` ends before either."""
+    position = 0
+    while True:
+        while position < len(text) and text[position] in " \t\r\n":
+            position += 1
+        rest = text[position:]
+        if len(rest) < 4:
+            return None
+        if not rest.startswith("<"):
+            return False
+        if rest.startswith(("<?", "<!--")):
+            terminator = "?>" if rest.startswith("<?") else "-->"
+            end = rest.find(terminator, 2)
+            if end < 0:
+                return None
+            position += end + len(terminator)
+            continue
+        return rest.startswith("<!")
 
 
 def _sheet_rows(workbook: Workbook) -> Iterator[Row]:

@@ -174,3 +174,8 @@ class PasswordChangeForm(PasswordConfirmationForm):
     )
     new_password = _password_field(_("New password"), help_text=PASSWORD_HELP)
     new_password_confirmation = _password_field(_("New password again"))
+
+
+class PasswordSetForm(PasswordConfirmationForm):
+    password = _password_field(_("New password"), help_text=PASSWORD_HELP)
+    password_confirmation = _password_field(_("New password again"))

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from rekisteri.accounts.pledge import PLEDGE_VERSION
@@ -33,6 +34,7 @@ class SessionLimitsMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         from rekisteri.accounts.services import SESSION_LOGIN_AT, staff_logout
+        from rekisteri.accounts.staff_sessions import session_seen
 
         if request.user.is_authenticated:
             login_at = request.session.get(SESSION_LOGIN_AT)
@@ -44,10 +46,30 @@ class SessionLimitsMiddleware:
             renewed_at = float(request.session.get(SESSION_RENEWED_AT, 0))
             if now - renewed_at >= SESSION_RENEW_SECONDS:
                 request.session[SESSION_RENEWED_AT] = now  # saved with a fresh expiry
+                session_seen(request)  # "last active" on the staff member's sessions page
         return self.get_response(request)
 
 
-PLEDGE_FREE_VIEWS = {"accounts:pledge", "accounts:logout", "set_language"}
+# The first-day steps, in the order a staff member takes them before any other page:
+# each step's middleware lets through its own pages and those of the steps before it,
+# so finishing one step leads to the next and then to the page first asked for.
+FIRST_DAY_STEPS: list[tuple[str, frozenset[str]]] = [
+    ("password", frozenset({"accounts:password_change"})),
+    ("two_factor", frozenset({"accounts:two_factor", "accounts:recovery_codes"})),
+    ("pledge", frozenset({"accounts:pledge"})),
+]
+ALWAYS_OPEN_VIEWS = frozenset({"accounts:logout", "set_language"})
+FIRST_DAY_VIEWS = frozenset().union(*(views for _name, views in FIRST_DAY_STEPS))
+
+
+def _open_during(step: str) -> frozenset[str]:
+    """The pages open while `step` is still to be done."""
+    names = [name for name, _views in FIRST_DAY_STEPS]
+    earlier = FIRST_DAY_STEPS[: names.index(step) + 1]
+    return ALWAYS_OPEN_VIEWS.union(*(views for _name, views in earlier))
+
+
+PLEDGE_FREE_VIEWS = _open_during("pledge")
 PLEDGE_SESSION_KEY = "rekisteri_pledge_version"
 
 
@@ -58,12 +80,41 @@ def _view_name(request: HttpRequest) -> str:
         return ""
 
 
-def _pledge_url(request: HttpRequest) -> str:
-    """The pledge page, returning afterwards to the page that was asked for (a GET)."""
-    url = reverse("accounts:pledge")
-    if request.method == "GET" and request.get_full_path() != "/":
-        url += "?" + urlencode({"next": request.get_full_path()})
+def _step_url(view_name: str, request: HttpRequest) -> str:
+    """A first-day step's page, returning afterwards to the page asked for: a GET's own
+    address, or the `next` a step's page carries on to the following step."""
+    url = reverse(view_name)
+    if request.method == "GET" and _view_name(request) not in FIRST_DAY_VIEWS:
+        target = request.get_full_path()
+    else:
+        target = request.GET.get("next", "")
+    same_site = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    if target and target != "/" and same_site:
+        url += "?" + urlencode({"next": target})
     return url
+
+
+PASSWORD_FREE_VIEWS = _open_during("password")
+
+
+class PasswordChangeMiddleware:
+    """A staff member whose password someone else chose (a new account, a reset)
+    changes it before anything else, so that only they know it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if (
+            user.is_authenticated
+            and getattr(user, "must_change_password", False)
+            and _view_name(request) not in PASSWORD_FREE_VIEWS
+        ):
+            return redirect(_step_url("accounts:password_change", request))
+        return self.get_response(request)
 
 
 class ConfidentialityPledgeMiddleware:
@@ -80,11 +131,11 @@ class ConfidentialityPledgeMiddleware:
             if has_accepted_pledge(user):
                 request.session[PLEDGE_SESSION_KEY] = PLEDGE_VERSION
             elif _view_name(request) not in PLEDGE_FREE_VIEWS:
-                return redirect(_pledge_url(request))
+                return redirect(_step_url("accounts:pledge", request))
         return self.get_response(request)
 
 
-TWO_FACTOR_FREE_VIEWS = {"accounts:two_factor", "accounts:logout", "set_language"}
+TWO_FACTOR_FREE_VIEWS = _open_during("two_factor")
 TWO_FACTOR_CHECKED_AT = "rekisteri_two_factor_checked_at"
 # A session that needs no second factor is checked again at most once a minute, so
 # that a page view costs no extra queries; a new role that needs one applies within it.
@@ -114,7 +165,7 @@ class TwoFactorMiddleware:
                 if twofactor.is_required(user):
                     request.session.pop(TWO_FACTOR_CHECKED_AT, None)
                     if _view_name(request) not in TWO_FACTOR_FREE_VIEWS:
-                        return redirect("accounts:two_factor")
+                        return redirect(_step_url("accounts:two_factor", request))
                 else:
                     request.session[TWO_FACTOR_CHECKED_AT] = now
         return self.get_response(request)

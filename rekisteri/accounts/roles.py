@@ -14,6 +14,11 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", _("Auditor")
 
 
+# Roles that open identity codes or the audit trail: granting one takes a privacy
+# officer's confirmation (accounts.services.role_grant_decide), and an administrator
+# cannot set the password or reset the two-factor sign-in of someone who has one.
+CONFIRMED_ROLES = frozenset({Role.PRIVACY_OFFICER, Role.AUDITOR})
+
 ORDER_PERMISSIONS = (
     "credit.override_creditcheck",
     "orders.view_order",
@@ -78,6 +83,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "customers.change_customer",
         "customers.reveal_identity_code",
         "audit.view_auditevent",
+        "accounts.decide_rolegrant",
         "marketing.view_targetgroup",
         "marketing.view_campaign",
         "marketing.view_restrictionlist",

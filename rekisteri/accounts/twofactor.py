@@ -1,5 +1,10 @@
 """Two-factor sign-in: an authenticator app's time-based codes (TOTP, RFC 6238) and ten
-one-time recovery codes, both on django-otp's devices.
+one-time recovery codes, both django-otp devices of the accounts app: the shared secret
+encrypted with the key ring, the recovery codes kept as salted digests.
+
+Setting up keeps the new secret in the session only (encrypted), so a secret someone
+else once saw on the page never becomes a working authenticator; a row is made when a
+code from the app confirms it.
 
 Required for the roles in settings.TWO_FACTOR_REQUIRED_ROLES ("all" for everyone);
 anyone else may set it up for themselves, and once set up it is always asked.
@@ -10,11 +15,14 @@ from __future__ import annotations
 import base64
 import math
 import secrets
+import time
 from dataclasses import dataclass
+from typing import Protocol
+from urllib.parse import quote, urlencode
 
 import segno
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -22,11 +30,17 @@ from django.utils.translation import gettext as _
 from django_otp import login as otp_login
 from django_otp import verify_token
 from django_otp.models import Device
-from django_otp.oath import totp
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.oath import TOTP, totp
 
-from rekisteri.accounts.models import User
+from rekisteri import crypto
+from rekisteri.accounts.models import (
+    AUTHENTICATOR_KEY_PURPOSE,
+    Authenticator,
+    RecoveryCode,
+    RecoveryCodes,
+    User,
+)
+from rekisteri.accounts.reauth import is_recent
 from rekisteri.accounts.roles import Role
 from rekisteri.audit.models import Action
 from rekisteri.audit.services import Actor, audit_record, audited_transaction
@@ -35,6 +49,9 @@ AUTHENTICATOR_NAME = "authenticator"
 RECOVERY_NAME = "recovery"
 RECOVERY_CODE_COUNT = 10
 RECOVERY_CODE_BYTES = 10  # 80 bits, 16 base32 letters
+AUTHENTICATOR_KEY_BYTES = 20  # RFC 6238's and the apps' usual SHA-1 key length
+ENROLLMENT_SESSION_KEY = "rekisteri_two_factor_enrollment"
+ENROLLMENT_KEY_PURPOSE = "two-factor enrollment key"
 
 
 def required_roles() -> frozenset[str] | None:
@@ -58,12 +75,14 @@ def is_required(user: User) -> bool:
     return user.groups.filter(name__in=roles).exists()
 
 
-def authenticator(user: User, *, confirmed: bool = True) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=confirmed).order_by("-pk").first()
+def authenticator(user: User) -> Authenticator | None:
+    device: Authenticator | None
+    device = Authenticator.objects.filter(user=user, confirmed=True).order_by("-pk").first()
+    return device
 
 
 def is_enrolled(user: User) -> bool:
-    return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
+    return bool(Authenticator.objects.filter(user=user, confirmed=True).exists())
 
 
 def is_verified(request: HttpRequest) -> bool:
@@ -73,13 +92,64 @@ def is_verified(request: HttpRequest) -> bool:
     return bool(check and check())
 
 
-def secret(device: TOTPDevice) -> str:
+class TotpKey(Protocol):
+    """An authenticator's key and settings: a stored Authenticator, or an Enrollment."""
+
+    @property
+    def step(self) -> int: ...
+
+    @property
+    def t0(self) -> int: ...
+
+    @property
+    def digits(self) -> int: ...
+
+    @property
+    def drift(self) -> int: ...
+
+    @property
+    def bin_key(self) -> bytes: ...
+
+    @property
+    def config_url(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Enrollment:
+    """An authenticator being set up in one session; its key is nowhere else."""
+
+    user: User
+    bin_key: bytes
+    step: int = 30
+    t0: int = 0
+    digits: int = 6
+    drift: int = 0
+
+    @property
+    def config_url(self) -> str:
+        return config_url(self.user, self.bin_key, digits=self.digits, step=self.step)
+
+
+def config_url(user: User, key: bytes, *, digits: int = 6, step: int = 30) -> str:
+    """The otpauth:// address an app reads from the QR code (as django-otp writes it)."""
+    label = str(user.get_username())
+    params = urlencode(
+        {"secret": base64.b32encode(key), "algorithm": "SHA1", "digits": digits, "period": step}
+    )
+    issuer = str(getattr(settings, "OTP_TOTP_ISSUER", "") or "").replace(":", "")
+    if issuer:
+        label = f"{issuer}:{label}"
+        params += f"&issuer={quote(issuer)}"
+    return f"otpauth://totp/{quote(label)}?{params}"
+
+
+def secret(device: TotpKey) -> str:
     """The shared secret as authenticator apps take it typed in (base32, in groups)."""
     text = base64.b32encode(device.bin_key).decode("ascii").rstrip("=")
     return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
 
 
-def current_code(device: TOTPDevice, *, steps_ahead: int = 0) -> str:
+def current_code(device: TotpKey, *, steps_ahead: int = 0) -> str:
     """The code the authenticator app shows now, or `steps_ahead` steps of 30 s later
     (accepted one step early), for the demo's `--code` and the tests."""
     value = totp(
@@ -92,33 +162,83 @@ def current_code(device: TOTPDevice, *, steps_ahead: int = 0) -> str:
     return f"{value:0{device.digits}d}"
 
 
-def qr_code_svg(device: TOTPDevice) -> SafeString:
+def qr_code_svg(device: TotpKey) -> SafeString:
     """The otpauth:// address as a QR code, inline SVG (no script, no style)."""
     svg = segno.make(device.config_url, error="m").svg_inline(scale=4, border=2)
     # segno writes the SVG itself; the data is only in the QR modules' path.
     return mark_safe(svg)  # noqa: S308  # nosec B308 B703
 
 
-def enrollment_start(*, user: User) -> TOTPDevice:
-    """The authenticator being set up: a new secret, shown until a code confirms it.
-    Nothing changes for signing in until then, so it is not audited yet."""
-    device = authenticator(user, confirmed=False)
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name=AUTHENTICATOR_NAME, confirmed=False)
-    return device
+def may_enroll(request: HttpRequest) -> bool:
+    """Whether this session may set up an authenticator. Replacing one the staff member
+    already has takes a session verified with it and confirmed again just now: a
+    password alone must never swap a person's second factor for someone else's."""
+    if not is_enrolled(request.user):  # type: ignore[arg-type]
+        return True
+    return is_verified(request) and is_recent(request)
 
 
-def enrollment_confirm(*, request: HttpRequest, device: TOTPDevice, code: str) -> list[str]:
-    """Confirms the authenticator with a code it shows, replaces any earlier one, marks
-    the session verified and returns ten new recovery codes (shown once)."""
-    user = device.user
-    verified = _verify(device, code)
-    if verified is None:
+def enrollment_start(*, request: HttpRequest) -> Enrollment:
+    """The authenticator being set up in this session: a new random key the first
+    time, kept encrypted in this session only until a code confirms it (audited)."""
+    if not may_enroll(request):
+        raise PermissionDenied
+    user = request.user
+    assert isinstance(user, User)
+    ring = crypto.keyring()
+    held = request.session.get(ENROLLMENT_SESSION_KEY)
+    if isinstance(held, dict) and held.get("user") == user.pk:
+        try:
+            token = str(held["key"])
+            key = bytes.fromhex(
+                ring.decrypt(token, purpose=ENROLLMENT_KEY_PURPOSE, row=str(user.pk))
+            )
+        except (crypto.DecryptionError, KeyError, ValueError):
+            pass  # e.g. the key it was made with is gone: start afresh
+        else:
+            return Enrollment(user=user, bin_key=key)
+    key = secrets.token_bytes(AUTHENTICATOR_KEY_BYTES)
+    with audited_transaction():
+        request.session[ENROLLMENT_SESSION_KEY] = {
+            "user": user.pk,
+            "key": ring.encrypt(key.hex(), purpose=ENROLLMENT_KEY_PURPOSE, row=str(user.pk)),
+        }
+        audit_record(
+            actor=Actor.from_request(request), action=Action.TWO_FACTOR_ENROLL_START, obj=user
+        )
+    return Enrollment(user=user, bin_key=key)
+
+
+def enrollment_confirm(*, request: HttpRequest, enrollment: Enrollment, code: str) -> list[str]:
+    """Confirms the session's new authenticator with a code it shows, replaces any
+    earlier one, marks the session verified and returns ten new recovery codes (shown
+    once). The code cannot be used again to sign in (its time step is recorded)."""
+    if not may_enroll(request):
+        raise PermissionDenied
+    user = enrollment.user
+    checker = TOTP(enrollment.bin_key, enrollment.step, enrollment.t0, enrollment.digits, 0)
+    checker.time = time.time()  # one instant, so t() below is the step that matched
+    compact = "".join(code.split())
+    if not (compact.isdigit() and checker.verify(int(compact), tolerance=1)):
         raise ValidationError({"code": [_("The code is not correct. Try the newest code.")]})
     with audited_transaction():
-        TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
-        device.confirmed = True
-        device.save(update_fields=["confirmed"])
+        User.objects.select_for_update().filter(pk=user.pk).first()  # one set-up at a time
+        if not may_enroll(request):  # asked again under the lock: another session's
+            raise PermissionDenied  # set-up may have finished in the meantime
+        Authenticator.objects.filter(user=user).delete()
+        device = Authenticator.objects.create(
+            user=user,
+            name=AUTHENTICATOR_NAME,
+            confirmed=True,
+            key_encrypted=crypto.keyring().encrypt(
+                enrollment.bin_key.hex(), purpose=AUTHENTICATOR_KEY_PURPOSE, row=str(user.pk)
+            ),
+            step=enrollment.step,
+            t0=enrollment.t0,
+            digits=enrollment.digits,
+            drift=checker.drift,
+            last_t=checker.t(),
+        )
         codes = _recovery_codes_replace(user)
         audit_record(actor=Actor.from_request(request), action=Action.TWO_FACTOR_ENROLL, obj=user)
         audit_record(
@@ -127,8 +247,24 @@ def enrollment_confirm(*, request: HttpRequest, device: TOTPDevice, code: str) -
             obj=user,
             reason=f"{len(codes)} codes",
         )
+        request.session.pop(ENROLLMENT_SESSION_KEY, None)
         otp_login(request, device)
     return codes
+
+
+def authenticator_install(*, user: User, key: bytes | None = None) -> Authenticator:
+    """An authenticator made without the set-up page: the demo's users and the tests'.
+    Not audited; a staff member's own authenticator comes from enrollment_confirm."""
+    key = key if key is not None else secrets.token_bytes(AUTHENTICATOR_KEY_BYTES)
+    device: Authenticator = Authenticator.objects.create(
+        user=user,
+        name=AUTHENTICATOR_NAME,
+        confirmed=True,
+        key_encrypted=crypto.keyring().encrypt(
+            key.hex(), purpose=AUTHENTICATOR_KEY_PURPOSE, row=str(user.pk)
+        ),
+    )
+    return device
 
 
 def recovery_codes_issue(*, request: HttpRequest) -> list[str]:
@@ -145,18 +281,22 @@ def recovery_codes_issue(*, request: HttpRequest) -> list[str]:
 
 
 def recovery_codes_left(user: User) -> int:
-    tokens = StaticToken.objects.filter(device__user=user, device__name=RECOVERY_NAME)
-    return int(tokens.count())
+    return int(RecoveryCode.objects.filter(device__user=user).count())
 
 
 def _recovery_codes_replace(user: User) -> list[str]:
-    StaticDevice.objects.filter(user=user).delete()
-    device = StaticDevice.objects.create(user=user, name=RECOVERY_NAME, confirmed=True)
+    """Ten new codes; only their salted digests are stored."""
+    RecoveryCodes.objects.filter(user=user).delete()
+    device = RecoveryCodes.objects.create(
+        user=user, name=RECOVERY_NAME, confirmed=True, salt=secrets.token_hex(16)
+    )
     codes = [
         base64.b32encode(secrets.token_bytes(RECOVERY_CODE_BYTES)).decode("ascii").lower()
         for _i in range(RECOVERY_CODE_COUNT)
     ]
-    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    RecoveryCode.objects.bulk_create(
+        RecoveryCode(device=device, digest=device.digest(code)) for code in codes
+    )
     return [format_recovery_code(code) for code in codes]
 
 
@@ -179,7 +319,7 @@ def second_factor_check(*, user: User, code: str) -> Verification:
         device: Device | None = authenticator(user)
         recovery = False
     else:
-        device = StaticDevice.objects.filter(user=user, name=RECOVERY_NAME).first()
+        device = RecoveryCodes.objects.filter(user=user).first()
         recovery = True
     if device is None or not compact:
         return Verification(device=None)
@@ -199,8 +339,14 @@ def _verify(device: Device, code: str) -> Device | None:
 
 def two_factor_reset(*, actor: Actor, user: User) -> None:
     """An administrator removes a staff member's authenticator and recovery codes (a
-    lost phone). Where two-factor sign-in is required, the next sign-in sets it up anew."""
+    lost phone). Where two-factor sign-in is required, the next sign-in sets it up anew.
+    For a privacy officer or an auditor only another privacy officer may
+    (`services.may_set_credentials`); the privacy officers are told of every reset."""
+    from rekisteri.accounts import services
+
+    services.credentials_change_check(actor=actor, user=user)
     with audited_transaction():
-        TOTPDevice.objects.filter(user=user).delete()
-        StaticDevice.objects.filter(user=user).delete()
-        audit_record(actor=actor, action=Action.TWO_FACTOR_RESET, obj=user)
+        Authenticator.objects.filter(user=user).delete()
+        RecoveryCodes.objects.filter(user=user).delete()
+        event = audit_record(actor=actor, action=Action.TWO_FACTOR_RESET, obj=user)
+        services.notify_privacy_officers(event)

@@ -30,11 +30,17 @@ class Action(models.TextChoices):
     PLEDGE_ACCEPT = "pledge_accept", _("Confidentiality pledge accepted")
     TWO_FACTOR_ENROLL = "two_factor_enroll", _("Two-factor sign-in set up")
     TWO_FACTOR_RESET = "two_factor_reset", _("Two-factor sign-in reset")
+    TWO_FACTOR_ENROLL_START = "two_factor_enroll_start", _("Two-factor set-up started")
+    SESSION_END = "session_end", _("Other session ended")
     RECOVERY_CODES = "recovery_codes", _("Recovery codes issued")
     REAUTHENTICATE = "reauthenticate", _("Identity confirmed again")
     KEY_ROTATE = "key_rotate", _("Encryption key rotated")
     CREDIT_CHECK = "credit_check", _("Credit check")
     CREDIT_OVERRIDE = "credit_override", _("Credit decision reviewed")
+    ROLE_GRANT_REQUEST = "role_grant_request", _("Role requested")
+    ROLE_GRANT_CONFIRM = "role_grant_confirm", _("Role grant confirmed")
+    ROLE_GRANT_REFUSE = "role_grant_refuse", _("Role grant refused")
+    ROLE_GRANT_WITHDRAW = "role_grant_withdraw", _("Role request withdrawn")
 
 
 class AuditEvent(models.Model):
@@ -84,3 +90,47 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} by {self.actor_label or self.actor_type}"
+
+
+class RefusalTally(models.Model):
+    """How often requests from one source were refused in one window, counted here
+    instead of each being an event (rekisteri/audit/refusals.py).
+
+    Only refusals of requests nobody has proved who sent (no or a wrong API key, an
+    unknown or unsigned webhook, a sign-in that failed) are counted: anyone can send
+    those, and each event is permanent. `source` is the client address; `subject` is
+    the real account or integration the refusal names, if any. The first refusal of a
+    window is an event at once; once the window has closed, one more event carries
+    the count and the row is deleted."""
+
+    source = models.CharField(max_length=45, blank=True)
+    subject_type = models.CharField(max_length=64, blank=True)
+    subject_id = models.CharField(max_length=64, blank=True)
+    # As in AuditEvent, without choices: the closing event repeats them.
+    action = models.CharField(max_length=32)
+    reason = models.CharField(max_length=200, blank=True)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=1)
+    first_at = models.DateTimeField()
+    last_at = models.DateTimeField()
+    actor_type = models.CharField(max_length=16)
+    actor_label = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "source",
+                    "subject_type",
+                    "subject_id",
+                    "action",
+                    "reason",
+                    "window_start",
+                ],
+                name="audit_refusal_tally_unique",
+            )
+        ]
+        indexes = [models.Index(fields=["window_start"], name="audit_refusal_window")]
+
+    def __str__(self) -> str:
+        return f"{self.action} from {self.source or '?'}: {self.count}"

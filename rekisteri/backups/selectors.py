@@ -25,9 +25,13 @@ class BackupStatus:
 
 
 def last_good_backup() -> BackupRun | None:
-    """The newest backup that was written whole (whether verified or not)."""
+    """The newest backup that was written whole and then verified (restored into a
+    scratch database and found to match its manifest): one never verified may not
+    restore, so it does not count as good."""
     return (
-        BackupRun.objects.filter(kind=RunKind.CREATE, status=RunStatus.OK)
+        BackupRun.objects.filter(
+            kind=RunKind.CREATE, status=RunStatus.OK, verified_at__isnull=False
+        )
         .order_by("-finished_at", "-id")
         .first()
     )

@@ -174,9 +174,31 @@ def identity_code_indexes(compact: str) -> list[str]:
     return crypto.keyring().blind_indexes(compact, purpose=IDENTITY_CODE_PURPOSE)
 
 
+UNREADABLE_IDENTITY_CODE = _(
+    "The stored identity code cannot be read: it was altered, or copied here from another "
+    "customer's record, or its key is missing. Tell the administrator."
+)
+
+
+def identity_code_encrypt(ring: crypto.KeyRing, customer: Customer, compact: str) -> str:
+    """The ciphertext of an identity code, bound to this customer's row by its public
+    id (set before the first save): copied onto another customer it does not decrypt."""
+    return ring.encrypt(compact, purpose=IDENTITY_CODE_PURPOSE, row=str(customer.public_id))
+
+
+def identity_code_decrypt(ring: crypto.KeyRing, customer: Customer) -> str:
+    """The customer's stored identity code in plain text (DecryptionError when it was
+    made for another customer, or altered)."""
+    return ring.decrypt(
+        customer.identity_code_encrypted,
+        purpose=IDENTITY_CODE_PURPOSE,
+        row=str(customer.public_id),
+    )
+
+
 def _set_identity_code(customer: Customer, compact: str) -> None:
     ring = crypto.keyring()
-    customer.identity_code_encrypted = ring.encrypt(compact, purpose=IDENTITY_CODE_PURPOSE)
+    customer.identity_code_encrypted = identity_code_encrypt(ring, customer, compact)
     customer.identity_code_index = ring.blind_index(compact, purpose=IDENTITY_CODE_PURPOSE)
 
 
@@ -299,9 +321,10 @@ def customer_identity_code_reveal(*, actor: Actor, customer: Customer, reason: s
     if not customer.has_identity_code:
         raise ValidationError(_("No identity code is stored for this customer."))
     with audited_transaction():
-        plain = crypto.keyring().decrypt(
-            customer.identity_code_encrypted, purpose=IDENTITY_CODE_PURPOSE
-        )
+        try:
+            plain = identity_code_decrypt(crypto.keyring(), customer)
+        except crypto.DecryptionError:
+            raise ValidationError(UNREADABLE_IDENTITY_CODE) from None
         audit_record(
             actor=actor,
             action=Action.REVEAL,
@@ -339,7 +362,8 @@ def customer_identity_codes_rekey(
     *, ring: crypto.KeyRing, actor: Actor, batch_size: int = 500
 ) -> int:
     """Moves one batch of the identity codes not yet on the ring's active encryption
-    key onto the active keys: encrypted again, and indexed with the active index key.
+    key and format onto them: encrypted again (bound to the customer's row; "v1" codes
+    were bound to the field only), and indexed with the active index key.
     One short transaction locks that batch only, so the app keeps serving; `ring` holds
     the old keys too (`rekisteri.key_rotation`). Returns how many moved, 0 when none is
     left. A code under a key `ring` lacks is a DecryptionError, and nothing moves."""
@@ -349,14 +373,14 @@ def customer_identity_codes_rekey(
             .exclude(identity_code_encrypted="")
             .exclude(identity_code_encrypted__startswith=ring.active_prefix)
             .order_by("pk")
-            .only("id", "identity_code_encrypted", "identity_code_index")[:batch_size]
+            .only("id", "public_id", "identity_code_encrypted", "identity_code_index")[:batch_size]
         )
         if not batch:
             return 0
         index = ring.blind_indexer(purpose=IDENTITY_CODE_PURPOSE)
         for customer in batch:
-            plain = ring.decrypt(customer.identity_code_encrypted, purpose=IDENTITY_CODE_PURPOSE)
-            customer.identity_code_encrypted = ring.encrypt(plain, purpose=IDENTITY_CODE_PURPOSE)
+            plain = identity_code_decrypt(ring, customer)
+            customer.identity_code_encrypted = identity_code_encrypt(ring, customer, plain)
             customer.identity_code_index = index(plain)
         Customer.objects.bulk_update(batch, ["identity_code_encrypted", "identity_code_index"])
         audit_record(

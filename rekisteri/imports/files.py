@@ -17,9 +17,13 @@ class FileUnreadable(Exception):
     """The file is gone (the import ended) or its key is no longer in the key ring."""
 
 
-def file_sealed(raw: bytes) -> str:
+def file_sealed(raw: bytes, *, customer_import: CustomerImport) -> str:
+    """The file sealed for this import's row (its public id is set before the first
+    save): copied into another import's row it does not decrypt."""
     payload = base64.b64encode(zlib.compress(raw)).decode("ascii")
-    return crypto.keyring().encrypt(payload, purpose=FILE_PURPOSE)
+    return crypto.keyring().encrypt(
+        payload, purpose=FILE_PURPOSE, row=str(customer_import.public_id)
+    )
 
 
 def file_read(customer_import: CustomerImport) -> bytes:
@@ -27,7 +31,11 @@ def file_read(customer_import: CustomerImport) -> bytes:
     if not customer_import.file_encrypted:
         raise FileUnreadable
     try:
-        payload = crypto.keyring().decrypt(customer_import.file_encrypted, purpose=FILE_PURPOSE)
+        payload = crypto.keyring().decrypt(
+            customer_import.file_encrypted,
+            purpose=FILE_PURPOSE,
+            row=str(customer_import.public_id),
+        )
         return zlib.decompress(base64.b64decode(payload))
     except (crypto.DecryptionError, binascii.Error, zlib.error):
         raise FileUnreadable from None

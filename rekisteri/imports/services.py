@@ -73,10 +73,10 @@ def customer_import_upload(*, actor: Actor, file: IO[bytes]) -> CustomerImport:
             status=ImportStatus.MAPPING,
             file_format=kind,
             file_size=len(raw),
-            file_encrypted=file_sealed(raw),
             file_expires_at=now + FILE_KEPT_FOR,
             mapping=mapping_guess(file_header(raw)),
         )
+        customer_import.file_encrypted = file_sealed(raw, customer_import=customer_import)
         customer_import.full_clean(exclude=["created_by"], validate_constraints=False)
         customer_import.save(force_insert=True)
         audit_record(

@@ -15,12 +15,13 @@ from typing import Any
 import pydantic
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import RequestDataTooBig, ValidationError
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
 
 from rekisteri.audit.models import Action
 from rekisteri.audit.services import Actor
 from rekisteri.credit.services import credit_check_for
+from rekisteri.customers.models import Customer
 from rekisteri.intake import services
 from rekisteri.intake.auth import integration_key
 from rekisteri.intake.models import Integration
@@ -37,7 +38,10 @@ router = Router(tags=["orders"], auth=integration_key)
 
 class CustomerIn(Schema):
     """The buyer. An email address or an identity code (or both) is needed; the
-    customer is found by identity code, then by email, or created."""
+    customer is found by identity code, then by email, or created. A customer found
+    whose name differs (or whose identity code is another) is not taken: the order is
+    refused with 409 for a person to handle. Only an integration that sells on invoice
+    may send identity codes."""
 
     surname: str = Field(max_length=100)
     first_names: str = Field(max_length=150)
@@ -127,14 +131,13 @@ class CreditCheckOut(Schema):
 
 
 class OrderOut(Schema):
-    """The order as the integration may see it: no personal data but the customer
-    number (the identity code never leaves)."""
+    """The order as the integration may see it: nothing of the register's customer,
+    not even their number (which would tell whose email or code was sent)."""
 
     order_number: int
     external_id: str
     status: str
     payment_method: str
-    customer_number: int
     currency: str
     total_gross: str
     total_vat: str
@@ -155,18 +158,35 @@ class InvalidOut(Schema):
     errors: dict[str, list[str]]
 
 
+CREDIT_CHECKS_USED_UP = (
+    "This integration has had its credit checks for this hour. Send the order again later."
+)
+
+
 class Refusal(Exception):
-    """A request turned away: the status, the answer, and the audit reason."""
+    """A request turned away: the status, the answer, and the audit reason (and the
+    customer a doubtful match led to, for the audit trail only)."""
 
     def __init__(
-        self, status: int, detail: str, *, errors: dict[str, list[str]] | None = None
+        self,
+        status: int,
+        detail: str,
+        *,
+        errors: dict[str, list[str]] | None = None,
+        reason: str = "",
+        customer: Customer | None = None,
+        retry_after: int | None = None,
     ) -> None:
         super().__init__(detail)
         self.status = status
         self.body: dict[str, Any] = {"detail": detail}
         if errors is not None:
             self.body["errors"] = errors
-        self.reason = f"api refused {status}: " + (", ".join(sorted(errors)) if errors else detail)
+        self.reason = f"api refused {status}: " + (
+            reason or (", ".join(sorted(errors)) if errors else detail)
+        )
+        self.customer = customer
+        self.retry_after = retry_after
 
 
 def _money(amount: Decimal) -> str:
@@ -186,7 +206,6 @@ def order_out(order: Order) -> dict[str, Any]:
         "external_id": order.external_id,
         "status": order.status,
         "payment_method": order.payment_method,
-        "customer_number": order.customer.customer_number,
         "currency": order.currency,
         "total_gross": _money(order.total_gross),
         "total_vat": _money(order.total_vat),
@@ -337,6 +356,17 @@ def _order_receive(request: HttpRequest, actor: Actor) -> Status[dict[str, Any]]
         )
     except ValidationError as error:
         raise Refusal(422, "The order is not valid.", errors=_service_errors(error)) from None
+    except services.BuyerMismatch as mismatch:
+        raise Refusal(
+            409, services.BUYER_MISMATCH, reason=str(mismatch), customer=mismatch.customer
+        ) from None
+    except services.CreditChecksUsedUp as used_up:
+        raise Refusal(
+            429,
+            CREDIT_CHECKS_USED_UP,
+            reason="credit checks per hour used up",
+            retry_after=used_up.retry_after,
+        ) from None
     except services.IdempotencyKeyReused:
         raise Refusal(
             422,
@@ -362,6 +392,7 @@ def _order_receive(request: HttpRequest, actor: Actor) -> Status[dict[str, Any]]
         201: OrderOut,
         400: ErrorOut,
         401: ErrorOut,
+        409: ErrorOut,
         413: ErrorOut,
         415: ErrorOut,
         422: InvalidOut,
@@ -385,17 +416,25 @@ def _order_receive(request: HttpRequest, actor: Actor) -> Status[dict[str, Any]]
     },
 )
 @login_not_required
-def order_create(request: HttpRequest) -> Status[dict[str, Any]]:
+def order_create(request: HttpRequest, response: HttpResponse) -> Status[dict[str, Any]]:
     """Creates the order (201), or returns the one already made from the same
     Idempotency-Key or the same external id (200). A newer `modified_at` moves the
-    order's status forward."""
+    order's status forward. A buyer whose email or identity code leads to a customer
+    of another name is refused (409); an invoice order over the integration's credit
+    checks for the hour is refused (429, with Retry-After)."""
     actor = _actor(request, request.auth)  # type: ignore[attr-defined]  # set by ninja's auth
     try:
         return _order_receive(request, actor)
     except Refusal as refusal:
         services.api_request_refuse(
-            actor=actor, action=Action.PERMISSION_DENIED, path=request.path, reason=refusal.reason
+            actor=actor,
+            action=Action.PERMISSION_DENIED,
+            path=request.path,
+            reason=refusal.reason,
+            customer=refusal.customer,
         )
+        if refusal.retry_after is not None:
+            response["Retry-After"] = str(refusal.retry_after)
         return Status(refusal.status, refusal.body)
 
 

@@ -3,7 +3,9 @@
 The key comes as `Authorization: Bearer rk_…` or as `X-API-Key: rk_…`. A request
 without a key, or with one that is unknown or revoked, is refused with 401 and recorded
 as a failed sign-in by an anonymous caller: no integration has proved who it is, and
-the key itself is never written anywhere."""
+the key itself is never written anywhere. Such refusals are counted per address
+(rekisteri/audit/refusals.py); an address refused too often is answered 429 before
+its key is looked up."""
 
 from __future__ import annotations
 
@@ -12,20 +14,27 @@ from django.http import HttpRequest
 from ninja.security import APIKeyHeader
 
 from rekisteri.audit.models import Action, ActorType
+from rekisteri.audit.refusals import refusal_record, refusals_wait
 from rekisteri.audit.services import Actor
 from rekisteri.intake.models import Integration
-from rekisteri.intake.services import api_request_refuse, integration_for_api_key
+from rekisteri.intake.services import integration_for_api_key
 from rekisteri.ratelimit import limit_hit
 
 BEARER = "bearer "
 
 
 class TooManyRequests(Exception):
-    """The integration has used up its calls for this minute (answered 429)."""
+    """The integration has used up its calls for this minute, or the address its
+    refusals (answered 429)."""
 
-    def __init__(self, retry_after: int) -> None:
+    def __init__(
+        self,
+        retry_after: int,
+        detail: str = "Too many requests for this API key. Try again in a minute.",
+    ) -> None:
         super().__init__(retry_after)
         self.retry_after = retry_after
+        self.detail = detail
 
 
 def presented_api_key(request: HttpRequest) -> str:
@@ -53,13 +62,19 @@ class IntegrationKey(APIKeyHeader):
     openapi_description = "The integration's API key, rk_…; or send Authorization: Bearer rk_…"
 
     def __call__(self, request: HttpRequest) -> Integration | None:
+        refused_wait = refusals_wait(request=request)
+        if refused_wait is not None:
+            raise TooManyRequests(
+                refused_wait, "Too many refused requests from this address. Try again later."
+            )
         api_key = presented_api_key(request)
         integration = integration_for_api_key(api_key) if api_key else None
         if integration is None:
-            api_request_refuse(
+            refusal_record(
                 actor=anonymous_actor(request),
                 action=Action.LOGIN_FAILURE,
-                path=request.path,
+                object_type="url",
+                object_id=request.path[:64],
                 reason="api key not recognised" if api_key else "api key missing",
             )
             return None

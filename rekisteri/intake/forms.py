@@ -16,6 +16,14 @@ class IntegrationCreateForm(ServiceErrorsForm):
         assume_scheme="https",
         help_text=_("Needed for WooCommerce synchronisation, such as https://kauppa.example.fi."),
     )
+    sells_on_invoice = forms.BooleanField(
+        label=_("Sells on invoice"),
+        required=False,
+        help_text=_(
+            "Only a shop that sells on invoice may send the buyer's identity code, for the "
+            "credit check. Leave it off for every other shop."
+        ),
+    )
     consumer_key = forms.CharField(
         label=_("WooCommerce consumer key"),
         max_length=200,

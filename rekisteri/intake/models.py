@@ -24,6 +24,13 @@ class Integration(models.Model):
     shop_url = models.URLField(_("shop address"), blank=True)
     consumer_key_encrypted = models.TextField(blank=True)
     consumer_secret_encrypted = models.TextField(blank=True)
+    # Only a shop that sells on invoice has a reason to send identity codes (for the
+    # credit check); any other integration could only use them to probe the register.
+    sells_on_invoice = models.BooleanField(
+        _("sells on invoice"),
+        default=False,
+        help_text=_("May send invoice orders with the buyer's identity code."),
+    )
     created_at = models.DateTimeField(_("created"))
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)

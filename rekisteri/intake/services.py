@@ -31,6 +31,7 @@ from rekisteri.customers.services import (
     customer_create,
     identity_code_indexes,
 )
+from rekisteri.intake.matching import names_agree
 from rekisteri.intake.models import (
     IdempotencyKey,
     Integration,
@@ -46,6 +47,7 @@ from rekisteri.orders.services import (
     order_credit_run,
     order_status_change,
 )
+from rekisteri.ratelimit import limit_hit
 
 API_KEY_PREFIX_LENGTH = 12
 # Labels that bind each ciphertext to its field (the AES-GCM associated data).
@@ -75,9 +77,11 @@ def integration_create(
     shop_url: str = "",
     consumer_key: str = "",
     consumer_secret: str = "",
+    sells_on_invoice: bool = False,
 ) -> NewIntegration:
     """A generic integration gets an API key (`rk_…`); a WooCommerce or Shopify one gets
-    the webhook secret its shop signs deliveries with."""
+    the webhook secret its shop signs deliveries with. Only one that `sells_on_invoice`
+    may send invoice orders and identity codes."""
     name = " ".join(name.split())
     errors: dict[str, list[object]] = {}
     if kind not in IntegrationKind.values:
@@ -94,6 +98,7 @@ def integration_create(
         kind=kind,
         name=name,
         shop_url=shop_url.strip(),
+        sells_on_invoice=sells_on_invoice,
         created_at=timezone.now(),
     )
     api_key = secret = ""
@@ -116,7 +121,10 @@ def integration_create(
         integration.full_clean()
         integration.save()
         audit_record(
-            actor=actor, action=Action.CREATE, obj=integration, changed_fields=["kind", "name"]
+            actor=actor,
+            action=Action.CREATE,
+            obj=integration,
+            changed_fields=["kind", "name", "sells_on_invoice"],
         )
     return NewIntegration(integration, api_key=api_key, secret=secret)
 
@@ -130,6 +138,21 @@ def integration_revoke(*, actor: Actor, integration: Integration) -> Integration
             current.save(update_fields=["revoked_at"])
             audit_record(
                 actor=actor, action=Action.UPDATE, obj=current, changed_fields=["revoked_at"]
+            )
+    return current
+
+
+def integration_invoice_sales_set(
+    *, actor: Actor, integration: Integration, sells_on_invoice: bool
+) -> Integration:
+    """Allows or stops invoice orders and identity codes from the integration."""
+    with audited_transaction():
+        current = Integration.objects.select_for_update().get(pk=integration.pk)
+        if current.sells_on_invoice != sells_on_invoice:
+            current.sells_on_invoice = sells_on_invoice
+            current.save(update_fields=["sells_on_invoice"])
+            audit_record(
+                actor=actor, action=Action.UPDATE, obj=current, changed_fields=["sells_on_invoice"]
             )
     return current
 
@@ -229,8 +252,42 @@ class Outcome:
     STALE = "stale"
 
 
+# The answer to a doubtful match (the API's and the webhooks'): English, as every
+# answer to a machine; it names no customer data and not the identifier that matched.
+BUYER_MISMATCH = (
+    "The buyer's email address or identity code belongs to an existing customer whose "
+    "details differ. The order was not stored: a person must handle it."
+)
+
+
+class BuyerMismatch(Exception):
+    """The buyer's identity code or email leads to a register customer whose details
+    differ (see `matching.py`): the order is attached to no one and waits for a person
+    (until there is a place for it, it is refused). `customer` is for the audit trail
+    only; nothing of it is ever shown to the integration."""
+
+    def __init__(self, *, customer: Customer, matched_by: str) -> None:
+        super().__init__(f"doubtful customer match by {matched_by}")
+        self.customer = customer
+        self.matched_by = matched_by
+
+
+def _details_agree(buyer: ShopCustomer, customer: Customer, *, code_given: bool) -> bool:
+    """Whether the buyer is the customer the match found: the same name, and no other
+    identity code than the register's (a code given that matched no one differs)."""
+    if code_given and customer.has_identity_code:
+        return False
+    return names_agree(
+        given_surname=buyer.surname,
+        given_first_names=buyer.first_names,
+        surname=customer.surname,
+        first_names=customer.first_names,
+    )
+
+
 def _customer_match(buyer: ShopCustomer) -> Customer | None:
-    """The register's customer for this buyer, by identity code, then by email."""
+    """The register's customer for this buyer, by identity code, then by email; a
+    match whose details differ raises BuyerMismatch instead of being taken."""
     if not buyer.email.strip() and not buyer.identity_code.strip():
         raise ValidationError(
             {"customer": [_("A customer needs an email address or an identity code.")]}
@@ -248,6 +305,8 @@ def _customer_match(buyer: ShopCustomer) -> Customer | None:
             identity_code_index__in=identity_code_indexes(compact)
         ).first()
         if found is not None:
+            if not _details_agree(buyer, found, code_given=False):
+                raise BuyerMismatch(customer=found, matched_by="identity code")
             return found
     if buyer.email.strip():
         try:
@@ -256,7 +315,12 @@ def _customer_match(buyer: ShopCustomer) -> Customer | None:
             raise ValidationError(
                 {"email": [_("Enter a valid email address, such as name@example.fi.")]}
             ) from None
-        return Customer.objects.filter(email=email).order_by("customer_number").first()
+        found = Customer.objects.filter(email=email).order_by("customer_number").first()
+        if found is not None and not _details_agree(
+            buyer, found, code_given=bool(buyer.identity_code.strip())
+        ):
+            raise BuyerMismatch(customer=found, matched_by="email")
+        return found
     return None
 
 
@@ -285,6 +349,47 @@ def _customer_for(*, actor: Actor, buyer: ShopCustomer) -> Customer:
         identity_code=buyer.identity_code,
         allow_duplicate=True,
     )
+
+
+NOT_AN_INVOICE_SELLER = _(
+    "This integration does not sell on invoice, so it may not send identity codes. "
+    "Leave the code out, or ask the administrator to allow invoice sales."
+)
+NO_INVOICE_SALES = _(
+    "This integration does not sell on invoice. Choose another payment method, or ask "
+    "the administrator to allow invoice sales."
+)
+
+
+def _invoice_sales_check(*, integration: Integration, order: ShopOrder, check_credit: bool) -> None:
+    """Identity codes (and, on the API, invoice orders, which need one) are taken only
+    from an integration that sells on invoice. The shops' webhooks read no codes at
+    all, so only the API meets this refusal."""
+    if integration.sells_on_invoice:
+        return
+    if order.customer.identity_code.strip():
+        raise ValidationError({"identity_code": [NOT_AN_INVOICE_SELLER]})
+    if check_credit and order.payment_method == PaymentMethod.INVOICE:
+        raise ValidationError({"payment_method": [NO_INVOICE_SALES]})
+
+
+class CreditChecksUsedUp(Exception):
+    """The integration has had its credit checks for this hour (answered 429)."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
+def credit_check_allowance(*, integration: Integration) -> None:
+    """Counts one credit check for the integration, or raises CreditChecksUsedUp when
+    it has had REKISTERI_CREDIT_CHECKS_PER_HOUR of them this hour: a key that leaked
+    (or a shop gone wrong) cannot ask the bureau about person after person."""
+    wait = limit_hit(
+        f"credit:{integration.pk}", limit=settings.CREDIT_CHECKS_PER_HOUR, window_seconds=3600
+    )
+    if wait is not None:
+        raise CreditChecksUsedUp(wait)
 
 
 # The way forward through the statuses, for a shop that jumps several at once.
@@ -341,15 +446,19 @@ def shop_order_receive(
     if not external_id:
         raise ValidationError({"external_id": [_("The shop's order id is missing.")]})
     _order_times_check(order)
+    _invoice_sales_check(integration=integration, order=order, check_credit=check_credit)
     existing = Order.objects.filter(integration=integration, external_id=external_id).first()
     if existing is None:
         credit = None
         if check_credit and order.payment_method == PaymentMethod.INVOICE:
+            # A doubtful match is refused before the bureau is asked about anyone.
+            _customer_match(order.customer)
+            credit_check_allowance(integration=integration)
             # Asked before the transaction: no lock is held while the bureau answers.
+            # Only about the code sent with the order, never a code the register
+            # holds: the decision would tell the integration about that person.
             credit = order_credit_run(
-                customer=_customer_match(order.customer),
-                identity_code=order.customer.identity_code,
-                lines=order.lines,
+                customer=None, identity_code=order.customer.identity_code, lines=order.lines
             )
         try:
             with audited_transaction():
@@ -491,14 +600,25 @@ def shop_delivery_ignore(*, actor: Actor, integration: Integration, reason: str)
     audit_record(actor=actor, action=Action.VIEW, obj=integration, reason=reason[:200])
 
 
-def shop_delivery_refuse(*, actor: Actor, integration: Integration | None, reason: str) -> None:
-    """Records a delivery turned away (bad signature, malformed, invalid). The reason
-    names fields, never their values."""
+def shop_delivery_refuse(
+    *,
+    actor: Actor,
+    integration: Integration | None,
+    reason: str,
+    customer: Customer | None = None,
+) -> None:
+    """Records a signed delivery turned away (malformed, invalid, a doubtful match).
+    The reason names fields, never their values; `customer` is the one a doubtful match
+    led to."""
     if integration is None:
         audit_record(actor=actor, action=Action.PERMISSION_DENIED, reason=reason[:200])
     else:
         audit_record(
-            actor=actor, action=Action.PERMISSION_DENIED, obj=integration, reason=reason[:200]
+            actor=actor,
+            action=Action.PERMISSION_DENIED,
+            obj=integration,
+            customer=customer,
+            reason=reason[:200],
         )
 
 
@@ -690,8 +810,17 @@ def integration_order_read(
     return order
 
 
-def api_request_refuse(*, actor: Actor, action: str, path: str, reason: str) -> None:
-    """Records an API request turned away. The reason names fields, never values."""
+def api_request_refuse(
+    *, actor: Actor, action: str, path: str, reason: str, customer: Customer | None = None
+) -> None:
+    """Records an API request turned away. The reason names fields, never values;
+    `customer` is the register's customer a doubtful match led to, so that the attempt
+    shows in their history."""
     audit_record(
-        actor=actor, action=action, object_type="url", object_id=path[:64], reason=reason[:200]
+        actor=actor,
+        action=action,
+        object_type="url",
+        object_id=path[:64],
+        customer=customer,
+        reason=reason[:200],
     )

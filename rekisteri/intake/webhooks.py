@@ -1,8 +1,10 @@
 """Webhook endpoints of WooCommerce and Shopify.
 
 A shop is no signed-in user: these views are public and a delivery proves where it
-comes from by its HMAC signature over the raw body. Every delivery, taken or refused,
-is audited with the integration as the actor."""
+comes from by its HMAC signature over the raw body. Every signed delivery, taken or
+refused, is audited with the integration as the actor. One not proven to come from the
+shop (an unknown integration, a body too large to check, a bad signature) is counted
+per address and URL instead (rekisteri/audit/refusals.py): anyone can send those."""
 
 from __future__ import annotations
 
@@ -21,10 +23,14 @@ from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from rekisteri.audit.models import Action
+from rekisteri.audit.refusals import refusal_record, refusals_wait
 from rekisteri.audit.services import Actor
 from rekisteri.intake import shopify, woocommerce
 from rekisteri.intake.models import Integration, IntegrationKind
 from rekisteri.intake.services import (
+    BUYER_MISMATCH,
+    BuyerMismatch,
     ShopOrder,
     integration_actor,
     integration_for_webhook,
@@ -114,10 +120,20 @@ def _signed(request: HttpRequest, body: bytes, shop: ShopKind, integration: Inte
 
 
 def _receive(request: HttpRequest, integration_id: uuid.UUID, shop: ShopKind) -> HttpResponse:
+    # A shop's own refusals count for its URL alone, so that one shop sending with the
+    # wrong secret does not shut out another sending from the same address.
+    scope = f"webhook:{integration_id}"
+    wait = refusals_wait(request=request, scopes=("", scope))
+    if wait is not None:
+        response = _answer(429, "too many refused deliveries")
+        response["Retry-After"] = str(wait)
+        return response
     integration = integration_for_webhook(public_id=integration_id, kind=shop.kind)
     if integration is None:
         reason = f"{shop.kind} webhook: unknown integration"
-        shop_delivery_refuse(actor=Actor.from_request(request), integration=None, reason=reason)
+        refusal_record(
+            actor=Actor.from_request(request), action=Action.PERMISSION_DENIED, reason=reason
+        )
         return _answer(404, "unknown integration")
     actor = integration_actor(
         integration,
@@ -126,12 +142,24 @@ def _receive(request: HttpRequest, integration_id: uuid.UUID, shop: ShopKind) ->
     )
     body = _body(request)
     if body is None:
-        shop_delivery_refuse(actor=actor, integration=integration, reason="body too large")
+        refusal_record(
+            actor=actor,
+            action=Action.PERMISSION_DENIED,
+            obj=integration,
+            reason="body too large",
+            scope=scope,
+        )
         return _answer(413, "body too large", limit_bytes=MAX_BODY_BYTES)
     if shop.is_ping(body, request.headers):
         return _answer(200, "pong")
     if not _signed(request, body, shop, integration):
-        shop_delivery_refuse(actor=actor, integration=integration, reason="bad signature")
+        refusal_record(
+            actor=actor,
+            action=Action.PERMISSION_DENIED,
+            obj=integration,
+            reason="bad signature",
+            scope=scope,
+        )
         return _answer(401, "bad signature")
     return _take(request, body, shop, integration, actor)
 
@@ -166,6 +194,16 @@ def _take(
             actor=actor, integration=integration, reason=f"invalid order: {fields}"
         )
         return _answer(422, "invalid order", errors=error.message_dict)
+    except BuyerMismatch as mismatch:
+        # Until doubtful orders have a place to wait for a person, the shop is told
+        # (its delivery log shows the 409) and the audit trail keeps the attempt.
+        shop_delivery_refuse(
+            actor=actor,
+            integration=integration,
+            reason=f"{source}: {mismatch}",
+            customer=mismatch.customer,
+        )
+        return _answer(409, "doubtful customer match", detail=BUYER_MISMATCH)
     return _answer(200, outcome, order_number=order.order_number if order else None)
 
 

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from rekisteri.audit.services import Actor
 from rekisteri.intake.models import Integration
 from rekisteri.intake.services import (
+    BuyerMismatch,
     ShopCustomer,
     ShopOrder,
     integration_consumer_credentials,
@@ -263,7 +264,7 @@ class Shop:
             headers={"Authorization": self._authorization(), "Accept": "application/json"},
         )
         try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310  # nosec B310
+            with _OPENER.open(request, timeout=TIMEOUT_SECONDS) as response:
                 body = response.read(MAX_PAGE_BYTES + 1)
                 headers = dict(response.headers.items())
         except urllib.error.HTTPError as error:
@@ -277,6 +278,62 @@ class Shop:
     def _authorization(self) -> str:
         pair = f"{self.consumer_key}:{self.consumer_secret}".encode()
         return "Basic " + base64.b64encode(pair).decode("ascii")
+
+
+def _origin(url: str) -> str:
+    """scheme://host:port, with the scheme's default port filled in."""
+    parts = urllib.parse.urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    port = port or {"http": 80, "https": 443}.get(parts.scheme.lower())
+    return f"{parts.scheme.lower()}://{(parts.hostname or '').lower()}:{port}"
+
+
+def _shown_origin(url: str) -> str:
+    """The origin as a person would write it (no default port, nothing after it)."""
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
+
+
+class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect only within the shop's origin (scheme, host and port).
+    urllib would otherwise send the Authorization header, with the consumer key and
+    secret, on to any host a redirect names, and over plain http."""
+
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: Any,
+        code: int,
+        msg: str,
+        headers: Any,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        if _origin(newurl) != _origin(req.full_url):
+            fp.close()
+            raise SyncError(
+                f"The shop redirected the request to {_shown_origin(newurl)}, another "
+                "address than the shop's: the consumer key is sent to the shop's own "
+                "address only. Set the shop address to the one the shop answers at."
+            )
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+# Only http(s) and our redirect rule: no file://, ftp:// or data: handlers either. The
+# environment's proxy settings still apply, as they did to urlopen.
+_OPENER = urllib.request.OpenerDirector()
+for _handler in (
+    urllib.request.ProxyHandler(),
+    urllib.request.UnknownHandler(),
+    urllib.request.HTTPHandler(),
+    urllib.request.HTTPSHandler(),
+    urllib.request.HTTPDefaultErrorHandler(),
+    urllib.request.HTTPErrorProcessor(),
+    _SameOriginRedirects(),
+):
+    _OPENER.add_handler(_handler)
 
 
 def _is_loopback(host: str) -> bool:
@@ -322,7 +379,8 @@ def orders_modified_since(shop: Shop, since: str) -> Iterator[Mapping[str, Any]]
 def woocommerce_sync(*, actor: Actor, integration: Integration, since: str) -> Counter[str]:
     """Pulls the orders changed since `since` and takes each as a webhook delivery
     would, so the register converges to the shop's state. Returns the count of each
-    outcome, "refused" for orders that fail validation (each audited)."""
+    outcome, "refused" for orders that fail validation or whose buyer is a doubtful
+    match (each audited)."""
     outcomes: Counter[str] = Counter()
     for data in orders_modified_since(Shop.of(integration), since):
         try:
@@ -338,6 +396,14 @@ def woocommerce_sync(*, actor: Actor, integration: Integration, since: str) -> C
                 integration=integration,
                 reason=f"sync order {str(data.get('id'))[:20]}: invalid order: "
                 + ", ".join(sorted(error.message_dict)),
+            )
+            outcome = "refused"
+        except BuyerMismatch as mismatch:
+            shop_delivery_refuse(
+                actor=actor,
+                integration=integration,
+                reason=f"sync order {str(data.get('id'))[:20]}: {mismatch}",
+                customer=mismatch.customer,
             )
             outcome = "refused"
         outcomes[outcome] += 1

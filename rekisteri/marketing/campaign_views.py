@@ -23,6 +23,7 @@ from rekisteri.marketing.models import Campaign, CampaignChannel, CampaignStatus
 from rekisteri.marketing.sending import NO_MOBILE, NOT_IN_GROUP
 from rekisteri.marketing.sms import sms_segments
 from rekisteri.marketing.tokens import message_for_token
+from rekisteri.privacy.services import TOKEN_PARAMETER
 
 LOG_PAGE_SIZE = 100
 ONE_CLICK = "One-Click"
@@ -102,7 +103,9 @@ def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def _detail_context(request: HttpRequest, campaign: Campaign) -> dict[str, object]:
     context: dict[str, object] = {"campaign": campaign, "skip_labels": skip_labels()}
     if campaign.status == CampaignStatus.DRAFT:
-        context["recipients_now"] = selectors.campaign_recipients(campaign).count()
+        context["recipients_now"] = selectors.count_shown(
+            selectors.campaign_recipients(campaign).count()
+        )
     if campaign.channel == CampaignChannel.SMS:
         context["sms_parts"] = sms_segments(campaign.body + "\n" + "x" * SMS_OPT_OUT_ALLOWANCE)
     page = Paginator(selectors.campaign_messages(campaign), LOG_PAGE_SIZE).get_page(
@@ -154,11 +157,13 @@ def campaign_send(request: HttpRequest, pk: int) -> HttpResponse:
 @csrf_exempt
 @login_not_required
 @require_http_methods(["GET", "POST"])
-def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+def unsubscribe(request: HttpRequest, token: str = "") -> HttpResponse:
     """The link in every campaign message. GET asks for confirmation and changes
     nothing; POST with `List-Unsubscribe=One-Click` (RFC 8058: mail clients send it
-    without cookies) records the withdrawal and answers 200, again and again alike."""
-    message = message_for_token(token)
+    without cookies) records the withdrawal and answers 200, again and again alike.
+    The token is in the query string (`?t=`), also for the POST; in the path only in
+    links sent before it left the path."""
+    message = message_for_token(token or request.GET.get(TOKEN_PARAMETER, ""))
     if message is None:
         return render(
             request,

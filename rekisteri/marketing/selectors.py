@@ -34,6 +34,18 @@ from rekisteri.marketing.postal_codes import parse_range
 from rekisteri.marketing.restrictions import restricted_digests, without_restricted
 from rekisteri.orders.models import Order, OrderLine, OrderStatus
 
+# A count of people under this is shown to marketing as "fewer than 5" (the pages
+# say 5): the exact count of a narrow group would tell whether one known person is a
+# customer who bought this or lives there (docs/security.md).
+FEWEST_COUNT_SHOWN = 5
+
+
+def count_shown(count: int) -> int | None:
+    """A count of people as marketing may see it: None when it is under
+    FEWEST_COUNT_SHOWN (the page then says "fewer than 5")."""
+    return count if count >= FEWEST_COUNT_SHOWN else None
+
+
 # What a post campaign needs, and nothing else: no email, phone or identity code.
 EXPORT_FIELDS = (
     "first_names",

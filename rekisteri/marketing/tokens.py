@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import uuid
 
-from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
 from rekisteri.marketing.models import CampaignMessage
+from rekisteri.privacy.services import link_with_token
 
 SALT = "rekisteri.marketing.unsubscribe"
 
@@ -33,4 +33,7 @@ def message_for_token(token: str) -> CampaignMessage | None:
 
 
 def unsubscribe_url(token: str) -> str:
-    return settings.PUBLIC_URL + reverse("unsubscribe", args=[token])
+    """The token in the query string: the access logs of `rekisteri serve` and of the
+    nginx in deploy/ drop query strings. Mail clients POST the one-click unsubscribe to
+    this same URL, so the token cannot move into a form's body."""
+    return link_with_token(reverse("unsubscribe"), token)

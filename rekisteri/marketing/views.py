@@ -40,11 +40,13 @@ def _form_page(request: HttpRequest, group: TargetGroup | None) -> HttpResponse:
     initial = TargetGroupForm.initial_of(group) if group else {"channel": Channel.POST}
     form = TargetGroupForm(request.POST or None, initial=initial)
     count = None
+    counted = False
     if request.method == "POST" and form.is_valid():
         try:
             if "preview" in request.POST:
                 preview = services.target_group_build(data=form.group_input())
-                count = selectors.target_group_members(preview).count()
+                count = selectors.count_shown(selectors.target_group_members(preview).count())
+                counted = True
             else:
                 saved = services.target_group_save(
                     actor=Actor.from_request(request),
@@ -58,11 +60,12 @@ def _form_page(request: HttpRequest, group: TargetGroup | None) -> HttpResponse:
             form.add_service_errors(error)
         except services.TargetGroupConflict:
             form.add_error(None, _("Someone else saved this target group. Open it again."))
-            context = {"form": form, "group": group, "count": None}
+            context = {"form": form, "group": group, "counted": False}
             return render(request, "marketing/form.html", context, status=409)
-    partial = request.htmx and count is not None  # type: ignore[attr-defined]  # set by django-htmx middleware
+    partial = request.htmx and counted  # type: ignore[attr-defined]  # set by django-htmx middleware
     template = "marketing/_count.html" if partial else "marketing/form.html"
-    return render(request, template, {"form": form, "group": group, "count": count})
+    shown = {"form": form, "group": group, "count": count, "counted": counted}
+    return render(request, template, shown)
 
 
 @require_http_methods(["GET", "POST"])
@@ -81,8 +84,9 @@ def target_group_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_permission("marketing.view_targetgroup")
 def target_group_detail(request: HttpRequest, pk: int) -> HttpResponse:
     group = _group_or_404(pk)
-    count = selectors.target_group_members(group).count()
-    return render(request, "marketing/detail.html", {"group": group, "count": count})
+    count = selectors.count_shown(selectors.target_group_members(group).count())
+    context: dict[str, object] = {"group": group, "count": count, "counted": True}
+    return render(request, "marketing/detail.html", context)
 
 
 @never_cache

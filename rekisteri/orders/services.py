@@ -24,8 +24,8 @@ from rekisteri.credit.services import (
     credit_check_run,
     order_is_cleared_for_credit,
 )
-from rekisteri.customers.models import IDENTITY_CODE_PURPOSE, Customer, Status
-from rekisteri.customers.services import IDENTITY_CODE_MESSAGES
+from rekisteri.customers.models import Customer, Status
+from rekisteri.customers.services import IDENTITY_CODE_MESSAGES, identity_code_decrypt
 from rekisteri.orders.models import (
     ORDER_TRANSITIONS,
     RETURN_TRANSITIONS,
@@ -246,9 +246,7 @@ def _identity_code_for_credit(customer: Customer | None, given: str) -> str:
                 {"identity_code": [IDENTITY_CODE_MESSAGES[error.reason]]}
             ) from None
     if customer is not None and customer.has_identity_code:
-        return crypto.keyring().decrypt(
-            customer.identity_code_encrypted, purpose=IDENTITY_CODE_PURPOSE
-        )
+        return identity_code_decrypt(crypto.keyring(), customer)
     raise ValidationError({"payment_method": [NO_IDENTITY_CODE_FOR_INVOICE]})
 
 

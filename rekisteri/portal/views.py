@@ -4,18 +4,11 @@ marketing consents through an emailed link."""
 
 from __future__ import annotations
 
-import datetime
-import uuid
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -27,14 +20,16 @@ from rekisteri.consents import services as consent_services
 from rekisteri.consents.models import Channel, ConsentText, EventKind
 from rekisteri.consents.models import Source as ConsentSource
 from rekisteri.consents.selectors import consent_state, consent_texts_current
-from rekisteri.customers.models import Customer, Status
+from rekisteri.customers.models import Customer
 from rekisteri.fi import InvalidValue, normalize_email
 from rekisteri.portal.forms import ConsentChangeForm
+from rekisteri.portal.services import (
+    consent_link_request,
+    customer_for_consent_token,
+)
 from rekisteri.privacy import services as privacy
 from rekisteri.privacy.forms import EmailForm, PortalRequestForm
-
-CONSENT_SALT = "rekisteri.portal.consents"
-CONSENT_LINK_MAX_AGE = datetime.timedelta(hours=24)
+from rekisteri.privacy.services import TOKEN_PARAMETER
 
 
 def _page(
@@ -87,12 +82,20 @@ def request_form(request: HttpRequest) -> HttpResponse:
     return _page(request, "portal/request.html", {"form": form}, status=status)
 
 
+def _token(request: HttpRequest) -> str:
+    """The link's token: in the query string of the emailed link (GET), in the form's
+    body when the page posts it back. Never in a path, which access logs keep."""
+    source = request.POST if request.method == "POST" else request.GET
+    return source.get(TOKEN_PARAMETER, "")
+
+
 @never_cache
 @login_not_required
 @require_http_methods(["GET", "POST"])
-def verify(request: HttpRequest, token: str) -> HttpResponse:
+def verify(request: HttpRequest) -> HttpResponse:
     """GET asks, POST confirms: a mail client that opens links to scan them must not
     confirm a request on the person's behalf."""
+    token = _token(request)
     subject_request = privacy.request_for_token(token)
     if subject_request is None or subject_request.customer is None:
         return _page(request, "portal/link_invalid.html", status=404)
@@ -105,37 +108,11 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
         return _page(request, "portal/verified.html", {"subject_request": subject_request})
     if subject_request.verified_at is not None:
         return _page(request, "portal/verified.html", {"subject_request": subject_request})
-    return _page(request, "portal/verify.html", {"subject_request": subject_request})
+    context = {"subject_request": subject_request, "token": token}
+    return _page(request, "portal/verify.html", context)
 
 
 # Consents ---------------------------------------------------------------------------
-
-
-def consent_token(customer: Customer) -> str:
-    return signing.TimestampSigner(salt=CONSENT_SALT).sign(customer.public_id.hex)
-
-
-def customer_for_consent_token(token: str) -> Customer | None:
-    try:
-        value = signing.TimestampSigner(salt=CONSENT_SALT).unsign(
-            token, max_age=CONSENT_LINK_MAX_AGE
-        )
-        public_id = uuid.UUID(hex=value)
-    except (signing.BadSignature, ValueError):
-        return None
-    return Customer.objects.filter(public_id=public_id).exclude(status=Status.ANONYMISED).first()
-
-
-def _send_consent_link(customer: Customer) -> None:
-    language = "en" if customer.preferred_language == "en" else "fi"
-    url = settings.PUBLIC_URL + reverse("portal:consents", args=[consent_token(customer)])
-    with translation.override(language):
-        subject = _("Your marketing choices at %(business)s") % {"business": settings.BUSINESS_NAME}
-        body = render_to_string(
-            "portal/email/consent_link.txt",
-            {"url": url, "business_name": settings.BUSINESS_NAME, "hours": 24},
-        )
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [customer.email])
 
 
 @never_cache
@@ -152,17 +129,9 @@ def consent_link(request: HttpRequest) -> HttpResponse:
             form.add_error("email", _("Give a valid email address, such as name@example.fi."))
         else:
             try:
-                privacy.portal_attempt(action="consent_link", ip_address=_ip(request), email=email)
+                consent_link_request(email=email, ip_address=_ip(request))
             except privacy.RateLimited:
                 return _too_many(request)
-            customer = (
-                Customer.objects.filter(email=email)
-                .exclude(status=Status.ANONYMISED)
-                .order_by("customer_number")
-                .first()
-            )
-            if customer is not None:
-                _send_consent_link(customer)
             return _page(request, "portal/consent_link_sent.html")
     status = 400 if form.errors else 200
     return _page(request, "portal/consent_link.html", {"form": form}, status=status)
@@ -188,10 +157,11 @@ def _consent_context(customer: Customer) -> dict[str, object]:
 @never_cache
 @login_not_required
 @require_http_methods(["GET", "POST"])
-def consents(request: HttpRequest, token: str) -> HttpResponse:
+def consents(request: HttpRequest) -> HttpResponse:
     """The customer's own marketing choices: each channel given or withdrawn, or all
     marketing banned, recorded in the consent ledger with the wording shown and the
-    IP address and browser as evidence."""
+    IP address and browser as evidence. Every form posts the link's token back."""
+    token = _token(request)
     customer = customer_for_consent_token(token)
     if customer is None:
         return _page(request, "portal/link_invalid.html", status=404)
@@ -204,11 +174,10 @@ def consents(request: HttpRequest, token: str) -> HttpResponse:
         else:
             customer.refresh_from_db()
             context = {**_consent_context(customer), "saved": True, "form": ConsentChangeForm()}
-            return _page(request, "portal/consents.html", context)
+            return _page(request, "portal/consents.html", {**context, "token": token})
     status = 400 if form.errors else 200
-    return _page(
-        request, "portal/consents.html", {**_consent_context(customer), "form": form}, status=status
-    )
+    context = {**_consent_context(customer), "form": form, "token": token}
+    return _page(request, "portal/consents.html", context, status=status)
 
 
 def _apply_consent_change(

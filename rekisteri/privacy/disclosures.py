@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
@@ -39,6 +40,7 @@ from rekisteri.privacy.models import (
     RequestStatus,
     SubjectRequest,
 )
+from rekisteri.privacy.services import link_with_token
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -46,7 +48,9 @@ if TYPE_CHECKING:
 AUTHORITY_FORMAT = "rekisteri.authority-disclosure.v1"
 OWN_COPY_KINDS = (RequestKind.ACCESS, RequestKind.PORTABILITY)
 OWN_COPY_GROUNDS = {RequestKind.ACCESS: "GDPR art. 15", RequestKind.PORTABILITY: "GDPR art. 20"}
-DOWNLOAD_DAYS_MAX = 30
+# A link lives at most two weeks (REKISTERI_ACCESS_COPY_DAYS, default 7).
+DOWNLOAD_DAYS_MAX = 14
+DOWNLOAD_SALT = "rekisteri.privacy.download"
 REVEAL_PERMISSION = "customers.reveal_identity_code"
 
 
@@ -226,10 +230,14 @@ def _check_own_copy(subject_request: SubjectRequest) -> Customer:
 
 
 def access_delivery_create(
-    *, actor: Actor, subject_request: SubjectRequest, days: int = 7
+    *, actor: Actor, subject_request: SubjectRequest, days: int | None = None
 ) -> AccessDelivery:
-    """A download link of the customer's own copy, valid for `days` days, for a
-    verified access or portability request. The copy is built when it is downloaded."""
+    """A download link of the customer's own copy, valid for `days` days (by default
+    REKISTERI_ACCESS_COPY_DAYS) and for REKISTERI_ACCESS_COPY_DOWNLOADS downloads, for
+    a verified access or portability request. The copy is built when it is
+    downloaded."""
+    if days is None:
+        days = settings.ACCESS_COPY_DAYS
     if not isinstance(days, int) or not 1 <= days <= DOWNLOAD_DAYS_MAX:
         raise ValidationError(
             {"days": [_("A link is valid for 1 to %(max)s days.") % {"max": DOWNLOAD_DAYS_MAX}]}
@@ -247,6 +255,7 @@ def access_delivery_create(
             subject_request=current,
             created_at=now,
             expires_at=now + datetime.timedelta(days=days),
+            downloads_allowed=settings.ACCESS_COPY_DOWNLOADS,
         )
         delivery.full_clean(exclude=["subject_request"])
         delivery.save(force_insert=True)
@@ -255,13 +264,26 @@ def access_delivery_create(
             action=Action.CREATE,
             obj=delivery,
             customer=customer,
-            changed_fields=["expires_at"],
-            reason=f"download link for {current.kind} request, {days} days",
+            changed_fields=["expires_at", "downloads_allowed"],
+            reason=(
+                f"download link for {current.kind} request, {days} days, "
+                f"{delivery.downloads_allowed} downloads"
+            ),
         )
     return delivery
 
 
-def access_delivery_get(*, public_id: uuid.UUID) -> AccessDelivery | None:
+def download_token(delivery: AccessDelivery) -> str:
+    """The link's key: its id, signed. The id alone appears in the audit log and opens
+    nothing."""
+    return signing.Signer(salt=DOWNLOAD_SALT).sign(delivery.public_id.hex)
+
+
+def access_delivery_for_token(token: str) -> AccessDelivery | None:
+    try:
+        public_id = uuid.UUID(hex=signing.Signer(salt=DOWNLOAD_SALT).unsign(token))
+    except (signing.BadSignature, ValueError):
+        return None
     return (
         AccessDelivery.objects.select_related("subject_request__customer")
         .filter(public_id=public_id)
@@ -271,17 +293,21 @@ def access_delivery_get(*, public_id: uuid.UUID) -> AccessDelivery | None:
 
 def access_delivery_problem(
     delivery: AccessDelivery, *, now: datetime.datetime | None = None
-) -> StrOrPromise | None:
-    """Why the link gives nothing (expired, or its request no longer qualifies), or None."""
+) -> ValidationError | None:
+    """Why the link gives nothing, or None: code "used" (its downloads are used up),
+    "expired", or "unavailable" (its request no longer qualifies)."""
+    if delivery.download_count >= delivery.downloads_allowed:
+        return ValidationError(_("This download link has been used."), code="used")
     if delivery.expires_at <= (now or timezone.now()):
-        return _("This download link has expired.")
-    return _own_copy_problem(delivery.subject_request)
+        return ValidationError(_("This download link has expired."), code="expired")
+    problem = _own_copy_problem(delivery.subject_request)
+    return None if problem is None else ValidationError(problem, code="unavailable")
 
 
 def access_delivery_url(delivery: AccessDelivery) -> str:
-    """The link as the customer gets it (in an email of the request's handler)."""
-    path = reverse("privacy_download", kwargs={"public_id": delivery.public_id})
-    return f"{settings.PUBLIC_URL}{path}"
+    """The link as the customer gets it (in an email of the request's handler): the
+    token in the query string, which the access logs drop."""
+    return link_with_token(reverse("privacy_download"), download_token(delivery))
 
 
 def _own_copy(*, subject_request: SubjectRequest, customer: Customer) -> bytes:
@@ -311,16 +337,14 @@ def _record_own_copy(
 
 
 def access_delivery_download(*, delivery: AccessDelivery, ip_address: str | None) -> bytes:
-    """The customer's own copy (identity code included) through their link. Every
-    download is recorded as a disclosure to the data subject and counted; the first
-    one's time is kept. Raises ValidationError with code "expired" or "unavailable"
-    (nothing recorded) when the link gives nothing."""
-    now = timezone.now()
-    problem = access_delivery_problem(delivery, now=now)
+    """The customer's own copy (identity code included) through their link, while it
+    has downloads left. Every download is recorded as a disclosure to the data subject
+    (its audit event has the time and the address) and counted on the link; the first
+    one's time is kept. Raises ValidationError with code "used", "expired" or
+    "unavailable" (nothing recorded) when the link gives nothing."""
+    problem = access_delivery_problem(delivery)
     if problem is not None:
-        raise ValidationError(
-            problem, code="expired" if delivery.expires_at <= now else "unavailable"
-        )
+        raise problem
     subject_request = delivery.subject_request
     customer = _check_own_copy(subject_request)
     content = _own_copy(subject_request=subject_request, customer=customer)
@@ -331,10 +355,11 @@ def access_delivery_download(*, delivery: AccessDelivery, ip_address: str | None
             .select_related("subject_request__customer")
             .get(pk=delivery.pk)
         )
-        # Checked again under the lock: the request may have been refused meanwhile.
-        problem = access_delivery_problem(current, now=timezone.now())
+        # Checked again under the lock: two clicks at once download once, and the
+        # request may have been refused meanwhile.
+        problem = access_delivery_problem(current)
         if problem is not None:
-            raise ValidationError(problem, code="unavailable")
+            raise problem
         current.download_count += 1
         current.downloaded_at = current.downloaded_at or timezone.now()
         current.save(update_fields=["download_count", "downloaded_at"])

@@ -30,7 +30,8 @@ from rekisteri.consents.models import Channel as ConsentChannel
 from rekisteri.consents.models import ConsentEvent, EventKind, Purpose
 from rekisteri.consents.models import Source as ConsentSource
 from rekisteri.credit.models import CreditCheck, Decision
-from rekisteri.customers.models import IDENTITY_CODE_PURPOSE, Customer, Language, Source, Status
+from rekisteri.customers.models import Customer, Language, Source, Status
+from rekisteri.customers.services import identity_code_decrypt
 from rekisteri.marketing.models import CampaignChannel, CampaignMessage, MessageStatus
 from rekisteri.orders.models import (
     Carrier,
@@ -134,10 +135,10 @@ def _customer(customer: Customer, categories: Collection[str]) -> Row:
         "notes": customer.notes,
     }
     if DataCategory.IDENTITY_CODE in categories:
-        encrypted = customer.identity_code_encrypted
-        ring = crypto.keyring()
         values["identity_code"] = (
-            ring.decrypt(encrypted, purpose=IDENTITY_CODE_PURPOSE) if encrypted else None
+            identity_code_decrypt(crypto.keyring(), customer)
+            if customer.identity_code_encrypted
+            else None
         )
     wanted = [name for key, names in CUSTOMER_FIELDS.items() if key in categories for name in names]
     return {name: values[name] for name in wanted}

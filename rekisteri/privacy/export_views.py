@@ -23,6 +23,7 @@ from rekisteri.customers.selectors import customer_get
 from rekisteri.privacy import disclosures
 from rekisteri.privacy.export import DataCategory, archive_filename
 from rekisteri.privacy.forms_export import AuthorityExportForm
+from rekisteri.privacy.services import TOKEN_PARAMETER
 
 REGISTER_PAGE_SIZE = 50
 
@@ -102,8 +103,8 @@ def access_handover(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     return _attachment(content, content_type="application/zip", filename=filename)
 
 
-def _gone(request: HttpRequest, *, status: int) -> HttpResponse:
-    context = {"business_name": settings.BUSINESS_NAME, "expired": status == 410}
+def _gone(request: HttpRequest, *, status: int, reason: str = "") -> HttpResponse:
+    context = {"business_name": settings.BUSINESS_NAME, "expired": status == 410, "reason": reason}
     return render(request, "privacy/download_gone.html", context, status=status)
 
 
@@ -111,23 +112,28 @@ def _gone(request: HttpRequest, *, status: int) -> HttpResponse:
 @csrf_exempt
 @login_not_required
 @require_http_methods(["GET", "POST"])
-def download(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    """The customer's link. GET shows a button and changes nothing; POST gives the ZIP.
-    No cookie is set (no session, no CSRF token): the link itself is the key."""
-    delivery = disclosures.access_delivery_get(public_id=public_id)
+def download(request: HttpRequest) -> HttpResponse:
+    """The customer's link. GET (the token in the emailed link's query string) shows a
+    button and changes nothing; POST (the token in the form's body) gives the ZIP while
+    the link has downloads left. No cookie is set (no session, no CSRF token): the
+    token itself is the key, and it is in no path an access log keeps."""
+    source = request.POST if request.method == "POST" else request.GET
+    token = source.get(TOKEN_PARAMETER, "")
+    delivery = disclosures.access_delivery_for_token(token)
     if delivery is None:
         return _gone(request, status=404)
     if request.method == "GET":
-        if disclosures.access_delivery_problem(delivery) is not None:
-            return _gone(request, status=410)
-        context = {"business_name": settings.BUSINESS_NAME, "delivery": delivery}
+        problem = disclosures.access_delivery_problem(delivery)
+        if problem is not None:
+            return _gone(request, status=410, reason=problem.code or "")
+        context = {"business_name": settings.BUSINESS_NAME, "delivery": delivery, "token": token}
         return render(request, "privacy/download_page.html", context)
     try:
         content = disclosures.access_delivery_download(
             delivery=delivery, ip_address=request.META.get("REMOTE_ADDR") or None
         )
-    except ValidationError:
-        return _gone(request, status=410)
+    except ValidationError as error:
+        return _gone(request, status=410, reason=error.code or "")
     customer = delivery.subject_request.customer
     assert customer is not None
     # never_cache makes it "no-store": the copy stays in no cache on the way.

@@ -154,8 +154,9 @@ class Disclosure(models.Model):
 
 
 class AccessDelivery(models.Model):
-    """An expiring download link of a customer's own copy (access or portability). The
-    file is built when it is downloaded, never stored."""
+    """An expiring download link of a customer's own copy (access or portability),
+    good for `downloads_allowed` downloads. The file is built when it is downloaded,
+    never stored."""
 
     subject_request = models.ForeignKey(
         SubjectRequest, on_delete=models.PROTECT, related_name="deliveries"
@@ -165,6 +166,7 @@ class AccessDelivery(models.Model):
     expires_at = models.DateTimeField(_("expires"))
     downloaded_at = models.DateTimeField(_("downloaded"), null=True, blank=True)
     download_count = models.PositiveIntegerField(_("downloads"), default=0)
+    downloads_allowed = models.PositiveIntegerField(_("downloads allowed"), default=1)
 
     class Meta:
         verbose_name = _("download link")

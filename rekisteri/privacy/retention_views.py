@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rekisteri.accounts.access import require_permission
+from rekisteri.accounts.access_log import access_log_prune
 from rekisteri.audit.services import Actor
 from rekisteri.privacy.forms_retention import RetentionPolicyForm
 from rekisteri.privacy.models import RetentionPolicy
@@ -55,6 +56,7 @@ def retention_edit(request: HttpRequest, category: str) -> HttpResponse:
 @require_permission("privacy.run_retention")
 def retention_run_now(request: HttpRequest) -> HttpResponse:
     reports = retention_run(actor=Actor.from_request(request))
+    access_log_prune(actor=Actor.from_request(request))
     for report in reports:
         if report.done:
             done = {"category": report.label, "count": report.done}

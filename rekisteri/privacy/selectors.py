@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from rekisteri.privacy.models import RequestStatus, SubjectRequest
-from rekisteri.privacy.services import deadline
+from rekisteri.privacy.services import deadline, unconfirmed_portal_requests
 
 OPEN_STATUSES = (RequestStatus.AWAITING_VERIFICATION, RequestStatus.OPEN)
 
@@ -30,13 +30,17 @@ class BoardRow:
 
 
 def request_board(*, today: datetime.date | None = None) -> list[BoardRow]:
-    """The requests not closed, the nearest deadline first."""
+    """The requests not closed, the nearest deadline first. Portal requests nobody has
+    confirmed are left out: anyone can make them for any email."""
     today = today or timezone.localdate()
+    requests = (
+        SubjectRequest.objects.filter(status__in=OPEN_STATUSES)
+        .exclude(pk__in=unconfirmed_portal_requests().values("pk"))
+        .select_related("customer")
+    )
     rows = [
         BoardRow(request, deadline(request), (deadline(request) - today).days)
-        for request in SubjectRequest.objects.filter(status__in=OPEN_STATUSES).select_related(
-            "customer"
-        )
+        for request in requests
     ]
     return sorted(rows, key=lambda row: (row.deadline, row.request.pk))
 

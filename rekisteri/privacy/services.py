@@ -12,11 +12,13 @@ import hashlib
 import hmac
 import uuid
 from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -37,6 +39,7 @@ from rekisteri.privacy.models import (
     SubjectRequest,
     VerificationMethod,
 )
+from rekisteri.privacy.request_tasks import send_request_verification
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -46,9 +49,14 @@ VERIFY_MAX_AGE = datetime.timedelta(hours=24)
 # The extension of GDPR art. 12(3): by two further months, once.
 EXTENSION_MONTHS = 2
 REASON_MIN_LENGTH = 10
-# Portal forms: at most this many uses per window, per IP address and per email.
-PORTAL_LIMITS = {"ip": 10, "email": 3}
+# Portal forms: at most this many uses per window per source address, and per email
+# from one source address. No quota is counted per email alone: a stranger who asks
+# for someone's email again and again would otherwise use up that person's quota.
+PORTAL_LIMITS = {"ip": 10, "email_ip": 3}
 PORTAL_WINDOW = datetime.timedelta(hours=1)
+# A portal email that fails is tried this many times in all (mail_retry_delay).
+MAIL_ATTEMPTS = 5
+MAIL_RETRY_FIRST_DELAY = datetime.timedelta(minutes=5)
 NAME_MAX_LENGTH = 260
 DETAILS_MAX_LENGTH = 4000
 
@@ -103,15 +111,16 @@ def _digests(value: str) -> list[str]:
 
 
 def portal_attempt(*, action: str, ip_address: str | None, email: str = "") -> None:
-    """Counts one use of a portal form; RateLimited when the IP address or the email
-    has used it too often within the window. Old attempts are pruned."""
+    """Counts one use of a portal form; RateLimited when the source address has used
+    it too often within the window, or has asked too often for this email. Old
+    attempts are pruned."""
     now = timezone.now()
     window_start = now - PORTAL_WINDOW
     keys = []
     if ip_address:
         keys.append(("ip", _digests("ip:" + ip_address)))
     if email:
-        keys.append(("email", _digests("email:" + email.lower())))
+        keys.append(("email_ip", _digests(f"email:{email.lower()}\x00ip:{ip_address or ''}")))
     PortalAttempt.objects.filter(at__lt=window_start).delete()
     for kind, digests in keys:
         used = PortalAttempt.objects.filter(
@@ -160,8 +169,18 @@ def verification_token(request: SubjectRequest) -> str:
     return signing.TimestampSigner(salt=VERIFY_SALT).sign(request.public_id.hex)
 
 
+TOKEN_PARAMETER = "t"  # noqa: S105 - the name of a query parameter, not a secret
+
+
+def link_with_token(path: str, token: str) -> str:
+    """The public address of `path` with `token` in the query string: the access logs
+    of `rekisteri serve` and of the nginx in deploy/ drop query strings, so the token
+    reaches no log. The page then posts the token back in a form's body."""
+    return f"{settings.PUBLIC_URL}{path}?{urlencode({TOKEN_PARAMETER: token}, safe=':')}"
+
+
 def verification_url(request: SubjectRequest) -> str:
-    return settings.PUBLIC_URL + reverse("portal:verify", args=[verification_token(request)])
+    return link_with_token(reverse("portal:verify"), verification_token(request))
 
 
 def _send_verification(request: SubjectRequest, customer: Customer) -> None:
@@ -190,21 +209,17 @@ def subject_request_submit(
     ip_address: str | None = None,
 ) -> SubjectRequest:
     """A request made on the portal. It is stored at once (its month runs from now)
-    and waits for verification: when a customer has the given email on record, a link
-    is sent there. The answer to the requester is the same either way, so the portal
-    tells no one whether an address is in the register."""
+    and waits for verification. Whatever the email, the request does the same work:
+    it stores the request and queues its verification, and the worker looks for a
+    customer with the email on record and sends the link there
+    (`subject_request_verification_send`). So neither the answer, nor its time, nor a
+    mail server that is down tells anyone whether an address is in the register."""
     errors, normalized = _request_errors(kind=kind, name=name, email=email, details=details)
     if not normalized and "email" not in errors:
         errors["email"] = [_("Give the email address you gave us.")]
     if errors:
         raise ValidationError(errors)
     portal_attempt(action="request", ip_address=ip_address, email=normalized)
-    customer = (
-        Customer.objects.filter(email=normalized)
-        .exclude(status=Status.ANONYMISED)
-        .order_by("customer_number")
-        .first()
-    )
     now = timezone.now()
     with audited_transaction():
         request = SubjectRequest.objects.create(
@@ -215,22 +230,97 @@ def subject_request_submit(
             requester_email=normalized,
             details=details.strip(),
             language=_language_of(language),
-            customer=customer,
             due_on=due_date(now),
             ip_address=ip_address,
-            verification_sent_at=now if customer else None,
         )
         audit_record(
             actor=Actor(type=ActorType.ANONYMOUS, label="privacy portal", ip_address=ip_address),
             action=Action.CREATE,
             obj=request,
-            customer=customer,
             changed_fields=["kind"],
             reason=f"{kind} request received on the portal",
         )
-    if customer is not None:
-        _send_verification(request, customer)
+        # The database queue stores the task in this transaction: the request and its
+        # verification are kept together or not at all.
+        send_request_verification.enqueue(request.pk, 1)
     return request
+
+
+def _customer_on_record(email: str) -> Customer | None:
+    return (
+        Customer.objects.filter(email=email)
+        .exclude(status=Status.ANONYMISED)
+        .exclude(email="")
+        .order_by("customer_number")
+        .first()
+    )
+
+
+def mail_retry_delay(attempt: int) -> datetime.timedelta:
+    """5, 10, 20, 40 minutes: a mail server that is down for an hour loses nothing."""
+    factor: int = 2 ** (attempt - 1)
+    return MAIL_RETRY_FIRST_DELAY * factor
+
+
+def mail_failure_reason(what: str, error: Exception, attempt: int) -> str:
+    outcome = "tried again later" if attempt < MAIL_ATTEMPTS else "given up"
+    return (
+        f"{what} email failed ({type(error).__name__}), attempt {attempt} of {MAIL_ATTEMPTS}: "
+        f"{outcome}"
+    )
+
+
+def subject_request_verification_send(*, request_id: int, attempt: int = 1) -> bool:
+    """The worker's half of a portal request: when a customer has the request's email
+    on record, the request is linked to them and the verification link is sent to
+    that address. A failed send is recorded and queued again, up to MAIL_ATTEMPTS
+    times. Returns whether a link was sent."""
+    request = SubjectRequest.objects.filter(
+        pk=request_id,
+        received_via=ReceivedVia.PORTAL,
+        status=RequestStatus.AWAITING_VERIFICATION,
+    ).first()
+    if request is None:
+        return False
+    customer = request.customer or _customer_on_record(request.requester_email)
+    if customer is None:
+        return False
+    actor = Actor.system("portal verification")
+    with audited_transaction():
+        changed = ["verification_sent_at"]
+        if request.customer_id is None:
+            changed.insert(0, "customer")
+        SubjectRequest.objects.filter(pk=request.pk).update(
+            customer=customer, verification_sent_at=timezone.now()
+        )
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=request,
+            customer=customer,
+            changed_fields=changed,
+            reason="verification link sent to the email on record",
+        )
+    request.customer = customer
+    try:
+        _send_verification(request, customer)
+    except Exception as error:
+        with audited_transaction():
+            SubjectRequest.objects.filter(pk=request.pk).update(verification_sent_at=None)
+            audit_record(
+                actor=actor,
+                action=Action.UPDATE,
+                obj=request,
+                customer=customer,
+                changed_fields=["verification_sent_at"],
+                reason=mail_failure_reason("verification", error, attempt),
+            )
+            if attempt < MAIL_ATTEMPTS:
+                send_request_verification.using(
+                    run_after=timezone.now() + mail_retry_delay(attempt)
+                ).enqueue(request.pk, attempt + 1)
+        return False
+    return True
 
 
 def subject_request_record(
@@ -530,6 +620,48 @@ def subject_request_object(
     )
 
 
+# Unconfirmed portal requests ----------------------------------------------------------
+
+
+def unconfirmed_portal_requests() -> QuerySet[SubjectRequest]:
+    """Portal requests nobody has confirmed: anyone can make one for any email, so
+    they stay off the board and out of the reminders until confirmed."""
+    return SubjectRequest.objects.filter(
+        received_via=ReceivedVia.PORTAL,
+        status=RequestStatus.AWAITING_VERIFICATION,
+        verified_at__isnull=True,
+    )
+
+
+def unconfirmed_requests_due(*, now: datetime.datetime | None = None) -> QuerySet[SubjectRequest]:
+    """The unconfirmed portal requests older than REKISTERI_UNCONFIRMED_REQUEST_DAYS."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=settings.UNCONFIRMED_REQUEST_DAYS)
+    return unconfirmed_portal_requests().filter(received_at__lt=cutoff)
+
+
+def unconfirmed_requests_expire(*, actor: Actor, now: datetime.datetime | None = None) -> int:
+    """Deletes the unconfirmed portal requests older than
+    REKISTERI_UNCONFIRMED_REQUEST_DAYS, with one audit event for them all (a count,
+    nothing personal); the retention run calls it. Returns how many were deleted."""
+    with audited_transaction():
+        # Again under the audit chain's lock: a request confirmed meanwhile stays.
+        pks = list(unconfirmed_requests_due(now=now).values_list("pk", flat=True))
+        if not pks:
+            return 0
+        SubjectRequest.objects.filter(pk__in=pks).delete()
+        audit_record(
+            actor=actor,
+            action=Action.ERASE,
+            object_type=SubjectRequest._meta.label_lower,
+            object_id="unconfirmed",
+            reason=(
+                f"{len(pks)} portal requests deleted: unconfirmed for "
+                f"{settings.UNCONFIRMED_REQUEST_DAYS} days"
+            ),
+        )
+    return len(pks)
+
+
 # Reminders --------------------------------------------------------------------------
 
 REMIND_DAYS_BEFORE = 7
@@ -539,9 +671,13 @@ def requests_to_remind(*, today: datetime.date | None = None) -> list[SubjectReq
     """Requests not closed whose deadline is within a week or past, not reminded today."""
     today = today or timezone.localdate()
     horizon = today + datetime.timedelta(days=REMIND_DAYS_BEFORE)
-    open_requests = SubjectRequest.objects.filter(
-        status__in=[RequestStatus.AWAITING_VERIFICATION, RequestStatus.OPEN]
-    ).order_by("due_on", "pk")
+    open_requests = (
+        SubjectRequest.objects.filter(
+            status__in=[RequestStatus.AWAITING_VERIFICATION, RequestStatus.OPEN]
+        )
+        .exclude(pk__in=unconfirmed_portal_requests().values("pk"))
+        .order_by("due_on", "pk")
+    )
     return [
         request
         for request in open_requests
@@ -597,8 +733,9 @@ def requests_remind(*, today: datetime.date | None = None) -> int:
 
 def subject_request_deliver(*, actor: Actor, request: SubjectRequest) -> None:
     """Answers a verified access or portability request: a download link of the
-    customer's own copy (valid for a week) is emailed to the address on record. The
-    download itself is recorded as a disclosure to the data subject."""
+    customer's own copy (for REKISTERI_ACCESS_COPY_DAYS days and
+    REKISTERI_ACCESS_COPY_DOWNLOADS downloads) is emailed to the address on record.
+    Each download is recorded as a disclosure to the data subject."""
     from rekisteri.privacy.disclosures import (
         access_delivery_create,
         access_delivery_url,
@@ -615,6 +752,7 @@ def subject_request_deliver(*, actor: Actor, request: SubjectRequest) -> None:
             {
                 "url": access_delivery_url(delivery),
                 "expires_at": delivery.expires_at,
+                "downloads": delivery.downloads_allowed,
                 "business_name": settings.BUSINESS_NAME,
             },
         )

@@ -5,5 +5,6 @@ from django.urls import URLPattern, path
 from rekisteri.privacy import export_views
 
 urlpatterns: list[URLPattern] = [
-    path("tietosuoja/lataa/<uuid:public_id>/", export_views.download, name="privacy_download"),
+    # The token comes in the query string or the form's body, never in the path.
+    path("tietosuoja/lataa/", export_views.download, name="privacy_download"),
 ]

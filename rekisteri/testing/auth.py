@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.test import Client
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from rekisteri.accounts import twofactor
 from rekisteri.accounts.middleware import TWO_FACTOR_CHECKED_AT
@@ -30,7 +29,7 @@ def sign_in(
     if twofactor.is_required(user) or twofactor.is_enrolled(user):
         device = twofactor.authenticator(user)
         if device is None:
-            device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+            device = twofactor.authenticator_install(user=user)
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     else:
         session[TWO_FACTOR_CHECKED_AT] = now

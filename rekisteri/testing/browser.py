@@ -49,7 +49,6 @@ DEMO_PASSWORD = "demo-browser-tests-1"
 # the numbers of some demo records. Prints what the tests need as JSON.
 SETUP = """
 import json
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from rekisteri.accounts import twofactor
 from rekisteri.accounts.roles import Role
 from rekisteri.audit.services import Actor
@@ -64,9 +63,7 @@ actor = Actor.system("browser tests")
 
 def officer(username):
     user = make_staff(Role.PRIVACY_OFFICER, accepted_pledge=False, username=username)
-    device = TOTPDevice.objects.create(
-        user=user, name=twofactor.AUTHENTICATOR_NAME, confirmed=True
-    )
+    device = twofactor.authenticator_install(user=user)
     return {
         "username": username,
         "password": PASSWORD,

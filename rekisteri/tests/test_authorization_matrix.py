@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from rekisteri.accounts.models import RoleGrant
 from rekisteri.accounts.roles import Role
 from rekisteri.audit.models import Action, AuditEvent
 from rekisteri.audit.services import Actor
@@ -30,9 +31,9 @@ from rekisteri.marketing.services import (
 from rekisteri.marketing.tokens import unsubscribe_token
 from rekisteri.orders.models import Product
 from rekisteri.orders.services import LineInput, delivery_create, order_create, return_create
-from rekisteri.portal.views import consent_token
+from rekisteri.portal.services import consent_token
 from rekisteri.privacy.breaches import breach_record
-from rekisteri.privacy.disclosures import access_delivery_create
+from rekisteri.privacy.disclosures import access_delivery_create, download_token
 from rekisteri.privacy.erasure import legal_hold_place
 from rekisteri.privacy.services import subject_request_record, verification_token
 from rekisteri.testing.auth import sign_in
@@ -69,6 +70,7 @@ MATRIX: dict[str, tuple[str, dict[str, object]]] = {
     "accounts:login_code": ("get", allowed(*EVERYONE_SIGNED_IN, status=302)),
     "accounts:reauthenticate": ("get", allowed(*EVERYONE_SIGNED_IN)),
     "accounts:two_factor": ("get", allowed(*EVERYONE_SIGNED_IN)),
+    "accounts:sessions": ("get", allowed(*EVERYONE_SIGNED_IN)),
     # New codes for those with an authenticator (the roles that need one here); the
     # others are sent to set one up.
     "accounts:recovery_codes": (
@@ -76,6 +78,12 @@ MATRIX: dict[str, tuple[str, dict[str, object]]] = {
         {**allowed(PO, AD), CS: 302, MK: 302, AU: 302},
     ),
     "accounts:staff_two_factor_reset": ("post", allowed(AD, status=302)),
+    # A privacy officer sets the password of a privacy officer or an auditor only; the
+    # staff member here is in customer service, whose password an administrator sets.
+    "accounts:staff_credentials": ("get", allowed()),
+    # A privacy officer decides (refuses, with no decision posted); the administrator
+    # only for an install's first privacy officer, which this is not.
+    "accounts:role_grant_decide": ("post", allowed(PO, status=302)),
     "accounts:staff_list": ("get", allowed(AD)),
     "accounts:staff_create": ("get", allowed(AD)),
     "accounts:staff_edit": ("get", allowed(AD)),
@@ -132,8 +140,10 @@ MATRIX: dict[str, tuple[str, dict[str, object]]] = {
     "marketing:campaign_progress": ("get", allowed(MK, PO)),
     # No one may be reached in the test data: the refusal is shown on the campaign page.
     "marketing:campaign_send": ("post", allowed(MK, status=302)),
-    # The recipient's own link: public, the token is the authority.
+    # The recipient's own link: public, the token (in the query string) is the authority.
     "unsubscribe": ("get", allowed(*EVERYONE_SIGNED_IN, anonymous=200)),
+    # The same, with the token in the path, as in messages sent before it moved.
+    "unsubscribe_legacy": ("get", allowed(*EVERYONE_SIGNED_IN, anonymous=200)),
     "privacy:requests": ("get", allowed(CS, PO)),
     "privacy:erase": ("get", allowed(PO)),
     "privacy:restrict": ("get", allowed(PO)),
@@ -233,6 +243,7 @@ def _url_for(name: str, customer, user, integration, order) -> str:
         "consents:record": {"customer_number": customer.customer_number},
         "accounts:staff_edit": {"user_id": user.pk},
         "accounts:staff_two_factor_reset": {"user_id": user.pk},
+        "accounts:staff_credentials": {"user_id": user.pk},
         "api:customer_read": {"public_id": customer.public_id},
         "privacy:erase": {"customer_number": customer.customer_number},
         "privacy:restrict": {"customer_number": customer.customer_number},
@@ -252,10 +263,12 @@ def _url_for(name: str, customer, user, integration, order) -> str:
         kwargs = {"public_id": _subject_request(customer).public_id}
     if name.startswith("privacy:breach") and name not in BREACH_FREE:
         kwargs = {"public_id": _breach().public_id}
+    # The links' tokens are in the query string, never in the path.
+    query = ""
     if name == "portal:verify":
-        kwargs = {"token": verification_token(_subject_request(customer))}
+        query = "?t=" + verification_token(_subject_request(customer))
     if name == "portal:consents":
-        kwargs = {"token": consent_token(customer)}
+        query = "?t=" + consent_token(customer)
     if name == "privacy:legal_hold_lift":
         hold = legal_hold_place(
             actor=Actor.system("test"), customer=customer, reason="Riita-asia käräjäoikeudessa"
@@ -266,13 +279,18 @@ def _url_for(name: str, customer, user, integration, order) -> str:
     if name == "privacy_download":
         request = _verified_access_request(customer)
         link = access_delivery_create(actor=Actor.system("test"), subject_request=request)
-        kwargs = {"public_id": link.public_id}
+        query = "?t=" + download_token(link)
+    if name == "accounts:role_grant_decide":
+        grant = RoleGrant.objects.create(user=user, role=Role.AUDITOR, requested_at=timezone.now())
+        kwargs = {"grant_id": grant.pk}
     if name == "unsubscribe":
+        query = "?t=" + unsubscribe_token(_campaign_message(customer))
+    if name == "unsubscribe_legacy":
         kwargs = {"token": unsubscribe_token(_campaign_message(customer))}
     if name == "orders:credit_review":
         _credit_check_for(order)
         kwargs = {"order_number": order.order_number}
-    return reverse(name, kwargs=kwargs)
+    return reverse(name, kwargs=kwargs) + query
 
 
 def _order_for(customer):

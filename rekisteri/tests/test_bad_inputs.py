@@ -26,7 +26,7 @@ from rekisteri.customers.services import customer_input_of
 from rekisteri.intake.services import integration_create
 from rekisteri.intake.tests.fixtures import shops
 from rekisteri.orders.models import Product
-from rekisteri.portal.views import consent_token
+from rekisteri.portal.services import consent_token
 from rekisteri.testing.factories import make_customer
 from rekisteri.testing.identity_codes import ISSUED
 from rekisteri.tests import bad_inputs
@@ -34,10 +34,12 @@ from rekisteri.tests.bad_inputs import ApiCase, FormCase, WebhookCase
 
 pytestmark = pytest.mark.django_db
 
-# What a refused request may still write: its audit event, and the bookkeeping of
+# What a refused request may still write: its audit event (or the count of refusals
+# nobody proved who sent, rekisteri/audit/refusals.py), and the bookkeeping of
 # sessions, sign-in lockout and the portal's rate limit.
 MAY_CHANGE = {
     "audit.auditevent",
+    "audit.refusaltally",
     "sessions.session",
     "axes.accessattempt",
     "axes.accesslog",
@@ -284,7 +286,7 @@ def test_a_consent_change_refuses(number, case):
     unchanged = Unchanged()
 
     response = portal_client(number).post(
-        reverse("portal:consents", args=[consent_token(customer)]), data
+        reverse("portal:consents"), {"t": consent_token(customer), **data}
     )
 
     assert_refused_page(response, case.message, *case.changes.values())
@@ -302,7 +304,7 @@ def test_a_forged_consent_link_is_not_found(token):
     unchanged = Unchanged()
 
     response = portal_client(0).post(
-        reverse("portal:consents", args=[token or real[:-3]]), {"change": "ban"}
+        reverse("portal:consents"), {"t": token or real[:-3], "change": "ban"}
     )
 
     assert response.status_code == 404
@@ -315,7 +317,10 @@ def test_a_forged_consent_link_is_not_found(token):
 
 @pytest.fixture
 def api_client():
-    created = integration_create(actor=Actor.system("test"), kind="generic", name="Verkkokauppa")
+    """A shop that sells on invoice: the identity codes it sends are checked as such."""
+    created = integration_create(
+        actor=Actor.system("test"), kind="generic", name="Verkkokauppa", sells_on_invoice=True
+    )
     return Client(HTTP_ACCEPT_LANGUAGE="en", HTTP_AUTHORIZATION=f"Bearer {created.api_key}")
 
 

@@ -61,16 +61,19 @@ def test_reencrypt_moves_identity_codes_to_the_active_key(key_file):
     call_command("keys", "generate")
     customer = make_customer(with_identity_code=True)
     old = customer.identity_code_encrypted
-    plain = crypto.keyring().decrypt(old, purpose=IDENTITY_CODE_PURPOSE)
+    row = str(customer.public_id)
+    plain = crypto.keyring().decrypt(old, purpose=IDENTITY_CODE_PURPOSE, row=row)
     call_command("keys", "generate")
 
     call_command("keys", "reencrypt")
 
     customer.refresh_from_db()
-    assert old.startswith("v1:k1:")
-    assert customer.identity_code_encrypted.startswith("v1:k2:")
+    assert old.startswith("v2:k1:")
+    assert customer.identity_code_encrypted.startswith("v2:k2:")
     assert (
-        crypto.keyring().decrypt(customer.identity_code_encrypted, purpose=IDENTITY_CODE_PURPOSE)
+        crypto.keyring().decrypt(
+            customer.identity_code_encrypted, purpose=IDENTITY_CODE_PURPOSE, row=row
+        )
         == plain
     )
     assert AuditEvent.objects.filter(action=Action.KEY_ROTATE).count() == 1
@@ -120,14 +123,15 @@ def test_demo_prints_the_authenticator_keys_that_sign_the_demo_users_in(monkeypa
     from io import StringIO
 
     from django.test import Client
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from rekisteri.accounts.models import Authenticator
 
     monkeypatch.setenv("REKISTERI_DEMO_PASSWORD", "demo-salasana-2026")
     first, second = StringIO(), StringIO()
     call_command("demo", "--customers", "1", stdout=first)
     call_command("demo", "--customers", "1", stdout=second)
 
-    devices = TOTPDevice.objects.filter(confirmed=True)
+    devices = Authenticator.objects.filter(confirmed=True)
     assert sorted(devices.values_list("user__username", flat=True)) == ["tietosuoja", "yllapito"]
     for device in devices:
         key = " ".join(

@@ -10,6 +10,7 @@ import traceback
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -220,7 +221,7 @@ def test_ciphertext_names_its_key_and_hides_the_plaintext(ring: KeyRing) -> None
     token = ring.encrypt(PLAINTEXT, purpose=PURPOSE)
 
     version, key_id, payload = token.split(":")
-    assert (version, key_id) == ("v1", "k1")
+    assert (version, key_id) == ("v2", "k1")
     assert ring.key_id_of(token) == "k1"
     raw = base64.b64decode(payload, validate=True)
     assert len(raw) == crypto.NONCE_BYTES + len(PLAINTEXT.encode()) + 16
@@ -243,7 +244,10 @@ def test_another_ring_cannot_decrypt(ring: KeyRing) -> None:
     with pytest.raises(DecryptionError) as caught:
         other.decrypt(token, purpose=PURPOSE)
 
-    assert str(caught.value) == "the ciphertext failed authentication with key 'k1'"
+    assert str(caught.value) == (
+        "the ciphertext failed authentication with key 'k1': it was altered, or made for "
+        "another field or row"
+    )
     assert_no_plaintext(caught.value, PLAINTEXT)
 
 
@@ -302,6 +306,68 @@ def test_a_wrong_purpose_fails(ring: KeyRing) -> None:
         assert_no_plaintext(caught.value, PLAINTEXT)
 
 
+ROW_A = "5f0c2f0e-6d4b-4b8e-9a53-2f3b8f0d1a01"
+ROW_B = "9a1d7c44-0b1e-4f7a-8c2d-6e5b4a3f2c10"
+
+
+def v1_token(ring: KeyRing, plaintext: str, purpose: str) -> str:
+    """A ciphertext as releases before row binding wrote it: the purpose alone bound."""
+    nonce = os.urandom(crypto.NONCE_BYTES)
+    sealed = AESGCM(ring.encryption[ring.active]).encrypt(
+        nonce, plaintext.encode(), purpose.encode()
+    )
+    return f"v1:{ring.active}:{base64.b64encode(nonce + sealed).decode()}"
+
+
+def test_a_ciphertext_is_bound_to_its_row(ring: KeyRing) -> None:
+    """Copied onto another row, or read without its row, it does not decrypt; the
+    error names neither the value nor the rows."""
+    token = ring.encrypt(PLAINTEXT, purpose=PURPOSE, row=ROW_A)
+
+    assert ring.decrypt(token, purpose=PURPOSE, row=ROW_A) == PLAINTEXT
+    for row in (ROW_B, None, "", ROW_A.upper()):
+        with pytest.raises(DecryptionError) as caught:
+            ring.decrypt(token, purpose=PURPOSE, row=row)
+        assert_no_plaintext(caught.value, PLAINTEXT)
+        assert ROW_A not in str(caught.value)
+
+
+def test_purpose_and_row_cannot_be_shifted_into_each_other(ring: KeyRing) -> None:
+    token = ring.encrypt(PLAINTEXT, purpose="a.b", row="c")
+
+    with pytest.raises(DecryptionError):
+        ring.decrypt(token, purpose="a.", row="bc")
+    with pytest.raises(DecryptionError):
+        ring.decrypt(token, purpose="a.b\x00c")
+
+
+def test_a_value_without_a_row_still_round_trips(ring: KeyRing) -> None:
+    """Fields with no row id to bind (a purpose alone) work as before."""
+    token = ring.encrypt(PLAINTEXT, purpose=PURPOSE)
+
+    assert token.startswith("v2:k1:")
+    assert ring.decrypt(token, purpose=PURPOSE) == PLAINTEXT
+    with pytest.raises(DecryptionError):
+        ring.decrypt(token, purpose=PURPOSE, row=ROW_A)
+
+
+def test_a_v1_ciphertext_still_decrypts_with_or_without_its_row(ring: KeyRing) -> None:
+    token = v1_token(ring, PLAINTEXT, PURPOSE)
+
+    assert ring.decrypt(token, purpose=PURPOSE) == PLAINTEXT
+    assert ring.decrypt(token, purpose=PURPOSE, row=ROW_A) == PLAINTEXT
+    assert not token.startswith(ring.active_prefix)
+    with pytest.raises(DecryptionError):
+        ring.decrypt(token, purpose="customer.email")
+
+
+def test_a_v1_ciphertext_relabelled_v2_fails(ring: KeyRing) -> None:
+    token = v1_token(ring, PLAINTEXT, PURPOSE).replace("v1:", "v2:", 1)
+
+    with pytest.raises(DecryptionError):
+        ring.decrypt(token, purpose=PURPOSE)
+
+
 @pytest.mark.parametrize(
     "token",
     [
@@ -310,7 +376,7 @@ def test_a_wrong_purpose_fails(ring: KeyRing) -> None:
         pytest.param("v1", id="version only"),
         pytest.param("v1:k1", id="no payload"),
         pytest.param("v1:k1:", id="empty payload"),
-        pytest.param("v2:k1:" + base64.b64encode(bytes(40)).decode(), id="unknown version"),
+        pytest.param("v3:k1:" + base64.b64encode(bytes(40)).decode(), id="unknown version"),
         pytest.param("V1:k1:" + base64.b64encode(bytes(40)).decode(), id="upper-case version"),
         pytest.param("v1:k1:" + base64.b64encode(bytes(40)).decode() + ":x", id="four parts"),
         pytest.param("v1:k1:not base64!", id="not base64"),
@@ -331,7 +397,7 @@ def test_malformed_tokens_fail(ring: KeyRing, token: str) -> None:
 
 
 def test_an_unknown_key_id_fails(ring: KeyRing) -> None:
-    token = ring.encrypt(PLAINTEXT, purpose=PURPOSE).replace("v1:k1:", "v1:k9:")
+    token = ring.encrypt(PLAINTEXT, purpose=PURPOSE).replace("v2:k1:", "v2:k9:")
 
     with pytest.raises(DecryptionError) as caught:
         ring.decrypt(token, purpose=PURPOSE)

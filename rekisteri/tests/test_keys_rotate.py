@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 import sqlite3
 import stat
+import uuid
 from contextlib import closing
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
@@ -81,7 +84,9 @@ def rotate(*arguments: str) -> str:
 
 def codes_of(customers: list[Customer], ring: crypto.KeyRing) -> dict[int, str]:
     return {
-        c.pk: ring.decrypt(c.identity_code_encrypted, purpose=IDENTITY_CODE_PURPOSE)
+        c.pk: ring.decrypt(
+            c.identity_code_encrypted, purpose=IDENTITY_CODE_PURPOSE, row=str(c.public_id)
+        )
         for c in customers
     }
 
@@ -130,8 +135,8 @@ def test_rotate_moves_every_value_onto_new_keys_and_retires_the_old_ones(key_fil
     assert ring.audit == old.audit
     for customer in customers:
         customer.refresh_from_db()
-        assert customer.identity_code_encrypted.startswith("v1:k2:")
-        code = ring.decrypt(customer.identity_code_encrypted, purpose=IDENTITY_CODE_PURPOSE)
+        assert customer.identity_code_encrypted.startswith("v2:k2:")
+        code = codes_of([customer], ring)[customer.pk]
         assert code == codes[customer.pk]
         assert customer.identity_code_index == ring.blind_index(code, purpose=IDENTITY_CODE_PURPOSE)
     without_code.refresh_from_db()
@@ -144,7 +149,7 @@ def test_rotate_moves_every_value_onto_new_keys_and_retires_the_old_ones(key_fil
             (integration.consumer_key_encrypted, CONSUMER_KEY_PURPOSE),
             (integration.consumer_secret_encrypted, CONSUMER_SECRET_PURPOSE),
         )
-    ] == [("v1:k2:", shop.secret), ("v1:k2:", "ck_kuluttaja"), ("v1:k2:", "cs_salaisuus")]
+    ] == [("v2:k2:", shop.secret), ("v2:k2:", "ck_kuluttaja"), ("v2:k2:", "cs_salaisuus")]
     retired = retired_in(key_file)
     assert retired.encryption == {"k1": old.encryption["k1"]}
     assert retired.index == {"i1": old.index}
@@ -156,7 +161,7 @@ def test_rotate_moves_every_value_onto_new_keys_and_retires_the_old_ones(key_fil
     assert output.splitlines() == [
         f"Added encryption key k2 and index key i2 to {key_file} and made them active: new "
         "values use them from now on.",
-        "To move onto the active keys: 5 identity code(s), 1 integration(s).",
+        "To move onto the active keys: 5 identity code(s), 1 integration(s), 0 authenticator(s).",
         "  identity codes: 2 moved",
         "  identity codes: 4 moved",
         "  identity codes: 5 moved",
@@ -209,8 +214,8 @@ def test_search_by_identity_code_finds_customers_before_during_and_after_a_rotat
 
     wanted = ([moved_first.customer_number], [left_for_later.customer_number])
     assert before == during == after == wanted
-    assert moved_first.identity_code_encrypted.startswith("v1:k2:")
-    assert left_for_later.identity_code_encrypted.startswith("v1:k1:")
+    assert moved_first.identity_code_encrypted.startswith("v2:k2:")
+    assert left_for_later.identity_code_encrypted.startswith("v2:k1:")
 
 
 def test_duplicates_and_unchanged_codes_are_recognised_in_the_middle_of_a_rotation(key_file):
@@ -219,7 +224,7 @@ def test_duplicates_and_unchanged_codes_are_recognised_in_the_middle_of_a_rotati
     existing = make_customer(identity_code=code)
     begin_and_move_one(key_file)
     existing.refresh_from_db()
-    assert existing.identity_code_encrypted.startswith("v1:k1:")
+    assert existing.identity_code_encrypted.startswith("v2:k1:")
 
     with pytest.raises(DuplicateCustomer) as raised:
         customer_create(
@@ -236,7 +241,7 @@ def test_duplicates_and_unchanged_codes_are_recognised_in_the_middle_of_a_rotati
     assert [c.pk for c in raised.value.candidates] == [existing.pk]
     assert unchanged.version == existing.version
     existing.refresh_from_db()
-    assert existing.identity_code_encrypted.startswith("v1:k1:")
+    assert existing.identity_code_encrypted.startswith("v2:k1:")
     assert not AuditEvent.objects.filter(action=Action.UPDATE).exists()
 
 
@@ -249,7 +254,7 @@ def test_an_interrupted_rotation_resumes_and_adds_no_more_keys(key_file):
 
     assert output.splitlines()[:2] == [
         "Resuming the unfinished rotation to encryption key k2 and index key i2.",
-        "To move onto the active keys: 2 identity code(s), 0 integration(s).",
+        "To move onto the active keys: 2 identity code(s), 0 integration(s), 0 authenticator(s).",
     ]
     ring = ring_in(key_file)
     assert (list(ring.encryption), list(ring.index_keys)) == (["k2"], ["i2"])
@@ -303,7 +308,7 @@ def test_a_value_under_a_key_no_file_holds_stops_the_rotation_and_retires_nothin
     ring = ring_in(key_file)
     assert (sorted(ring.encryption), sorted(ring.index_keys)) == (["k1", "k2"], ["i1", "i2"])
     assert not crypto.retired_key_file(key_file).exists()
-    assert Customer.objects.filter(identity_code_encrypted__startswith="v1:k2:").count() == 1
+    assert Customer.objects.filter(identity_code_encrypted__startswith="v2:k2:").count() == 1
 
 
 def test_keys_from_the_environment_are_not_rotated(settings):
@@ -314,7 +319,7 @@ def test_keys_from_the_environment_are_not_rotated(settings):
         rotate()
 
     assert not Path(settings.REKISTERI_KEY_FILE).exists()
-    assert Customer.objects.filter(identity_code_encrypted__startswith="v1:k1:").count() == 1
+    assert Customer.objects.filter(identity_code_encrypted__startswith="v2:k1:").count() == 1
     assert not AuditEvent.objects.filter(action=Action.KEY_ROTATE).exists()
 
 
@@ -329,7 +334,7 @@ def test_reencrypt_moves_values_onto_the_active_keys_of_a_ring_from_the_environm
     call_command("keys", "reencrypt", stdout=out)
 
     customer.refresh_from_db()
-    assert customer.identity_code_encrypted.startswith("v1:k2:")
+    assert customer.identity_code_encrypted.startswith("v2:k2:")
     assert codes_of([customer], new.without_keys(encryption=["k1"])) == {customer.pk: code}
     assert customer.identity_code_index == new.blind_index(code, purpose=IDENTITY_CODE_PURPOSE)
     assert out.getvalue().splitlines()[-1] == "Re-encrypted 1 value(s) with key k2 (index key i2)."
@@ -339,14 +344,14 @@ def test_reencrypt_moves_values_onto_the_active_keys_of_a_ring_from_the_environm
 
 
 def test_portal_attempts_counted_before_a_rotation_still_count_during_it(key_file):
-    for _ in range(PORTAL_LIMITS["email"]):
-        portal_attempt(action="request", ip_address=None, email="aino.virtanen@example.fi")
+    for _ in range(PORTAL_LIMITS["email_ip"]):
+        portal_attempt(action="request", ip_address="192.0.2.7", email="aino.virtanen@example.fi")
     key_rotation.rotation_begin(
         ring=crypto.keyring(), key_file=key_file, actor=SYSTEM, retired=crypto.RetiredKeys()
     )
 
     with pytest.raises(RateLimited):
-        portal_attempt(action="request", ip_address=None, email="aino.virtanen@example.fi")
+        portal_attempt(action="request", ip_address="192.0.2.7", email="aino.virtanen@example.fi")
 
 
 # The ASML restriction list: digests only, so it cannot be digested again ------------
@@ -465,7 +470,11 @@ def identity_codes_in(data_dir: Path) -> dict[str, tuple[str, str]]:
             "SELECT public_id, identity_code_encrypted, identity_code_index"
             " FROM customers_customer WHERE identity_code_encrypted != ''"
         ).fetchall()
-    return {str(public_id): (str(token), str(index)) for public_id, token, index in rows}
+    # SQLite keeps a UUID as 32 hex digits: the row a ciphertext is bound to is its
+    # customer's public id as Django gives it.
+    return {
+        str(uuid.UUID(str(public_id))): (str(token), str(index)) for public_id, token, index in rows
+    }
 
 
 @pytest.mark.skipif(
@@ -481,7 +490,7 @@ def test_a_backup_made_before_a_rotation_verifies_and_restores_after_it(tmp_path
     backup = the_backup(data_dir)
     first = ring_in(data_dir / "keys.json")
     codes = {
-        public_id: first.decrypt(token, purpose=IDENTITY_CODE_PURPOSE)
+        public_id: first.decrypt(token, purpose=IDENTITY_CODE_PURPOSE, row=public_id)
         for public_id, (token, _index) in identity_codes_in(data_dir).items()
     }
     assert len(codes) == 4
@@ -497,18 +506,85 @@ def test_a_backup_made_before_a_rotation_verifies_and_restores_after_it(tmp_path
     )
     assert (verified.returncode, restored.returncode) == (0, 0), verified.stderr + restored.stderr
     assert verified.stdout.startswith(f"Backup {backup.name} verified:")
-    assert {token[:6] for token, _index in stale.values()} == {"v1:k1:"}
+    assert {token[:6] for token, _index in stale.values()} == {"v2:k1:"}
     assert resumed.splitlines()[:2] == [
         "Resuming the unfinished rotation to encryption key k2 and index key i2.",
-        "To move onto the active keys: 4 identity code(s), 0 integration(s).",
+        "To move onto the active keys: 4 identity code(s), 0 integration(s), 2 authenticator(s).",
     ]
     ring = ring_in(data_dir / "keys.json")
     assert (list(ring.encryption), list(ring.index_keys)) == (["k2"], ["i2"])
     after = identity_codes_in(data_dir)
     assert {
-        public_id: ring.decrypt(token, purpose=IDENTITY_CODE_PURPOSE)
+        public_id: ring.decrypt(token, purpose=IDENTITY_CODE_PURPOSE, row=public_id)
         for public_id, (token, _index) in after.items()
     } == codes
     assert {index for _token, index in after.values()} == {
         ring.blind_index(code, purpose=IDENTITY_CODE_PURPOSE) for code in codes.values()
     }
+
+
+def test_rotation_moves_the_staffs_authenticator_keys_and_they_still_sign_in(key_file):
+    from rekisteri.accounts import twofactor
+    from rekisteri.accounts.models import AUTHENTICATOR_KEY_PURPOSE
+    from rekisteri.testing.factories import make_staff
+
+    user = make_staff(Role.PRIVACY_OFFICER)
+    device = twofactor.authenticator_install(user=user, key=b"k" * 20)
+    assert device.key_encrypted.startswith("v2:k1:")
+
+    output = rotate()
+
+    assert "0 integration(s), 1 authenticator(s)." in output
+    assert "  authenticators: 1 moved" in output
+    device.refresh_from_db()
+    assert device.key_encrypted.startswith("v2:k2:")
+    ring = crypto.keyring()
+    row = str(user.pk)  # bound to its owner
+    assert ring.decrypt(device.key_encrypted, purpose=AUTHENTICATOR_KEY_PURPOSE, row=row) == (
+        (b"k" * 20).hex()
+    )
+    assert twofactor.second_factor_check(user=user, code=twofactor.current_code(device)).device
+    assert "1 authenticator keys moved to encryption key k2" in rotation_events()
+
+
+def field_bound_ciphertext(ring: crypto.KeyRing, plaintext: str, purpose: str) -> str:
+    """A "v1" ciphertext, as releases before row binding wrote them: bound to the
+    field (purpose) alone."""
+    nonce = os.urandom(crypto.NONCE_BYTES)
+    sealed = AESGCM(ring.encryption[ring.active]).encrypt(
+        nonce, plaintext.encode(), purpose.encode()
+    )
+    return f"v1:{ring.active}:{base64.b64encode(nonce + sealed).decode()}"
+
+
+def test_reencrypt_binds_identity_codes_written_before_row_binding_to_their_rows(settings):
+    """A v1 code still reads; `keys reencrypt` moves it onto v2, bound to its customer,
+    after which a copy on another customer's row no longer decrypts."""
+    ring = crypto.keyring()
+    aino, bertta = make_customer(), make_customer()
+    code = random_identity_code()
+    Customer.objects.filter(pk=aino.pk).update(
+        identity_code_encrypted=field_bound_ciphertext(ring, code, IDENTITY_CODE_PURPOSE),
+        identity_code_index=ring.blind_index(code, purpose=IDENTITY_CODE_PURPOSE),
+    )
+    aino.refresh_from_db()
+    assert codes_of([aino], ring) == {aino.pk: code}
+    assert key_rotation.values_left(ring)[key_rotation.IDENTITY_CODES] == 1
+    out = io.StringIO()
+
+    call_command("keys", "reencrypt", stdout=out)
+
+    aino.refresh_from_db()
+    assert aino.identity_code_encrypted.startswith(f"v2:{ring.active}:")
+    assert codes_of([aino], ring) == {aino.pk: code}
+    assert key_rotation.values_left(ring)[key_rotation.IDENTITY_CODES] == 0
+    with pytest.raises(crypto.DecryptionError) as moved:
+        ring.decrypt(
+            aino.identity_code_encrypted, purpose=IDENTITY_CODE_PURPOSE, row=str(bertta.public_id)
+        )
+    assert code not in str(moved.value)
+    assert out.getvalue().splitlines()[-1] == (
+        f"Re-encrypted 1 value(s) with key {ring.active} (index key {ring.index_active})."
+    )
+    event = AuditEvent.objects.filter(action=Action.KEY_ROTATE).get()
+    assert code not in event.reason

@@ -226,7 +226,14 @@ def test_app_server_processes_reach_the_credit_simulator_the_master_started(
     """An invoice order asks the bureau from a forked app server process: the
     simulator's address was set before the fork (900-939: no payment defaults)."""
     created = installation.run(
-        "integrations", "create", "--kind", "generic", "--name", "Simulator shop", "--json"
+        "integrations",
+        "create",
+        "--kind",
+        "generic",
+        "--name",
+        "Simulator shop",
+        "--invoice-sales",
+        "--json",
     )
     assert created.returncode == 0, created.stderr
     api_key = json.loads(created.stdout)["api_key"]
@@ -382,3 +389,55 @@ def test_production_refuses_plain_http_on_an_address_others_reach(
         result.stderr
     )
     assert "Listening at" not in result.stderr
+
+
+def test_the_server_limits_what_a_client_may_make_it_hold() -> None:
+    """gunicorn's request line, header count and header size limits, and a timeout for
+    a stuck app server process, are set explicitly."""
+    from rekisteri.management.commands.serve import server_config
+
+    config = server_config(
+        address="127.0.0.1:8000",
+        options={"workers": 2, "threads": 4, "graceful_timeout": 30},
+        tls=None,
+        proxies=[],
+    )
+
+    assert (
+        config["limit_request_line"],
+        config["limit_request_fields"],
+        config["limit_request_field_size"],
+        config["timeout"],
+    ) == (4094, 50, 8190, 60)
+
+
+def test_an_over_long_request_line_or_header_is_refused_by_the_server(
+    development_server: ServerProcess,
+) -> None:
+    long_line, _body = get(development_server, "/accounts/login/?next=" + "a" * 5000)
+    long_header, _body = get(development_server, "/accounts/login/", {"X-Padding": "b" * 9000})
+    many_headers, _body = get(
+        development_server,
+        "/accounts/login/",
+        {f"X-Header-{number}": "c" for number in range(60)},
+    )
+
+    assert long_line.status == 414
+    assert long_header.status == 431
+    assert many_headers.status == 431
+
+
+def test_a_huge_anonymous_upload_is_refused_before_its_body_is_sent(
+    development_server: ServerProcess,
+) -> None:
+    """Only the headers go out: the app answers 413 from the declared length alone."""
+    connection = development_server.connection()
+    try:
+        connection.putrequest("POST", reverse("accounts:login"))
+        connection.putheader("Content-Type", "multipart/form-data; boundary=rekisteri")
+        connection.putheader("Content-Length", str(300 * 1024 * 1024))
+        connection.endheaders()
+        response = connection.getresponse()
+        assert response.status == 413
+    finally:
+        connection.close()

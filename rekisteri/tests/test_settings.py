@@ -35,6 +35,43 @@ def test_development_starts_with_no_setup(tmp_path):
 
 
 @pytest.mark.parametrize(
+    ("given", "named"),
+    [
+        ({"ALLOWED_HOSTS": "rekisteri.example.fi"}, "ALLOWED_HOSTS names rekisteri.example.fi"),
+        ({"ALLOWED_HOSTS": "localhost,*"}, "ALLOWED_HOSTS names *"),
+        ({"ALLOWED_HOSTS": "192.0.2.10"}, "ALLOWED_HOSTS names 192.0.2.10"),
+        (
+            {"DATABASE_URL": "postgres://rekisteri@db.example.fi:5432/rekisteri"},
+            "DATABASE_URL points to db.example.fi",
+        ),
+    ],
+)
+@pytest.mark.parametrize("mode", [{}, {"REKISTERI_MODE": "development"}])
+def test_development_refuses_to_serve_beyond_this_machine(tmp_path, given, named, mode):
+    """Its secret key is public: with REKISTERI_MODE unset or development, a public
+    host name or a database elsewhere means someone forgot production mode."""
+    result = run_settings({**mode, **given}, tmp_path)
+
+    assert result.returncode != 0
+    message = result.stderr.strip().splitlines()[-1]
+    assert named in message
+    assert "set REKISTERI_MODE=production and SECRET_KEY" in message
+
+
+def test_development_starts_with_local_names_only(tmp_path):
+    result = run_settings(
+        {
+            "ALLOWED_HOSTS": "localhost,127.0.0.1,[::1],rekisteri.localhost",
+            "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/rekisteri",
+        },
+        tmp_path,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "development"
+
+
+@pytest.mark.parametrize(
     ("given", "missing"),
     [
         ({}, "SECRET_KEY, ALLOWED_HOSTS, REKISTERI_KEYS"),
@@ -104,6 +141,42 @@ def test_production_settings_pass_the_deployment_checks_with_no_warnings(tmp_pat
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+LANGUAGE_COOKIE = (
+    "import django; django.setup(); from django.test import Client; "
+    "response = Client().post('/i18n/setlang/', {'language': 'en', 'next': '/'}, "
+    "secure=True, headers={'host': 'rekisteri.example.fi'}); "
+    "print(response.cookies.output())"
+)
+
+
+def test_production_keeps_the_language_cookie_to_https_and_this_host(tmp_path):
+    from rekisteri.crypto import KeyRing
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REKISTERI_")}
+    env.pop("DATABASE_URL", None)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "rekisteri.settings",
+            "REKISTERI_MODE": "production",
+            "REKISTERI_DATA_DIR": str(tmp_path),
+            "SECRET_KEY": "x" * 50,
+            "ALLOWED_HOSTS": "rekisteri.example.fi",
+            "REKISTERI_KEYS": KeyRing.generate().to_json(),
+        }
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", LANGUAGE_COOKIE], env=env, capture_output=True, text=True, timeout=60
+    )
+
+    assert result.returncode == 0, result.stderr
+    cookie = result.stdout.strip()
+    assert cookie.startswith("Set-Cookie: __Host-rekisteri-language=en;")
+    assert "; Secure" in cookie
+    assert "; HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+    assert "Domain" not in cookie
 
 
 @pytest.mark.django_db

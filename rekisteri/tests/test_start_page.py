@@ -111,9 +111,12 @@ def a_breach(*, detected_at: datetime.datetime, summary: str):
     )
 
 
-def a_backup(*, hours_ago: float, status: str = RunStatus.OK) -> BackupRun:
+def a_backup(*, hours_ago: float, status: str = RunStatus.OK, verified: bool = True) -> BackupRun:
+    """A backup run; a good one verified a minute after it was written, unless not."""
     finished = timezone.now() - datetime.timedelta(hours=hours_ago)
+    is_verified = verified and status == RunStatus.OK
     return BackupRun.objects.create(
+        verified_at=finished + datetime.timedelta(minutes=1) if is_verified else None,
         kind=RunKind.CREATE,
         status=status,
         started_at=finished - datetime.timedelta(seconds=40),
@@ -248,6 +251,18 @@ def test_the_administrator_sees_staff_integrations_and_backups(client_as, shelf)
     assert "older than 26 hours" not in page
     assert 'href="/backups/"' in page
     assert sections_on(page) == {"staff", "integrations", "backups"}
+
+
+def test_the_last_good_backup_on_the_start_page_is_the_last_verified_one(client_as):
+    """A backup written but never verified may not restore: the start page does not
+    count it, and warns that there is no good backup."""
+    a_backup(hours_ago=1, verified=False)
+
+    response = client_as(Role.ADMINISTRATOR).get(URL)
+
+    assert response.context["page"].backups.last_good is None
+    page = response.content.decode()
+    assert "There is no good backup yet." in page
 
 
 def test_marketing_sees_whom_it_may_reach_and_the_campaign_sends(

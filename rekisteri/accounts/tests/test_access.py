@@ -19,8 +19,14 @@ ACCESS = {
     "logout": "public",
     "reauthenticate": "signed_in",
     "two_factor": "signed_in",
+    "sessions": "signed_in",
     "recovery_codes": "signed_in",
+    # An administrator for most staff; another privacy officer for a privacy officer
+    # or an auditor (services.may_set_credentials).
     "staff_two_factor_reset": "accounts.manage_staff",
+    "staff_credentials": "accounts.decide_rolegrant",
+    # A privacy officer; the administrator who asked, for an install's first one.
+    "role_grant_decide": "accounts.decide_rolegrant",
     "pledge": "signed_in",
     "password_change": "signed_in",
     "staff_list": "accounts.manage_staff",

@@ -9,9 +9,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from rekisteri.accounts.models import User
+from rekisteri.accounts.models import Authenticator, User
 from rekisteri.accounts.reauth import SESSION_AUTH_AT
 from rekisteri.accounts.roles import Role
 from rekisteri.audit.models import AuditEvent
@@ -104,7 +103,7 @@ def test_confirming_with_the_password_lets_the_reveal_through_and_is_audited():
 def test_an_authenticator_code_also_confirms():
     user = make_staff(Role.ADMINISTRATOR)
     client = stale(user)
-    device = TOTPDevice.objects.get(user=user)
+    device = Authenticator.objects.get(user=user)
     before = last_seq()
 
     response = client.post(CONFIRM, {"code": current_code(device), "next": "/accounts/staff/new/"})

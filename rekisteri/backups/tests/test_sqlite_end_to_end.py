@@ -8,6 +8,7 @@ import re
 import shutil
 import sqlite3
 import stat
+import uuid
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,7 +64,9 @@ class Site:
         )
         ring = keyring()
         return {
-            str(public_id): ring.decrypt(str(token), purpose=IDENTITY_CODE_PURPOSE)
+            str(public_id): ring.decrypt(
+                str(token), purpose=IDENTITY_CODE_PURPOSE, row=str(uuid.UUID(str(public_id)))
+            )
             for public_id, token in rows
         }
 

@@ -58,14 +58,29 @@ def test_it_shows_the_last_good_backup_and_whether_it_was_verified(client_as):
 
 @pytest.mark.django_db
 def test_it_warns_when_the_last_good_backup_is_older_than_26_hours(client_as):
-    run(hours_ago=27)
+    run(hours_ago=27, verified_at=timezone.now() - datetime.timedelta(hours=26.5))
     run(hours_ago=2, status=RunStatus.FAILED, error="No space left on device")
 
     response = client_as(Role.ADMINISTRATOR).get(URL)
 
     assert response.context["status"].is_stale is True
     assert "The last good backup is older than 26 hours." in response.content.decode()
-    assert "not verified" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_backup_never_verified_is_not_a_good_backup(client_as):
+    """One written but never restored and checked may not restore: the last good one
+    is the last verified one, and its age counts."""
+    verified = run(hours_ago=30, verified_at=timezone.now() - datetime.timedelta(hours=29))
+    unverified = run(hours_ago=1)
+
+    response = client_as(Role.ADMINISTRATOR).get(URL)
+
+    status = response.context["status"]
+    assert status.last_good == verified
+    assert status.is_stale is True
+    assert unverified in status.runs
+    assert "The last good backup is older than 26 hours." in response.content.decode()
 
 
 @pytest.mark.django_db

@@ -17,6 +17,7 @@ from rekisteri.credit.tests.conftest import code_for
 from rekisteri.customers.models import Customer
 from rekisteri.intake.services import integration_create
 from rekisteri.orders.models import Order
+from rekisteri.testing.factories import make_customer
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/orders"
@@ -25,7 +26,9 @@ NOTICE = "Creditworthiness was checked from Suomen Asiakastieto Oy."
 
 @pytest.fixture
 def shop(db):
-    return integration_create(actor=Actor.system("test"), kind="generic", name="Verkkokauppa")
+    return integration_create(
+        actor=Actor.system("test"), kind="generic", name="Verkkokauppa", sells_on_invoice=True
+    )
 
 
 @pytest.fixture
@@ -150,3 +153,68 @@ def test_the_openapi_schema_describes_the_credit_check(customer_service_client):
         "decision",
         "notice",
     }
+
+
+def invoice_order(number: int) -> dict[str, object]:
+    """The invoice order of a buyer of their own (a code and email of theirs)."""
+    body = order_body(identity_code=code_for(910 + number))
+    body["customer"]["email"] = f"asiakas.{number}@example.fi"  # type: ignore[index]
+    return {**body, "external_id": f"WEB-{number}"}
+
+
+def test_credit_checks_stop_at_the_integrations_hourly_limit(api, bureau, settings):
+    """Over REKISTERI_CREDIT_CHECKS_PER_HOUR the bureau is not asked and nothing is
+    stored: the integration is told to send the order again later."""
+    settings.CREDIT_CHECKS_PER_HOUR = 2
+    assert [post(api, invoice_order(number)).status_code for number in (1, 2)] == [201, 201]
+    before = (Order.objects.count(), Customer.objects.count(), CreditCheck.objects.count())
+
+    response = post(api, invoice_order(3))
+
+    assert response.status_code == 429
+    assert response.json() == {
+        "detail": "This integration has had its credit checks for this hour. "
+        "Send the order again later."
+    }
+    assert 1 <= int(response["Retry-After"]) <= 3600
+    assert len(bureau.recorded_queries) == 2
+    assert (Order.objects.count(), Customer.objects.count(), CreditCheck.objects.count()) == before
+    refusal = AuditEvent.objects.latest("seq")
+    assert (refusal.action, refusal.actor_type, refusal.reason) == (
+        Action.PERMISSION_DENIED,
+        ActorType.INTEGRATION,
+        "api refused 429: credit checks per hour used up",
+    )
+
+
+def test_another_integrations_credit_checks_are_counted_apart(api, bureau, settings):
+    settings.CREDIT_CHECKS_PER_HOUR = 1
+    other = integration_create(
+        actor=Actor.system("test"), kind="generic", name="Toinen kauppa", sells_on_invoice=True
+    )
+    other_api = Client(HTTP_AUTHORIZATION=f"Bearer {other.api_key}")
+    assert post(api, invoice_order(1)).status_code == 201
+
+    response = post(other_api, invoice_order(2))
+
+    assert response.status_code == 201
+    assert len(bureau.recorded_queries) == 2
+
+
+def test_a_known_customers_stored_code_is_never_checked_for_an_integration(api, bureau):
+    """An invoice order without a code is refused even when the email leads to a
+    customer whose code the register holds: a decision on that code would tell the
+    integration about them."""
+    make_customer(
+        surname="Virtanen",
+        first_names="Aino",
+        email="aino.virtanen@example.fi",
+        identity_code=code_for(955),
+    )
+
+    response = post(api, order_body())
+
+    assert response.status_code == 422
+    assert list(response.json()["errors"]) == ["payment_method"]
+    assert bureau.recorded_queries == []
+    assert (Order.objects.count(), CreditCheck.objects.count()) == (0, 0)

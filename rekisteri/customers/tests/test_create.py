@@ -93,8 +93,15 @@ def test_it_stores_the_identity_code_encrypted_with_a_blind_index(customer_servi
     customer = Customer.objects.get()
     ring = keyring()
     assert code not in customer.identity_code_encrypted
-    assert customer.identity_code_encrypted.startswith(f"v1:{ring.active}:")
-    assert ring.decrypt(customer.identity_code_encrypted, purpose=IDENTITY_CODE_PURPOSE) == code
+    assert customer.identity_code_encrypted.startswith(f"v2:{ring.active}:")
+    assert (
+        ring.decrypt(
+            customer.identity_code_encrypted,
+            purpose=IDENTITY_CODE_PURPOSE,
+            row=str(customer.public_id),
+        )
+        == code
+    )
     assert customer.identity_code_index == ring.blind_index(code, purpose=IDENTITY_CODE_PURPOSE)
     assert "identity_code" in AuditEvent.objects.get(action=Action.CREATE).changed_fields
 

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from rekisteri.audit.models import Action, AuditEvent
+from rekisteri.customers.models import Customer
 from rekisteri.testing.factories import make_customer
 from rekisteri.testing.identity_codes import random_identity_code
 
@@ -73,6 +74,29 @@ def test_the_privacy_officer_reveals_the_code_for_a_recorded_reason(privacy_offi
     assert event.customer_id == customer.pk
     assert event.reason == "Asiakkaan tarkastuspyyntö 12/2026"
     assert response["Cache-Control"].startswith("max-age=0")
+
+
+def test_an_identity_code_copied_onto_another_customer_is_not_revealed(privacy_officer_client):
+    """The ciphertext is bound to its customer's row: moved onto another customer's
+    record (by someone with access to the database), it does not decrypt."""
+    code = random_identity_code()
+    aino = make_customer(identity_code=code)
+    bertta = make_customer(with_identity_code=True)
+    Customer.objects.filter(pk=bertta.pk).update(
+        identity_code_encrypted=aino.identity_code_encrypted
+    )
+
+    response = privacy_officer_client.post(
+        reverse("customers:reveal", args=[bertta.customer_number]),
+        {"reason": "Asiakkaan tarkastuspyyntö 12/2026"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "copied here from another customer&#x27;s record" in body
+    assert code not in body
+    assert not AuditEvent.objects.filter(action=Action.REVEAL).exists()
 
 
 def test_revealing_needs_a_real_reason(privacy_officer_client):

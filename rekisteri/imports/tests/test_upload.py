@@ -170,6 +170,36 @@ def test_a_file_that_cannot_be_used_is_refused_and_nothing_is_stored(clerk, raw,
     assert AuditEvent.objects.count() == audit_before
 
 
+def test_a_workbook_whose_utf16_sheet_declares_a_document_type_is_refused(clerk):
+    from rekisteri.imports.tests.test_spreadsheets import doctype_workbook
+
+    audit_before = AuditEvent.objects.count()
+
+    response = upload(clerk, doctype_workbook("utf-16 with a byte order mark"), "asiakkaat.xlsx")
+
+    assert response.status_code == 400
+    assert "document type declaration" in response.content.decode()
+    assert not CustomerImport.objects.exists()
+    assert not DBTaskResult.objects.exists()
+    assert AuditEvent.objects.count() == audit_before
+
+
+def test_a_file_copied_into_another_imports_row_does_not_decrypt(clerk):
+    """The sealed file is bound to its import's row, not only to the field."""
+    from rekisteri.imports.files import FileUnreadable
+
+    raw = csv_bytes([person()])
+    assert upload(clerk, raw).status_code == 302
+    assert upload(clerk, csv_bytes([person()])).status_code == 302
+    first, second = CustomerImport.objects.order_by("pk")
+    CustomerImport.objects.filter(pk=second.pk).update(file_encrypted=first.file_encrypted)
+    second.refresh_from_db()
+
+    assert file_read(first) == raw
+    with pytest.raises(FileUnreadable):
+        file_read(second)
+
+
 def test_a_discarded_import_loses_its_file_at_once(clerk):
     upload(clerk, csv_bytes([person()]))
     customer_import = the_import()

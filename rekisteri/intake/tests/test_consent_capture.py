@@ -176,7 +176,9 @@ def test_the_shopify_fixture_as_is_records_no_consent(client):
 
 def test_a_restricted_customers_order_is_taken_but_no_consent_is_given(client):
     integration, secret = shop("woocommerce")
-    customer = make_customer(email="helena.hietala@example.fi")
+    customer = make_customer(
+        email="helena.hietala@example.fi", surname="Hietala", first_names="Helena"
+    )
     Customer.objects.filter(pk=customer.pk).update(status=Status.RESTRICTED)
     body = woocommerce_json(with_meta(("_rekisteri_marketing_email", "yes")))
 

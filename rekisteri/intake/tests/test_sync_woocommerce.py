@@ -16,6 +16,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from faker import Faker
 
+from rekisteri.audit.models import Action, AuditEvent
 from rekisteri.intake.tests.fixtures.shops import (
     post_woocommerce,
     refusals,
@@ -25,6 +26,7 @@ from rekisteri.intake.tests.fixtures.shops import (
     woocommerce_order,
 )
 from rekisteri.orders.models import Order, OrderStatus
+from rekisteri.testing.factories import make_customer
 
 pytestmark = pytest.mark.django_db
 KEY, SECRET = "ck_0123456789abcdef", "cs_fedcba9876543210"
@@ -231,3 +233,24 @@ def test_since_without_an_offset_is_finnish_time():
     from rekisteri.intake.management.commands.intake import _since
 
     assert _since("2026-07-01T12:00:00") == datetime.datetime(2026, 7, 1, 9, 0, tzinfo=datetime.UTC)
+
+
+def test_an_order_whose_buyer_is_a_doubtful_match_is_refused_and_the_rest_taken(fake_shop):
+    """The buyer's email is a customer's of another name: attached to no one (finding
+    5 of issue 14), counted as refused and audited against that customer."""
+    integration, _secret = woocommerce_with_api(fake_shop)
+    victim = make_customer(surname="Virtanen", first_names="Aino", email="asiakas.5001@example.fi")
+    doubtful = shop_order(5001, "2026-11-02T09:00:00")
+    doubtful["billing"].update(first_name="Kalle", last_name="Korhonen")
+    fake_shop.orders = [doubtful, shop_order(5002, "2026-11-02T09:00:00")]
+
+    with pytest.raises(SystemExit) as exit_info:
+        sync(integration, "2026-11-01")
+
+    assert exit_info.value.code == 1
+    assert list(Order.objects.values_list("external_id", flat=True)) == ["5002"]
+    assert not Order.objects.filter(customer=victim).exists()
+    assert refusals() == [
+        ("integration:Verkkokauppa", "sync order 5001: doubtful customer match by email")
+    ]
+    assert AuditEvent.objects.get(action=Action.PERMISSION_DENIED).customer_id == victim.pk

@@ -115,7 +115,9 @@ def test_the_ping_on_webhook_creation_gets_200_and_stores_nothing(client, woo):
 
 def test_a_guest_is_matched_to_a_known_customer_by_billing_email(client, woo):
     integration, secret = woo
-    known = make_customer(email="helena.hietala@example.fi")
+    known = make_customer(
+        email="helena.hietala@example.fi", surname="Hietala", first_names="Helena"
+    )
 
     for order_id in (727, 728):
         body = woocommerce_json(woocommerce_order(id=order_id, customer_id=0))

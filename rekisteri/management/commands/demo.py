@@ -16,7 +16,6 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from faker import Faker
 
 from rekisteri.accounts import twofactor
@@ -228,9 +227,7 @@ class Command(BaseCommand):
             user.save()
             user.groups.set([Group.objects.get(name=role)])
             if twofactor.is_required(user) and twofactor.authenticator(user) is None:
-                TOTPDevice.objects.create(
-                    user=user, name=twofactor.AUTHENTICATOR_NAME, confirmed=True
-                )
+                twofactor.authenticator_install(user=user)
 
     def _print_code(self, username: str) -> None:
         if username not in {name for name, _role, _first, _last in DEMO_STAFF}:

@@ -161,7 +161,8 @@ class Command(BaseCommand):
         left = key_rotation.values_left(ring)
         self.stdout.write(
             f"To move onto the active keys: {left[key_rotation.IDENTITY_CODES]} identity "
-            f"code(s), {left[key_rotation.INTEGRATIONS]} integration(s)."
+            f"code(s), {left[key_rotation.INTEGRATIONS]} integration(s), "
+            f"{left[key_rotation.AUTHENTICATORS]} authenticator(s)."
         )
         moved = dict.fromkeys(left, 0)
         batches = key_rotation.rotation_batches(ring=ring, actor=actor, batch_size=batch_size)

@@ -28,6 +28,11 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 # result carries what was searched for (a name, an email address) in its query string.
 ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
 
+WORKER_TIMEOUT_SECONDS = 60
+LIMIT_REQUEST_LINE = 4094
+LIMIT_REQUEST_FIELDS = 50
+LIMIT_REQUEST_FIELD_SIZE = 8190
+
 # Headers only a trusted proxy may set; from anyone else they are dropped.
 FORWARDING_HEADERS = (
     "HTTP_X_FORWARDED_FOR",
@@ -196,6 +201,14 @@ def server_config(
         "worker_class": "gthread",
         "threads": options["threads"],
         "graceful_timeout": options["graceful_timeout"],
+        # A stuck app server process is restarted after this long without a heartbeat.
+        "timeout": WORKER_TIMEOUT_SECONDS,
+        # Limits on what a client may make the server hold before the app sees it (the
+        # body is limited by rekisteri.request_limits): a request line as long as a
+        # URL the app makes, headers as many and as long as a browser sends.
+        "limit_request_line": LIMIT_REQUEST_LINE,
+        "limit_request_fields": LIMIT_REQUEST_FIELDS,
+        "limit_request_field_size": LIMIT_REQUEST_FIELD_SIZE,
         "preload_app": True,
         "forwarded_allow_ips": ",".join(str(network) for network in proxies),
         "accesslog": "-",

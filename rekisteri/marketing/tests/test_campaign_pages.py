@@ -93,15 +93,26 @@ def test_bad_input_gets_messages_on_the_fields_and_nothing_is_saved(marketing_cl
 
 
 def test_the_page_shows_how_many_may_be_reached_now(marketing_client, email_group):
-    opted_in()
-    opted_in()
+    for _ in range(5):
+        opted_in()
     make_customer()  # no opt-in
     campaign = a_campaign(email_group)
 
     response = marketing_client.get(reverse("marketing:campaign", args=[campaign.pk]))
 
     assert response.status_code == 200
-    assert "2 recipients may be reached now." in response.content.decode()
+    assert "5 recipients may be reached now." in response.content.decode()
+
+
+def test_fewer_than_five_recipients_are_not_counted_exactly(marketing_client, email_group):
+    opted_in()
+    opted_in()
+    campaign = a_campaign(email_group)
+
+    response = marketing_client.get(reverse("marketing:campaign", args=[campaign.pk]))
+
+    assert "Fewer than 5 recipients may be reached now." in response.content.decode()
+    assert "2 recipients" not in response.content.decode()
 
 
 def test_sending_queues_the_campaign_for_the_worker(

@@ -359,6 +359,23 @@ def test_marketing_imports_a_list_and_sees_the_rejected_rows_without_names(clien
     assert "rejected and not stored" not in again
 
 
+def test_a_workbook_with_a_document_type_is_refused_and_nothing_is_stored(client_as):
+    """The list is read as CSV only: a workbook, whatever XML it holds, is refused
+    before any of it is parsed."""
+    from rekisteri.imports.tests.test_spreadsheets import doctype_workbook
+
+    raw = doctype_workbook("utf-16 with a byte order mark")
+    response = client_as(Role.MARKETING).post(
+        reverse("marketing:restriction_import"),
+        {"file": SimpleUploadedFile("kielto.xlsx", raw, "application/octet-stream")},
+    )
+
+    assert response.status_code == 200
+    assert "The file is not a text CSV file." in response.content.decode()
+    assert not RestrictionList.objects.exists()
+    assert not AuditEvent.objects.filter(object_type="marketing.restrictionlist").exists()
+
+
 def test_a_bad_upload_shows_the_error_and_stores_nothing(client_as):
     response = client_as(Role.MARKETING).post(
         reverse("marketing:restriction_import"), {"file": upload("nimi;osoite\nAino;Isokatu\n")}

@@ -49,9 +49,34 @@ def test_marketing_counts_the_members_before_saving(marketing_client):
     response = marketing_client.post(reverse("marketing:create"), {**FORM, "preview": "1"})
 
     assert response.status_code == 200
-    assert "2 customers in the group now." in response.content.decode()
+    assert "Fewer than 5 customers in the group now." in response.content.decode()
+    assert "2 customers" not in response.content.decode()
     assert not TargetGroup.objects.exists()
     assert AuditEvent.objects.count() == audit_before
+
+
+def test_a_group_of_five_or_more_is_counted_exactly(marketing_client):
+    for _ in range(5):
+        make_customer(postal_code="90100")
+
+    response = marketing_client.post(reverse("marketing:create"), {**FORM, "preview": "1"})
+
+    assert "5 customers in the group now." in response.content.decode()
+    assert "Fewer than" not in response.content.decode()
+
+
+def test_a_group_of_three_is_shown_as_fewer_than_five_on_its_page(marketing_client):
+    """A narrow group's exact size would tell whether a known person is in it."""
+    group = a_group(postal_code_ranges=["90100-90999"])
+    for _ in range(3):
+        make_customer(postal_code="90100")
+
+    response = marketing_client.get(reverse("marketing:detail", args=[group.pk]))
+
+    page = response.content.decode()
+    count = page[page.index('id="member-count"') :].split("</p>", 1)[0]
+    assert "Fewer than 5 customers in the group now." in count
+    assert "3" not in count
 
 
 def test_the_htmx_preview_answers_with_the_count_alone(marketing_client):
@@ -63,7 +88,7 @@ def test_the_htmx_preview_answers_with_the_count_alone(marketing_client):
 
     assert response.status_code == 200
     assert response.content.decode().strip().startswith('<p id="member-count"')
-    assert "1 customer in the group now." in response.content.decode()
+    assert "Fewer than 5 customers in the group now." in response.content.decode()
 
 
 def test_marketing_saves_a_group_and_it_is_audited(marketing_client):
@@ -153,7 +178,7 @@ def test_the_detail_page_shows_the_count(privacy_officer_client):
     response = privacy_officer_client.get(reverse("marketing:detail", args=[group.pk]))
 
     assert response.status_code == 200
-    assert "1 customer in the group now." in response.content.decode()
+    assert "Fewer than 5 customers in the group now." in response.content.decode()
     assert "Download the address list" not in response.content.decode()
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -25,6 +25,7 @@ from rekisteri.privacy.disclosures import (
     access_delivery_download,
     access_delivery_url,
     access_handover,
+    download_token,
 )
 from rekisteri.privacy.models import AccessDelivery, Disclosure, RequestStatus, SubjectRequest
 from rekisteri.privacy.services import subject_request_record
@@ -67,7 +68,13 @@ def delivery(customer) -> AccessDelivery:
 
 
 def url_of(delivery: AccessDelivery) -> str:
-    return reverse("privacy_download", kwargs={"public_id": delivery.public_id})
+    """The emailed link, as the customer's browser asks for it."""
+    return access_delivery_url(delivery).removeprefix("http://127.0.0.1:8000")
+
+
+def download(client: Client, delivery: AccessDelivery, **extra: Any):
+    """The page's button: the token goes in the form's body, not in the URL."""
+    return client.post(reverse("privacy_download"), {"t": download_token(delivery)}, **extra)
 
 
 def exports() -> list[AuditEvent]:
@@ -88,12 +95,15 @@ def test_the_link_is_made_for_a_verified_request_and_expires_in_seven_days(custo
 
     assert delivery.subject_request == subject_request
     assert delivery.expires_at - delivery.created_at == datetime.timedelta(days=7)
-    assert (delivery.download_count, delivery.downloaded_at) == (0, None)
+    assert (delivery.download_count, delivery.downloads_allowed) == (0, 1)
+    assert delivery.downloaded_at is None
     event = AuditEvent.objects.get(object_type="privacy.accessdelivery")
     assert (event.action, event.customer_id) == (Action.CREATE, customer.pk)
+    # The token is in the query string, which no access log keeps; the path is bare.
     assert access_delivery_url(delivery) == (
-        f"http://127.0.0.1:8000/tietosuoja/lataa/{delivery.public_id}/"
+        f"http://127.0.0.1:8000/tietosuoja/lataa/?t={download_token(delivery)}"
     )
+    assert delivery.public_id.hex in download_token(delivery)
     assert Disclosure.objects.count() == 0
 
 
@@ -131,13 +141,21 @@ def test_no_link_for_a_request_without_a_customer():
     assert AccessDelivery.objects.count() == 0
 
 
-@pytest.mark.parametrize("days", [0, 31])
-def test_a_link_lives_one_to_thirty_days(customer, days):
+@pytest.mark.parametrize("days", [0, 15])
+def test_a_link_lives_one_to_fourteen_days(customer, days):
     with pytest.raises(ValidationError) as raised:
         access_delivery_create(actor=SYSTEM, subject_request=request_for(customer), days=days)
 
-    assert raised.value.message_dict == {"days": ["A link is valid for 1 to 30 days."]}
+    assert raised.value.message_dict == {"days": ["A link is valid for 1 to 14 days."]}
     assert AccessDelivery.objects.count() == 0
+
+
+@override_settings(ACCESS_COPY_DAYS=3, ACCESS_COPY_DOWNLOADS=2)
+def test_the_lifetime_and_the_downloads_of_a_link_are_configurable(customer):
+    delivery = access_delivery_create(actor=SYSTEM, subject_request=request_for(customer))
+
+    assert delivery.expires_at - delivery.created_at == datetime.timedelta(days=3)
+    assert delivery.downloads_allowed == 2
 
 
 def test_the_page_offers_the_download_without_cookies_and_changes_nothing(delivery):
@@ -145,7 +163,8 @@ def test_the_page_offers_the_download_without_cookies_and_changes_nothing(delive
 
     assert response.status_code == 200
     assert b"Download your data" in response.content
-    assert b'<form method="post"' in response.content
+    assert b'<form method="post" action="/tietosuoja/lataa/"' in response.content
+    assert f'name="t" value="{download_token(delivery)}"'.encode() in response.content
     assert not response.cookies
     assert "no-store" in response["Cache-Control"]
     delivery.refresh_from_db()
@@ -157,7 +176,7 @@ def test_the_page_offers_the_download_without_cookies_and_changes_nothing(delive
 def test_the_download_is_the_customers_own_copy_and_is_recorded(delivery, customer):
     client = Client(enforce_csrf_checks=True)  # the button's POST carries no token
 
-    response = client.post(url_of(delivery), REMOTE_ADDR="192.0.2.10")
+    response = download(client, delivery, REMOTE_ADDR="192.0.2.10")
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"
@@ -190,19 +209,47 @@ def test_the_download_is_the_customers_own_copy_and_is_recorded(delivery, custom
     assert event.customer_id == customer.pk
 
 
-def test_each_download_is_counted_and_recorded(delivery):
-    first = access_delivery_download(delivery=delivery, ip_address=None)
+def test_the_link_works_once_then_says_it_was_used(delivery, customer):
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    before = timezone.now()
+    assert download(client, delivery, REMOTE_ADDR="192.0.2.10").status_code == 200
+    after = timezone.now()
+
+    page = client.get(url_of(delivery))
+    again = download(client, delivery, REMOTE_ADDR="198.51.100.7")
+
+    for response in (page, again):
+        assert response.status_code == 410
+        assert response["Content-Type"].startswith("text/html")
+        assert b"This download link has been used" in response.content
+        assert b"Download your data" not in response.content
+    delivery.refresh_from_db()
+    assert (delivery.download_count, delivery.downloads_allowed) == (1, 1)
+    [event] = exports()
+    assert (event.ip_address, event.customer_id) == ("192.0.2.10", customer.pk)
+    assert before <= event.occurred_at <= after
+    with pytest.raises(ValidationError) as raised:
+        access_delivery_download(delivery=delivery, ip_address=None)
+    assert raised.value.code == "used"
+
+
+@override_settings(ACCESS_COPY_DOWNLOADS=2)
+def test_each_download_is_counted_and_recorded_up_to_the_limit(customer):
+    delivery = access_delivery_create(actor=SYSTEM, subject_request=request_for(customer))
+    first = access_delivery_download(delivery=delivery, ip_address="192.0.2.10")
     delivery.refresh_from_db()
     first_time = delivery.downloaded_at
 
-    second = access_delivery_download(delivery=delivery, ip_address=None)
+    second = access_delivery_download(delivery=delivery, ip_address="192.0.2.11")
 
     assert archive_data(first)["customer"] == archive_data(second)["customer"]
     delivery.refresh_from_db()
     assert delivery.download_count == 2
     assert delivery.downloaded_at == first_time
     assert Disclosure.objects.count() == 2
-    assert len(exports()) == 2
+    assert [event.ip_address for event in exports()] == ["192.0.2.10", "192.0.2.11"]
+    assert download(Client(), delivery).status_code == 410
+    assert Disclosure.objects.count() == 2
 
 
 def test_a_portability_request_is_disclosed_under_article_20(customer):
@@ -231,9 +278,9 @@ def test_an_expired_link_gives_nothing_and_records_nothing(delivery):
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
 
     page = client.get(url_of(delivery))
-    download = client.post(url_of(delivery))
+    refused = download(client, delivery)
 
-    for response in (page, download):
+    for response in (page, refused):
         assert response.status_code == 410
         assert b"This download link no longer works" in response.content
         assert not response.cookies
@@ -259,18 +306,21 @@ def test_a_link_of_a_refused_request_gives_nothing(delivery):
         status=RequestStatus.REFUSED
     )
 
-    response = Client().post(url_of(delivery))
+    response = download(Client(), delivery)
 
     assert response.status_code == 410
     assert Disclosure.objects.count() == 0
     assert exports() == []
 
 
-def test_an_unknown_link_is_not_found():
+@pytest.mark.parametrize("token", ["", "forged", "{id}", "{id}:forged", "{other}:forged"])
+def test_an_unknown_or_forged_link_is_not_found(delivery, token):
+    """The link's id alone (it appears in the audit log) is no key: it must be signed."""
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    url = reverse("privacy_download", kwargs={"public_id": uuid.uuid4()})
+    url = reverse("privacy_download")
+    token = token.format(id=delivery.public_id.hex, other=uuid.uuid4().hex)
 
-    for response in (client.get(url), client.post(url)):
+    for response in (client.get(url, {"t": token}), client.post(url, {"t": token})):
         assert response.status_code == 404
         assert b"This download link is not valid" in response.content
         assert not response.cookies

@@ -6,6 +6,7 @@ import io
 import json
 import re
 import zipfile
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core import mail
@@ -18,22 +19,29 @@ from rekisteri.customers.models import Status
 from rekisteri.privacy.models import Disclosure, RequestStatus, SubjectRequest
 from rekisteri.testing.factories import make_customer
 from rekisteri.testing.identity_codes import random_identity_code
+from rekisteri.testing.tasks import run_queued_tasks
 
 pytestmark = pytest.mark.django_db
 EMAIL = "aino.virtanen@example.fi"
 
 
-def path_in(message) -> str:
+def press_the_button(client: Client, message):
+    """Opens the emailed link and presses the page's button, which posts the link's
+    token (in the link's query string) in the form's body."""
     found = re.search(r"https?://\S+", message.body)
     assert found is not None
-    return found.group(0).split("8000", 1)[-1]
+    link = urlsplit(found.group(0))
+    [token] = parse_qs(link.query)["t"]
+    assert client.get(f"{link.path}?{link.query}").status_code == 200
+    return client.post(link.path, {"t": token})
 
 
 def confirmed_request(kind: str) -> SubjectRequest:
     """Made on the portal and confirmed by the customer; the mail outbox is emptied."""
     portal = Client()
     portal.post(reverse("portal:request"), {"kind": kind, "name": "Aino Virtanen", "email": EMAIL})
-    portal.post(path_in(mail.outbox[-1]))
+    run_queued_tasks()
+    press_the_button(portal, mail.outbox[-1])
     mail.outbox.clear()
     return SubjectRequest.objects.get(kind=kind)
 
@@ -66,7 +74,7 @@ def test_access_and_portability_end_with_the_customers_own_copy(customer, office
     act(officer, request, action="deliver")
     [link_mail] = mail.outbox
     assert link_mail.to == [EMAIL]
-    download = Client().post(path_in(link_mail))
+    download = press_the_button(Client(), link_mail)
     act(officer, request, action="complete", outcome="Kopio toimitettu latauslinkillä.")
 
     assert download.status_code == 200

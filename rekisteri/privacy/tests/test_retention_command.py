@@ -66,8 +66,27 @@ def expected(*, dry_run: bool, messages_due: int, held_back: int = 0) -> str:
             None if dry_run else str(messages_due),
         ),
         *block("audit_events", 120, 0, 0, "nothing (report only)"),
+        "unconfirmed portal requests (7 days)",
+        "  due: 0",
+        *([] if dry_run else ["  done: 0"]),
+        "  what: delete",
+        "  why: anyone can make a request for any email; nobody confirmed these",
+        *access_log_block(dry_run=dry_run, due=0),
     ]
     return "\n".join(lines) + "\n"
+
+
+def access_log_block(*, dry_run: bool, due: int, attempts: int = 0, sign_ins: int = 0) -> list[str]:
+    """What the command says of the staff's sign-in records (issue 14, finding 11)."""
+    cutoff = timezone.now() - datetime.timedelta(days=90)
+    return [
+        "access log (90 days)",
+        f"  cut-off: {cutoff.date().isoformat()}",
+        f"  due: {due} ({attempts} attempts, {sign_ins} sign-ins)",
+        *([] if dry_run else [f"  done: {due}"]),
+        "  what: delete the records of sign-in attempts and sign-ins",
+        "  why: recorded more than 90 days ago",
+    ]
 
 
 @pytest.fixture
@@ -134,4 +153,9 @@ def test_a_policy_not_in_use_says_so():
         *["credit_checks (12 months)", not_in_use],
         *["campaign_messages (24 months)", not_in_use],
         *["audit_events (120 months)", not_in_use],
+        "unconfirmed portal requests (7 days)",
+        "  due: 0",
+        "  what: delete",
+        "  why: anyone can make a request for any email; nobody confirmed these",
+        *access_log_block(dry_run=True, due=0),
     ]

@@ -56,6 +56,8 @@ class Command(BaseCommand):
                 email=options["email"],
                 password=password,
                 roles=[Role.ADMINISTRATOR],
+                # The administrator typed the password: nobody else knows it.
+                must_change_password=False,
             )
         except ValidationError as error:
             raise CommandError(_describe(error)) from None

@@ -1,4 +1,6 @@
-"""`rekisteri audit verify`: proves the audit trail is whole, or names where it is not."""
+"""`rekisteri audit verify`: proves the audit trail is whole, or names where it is not.
+`rekisteri audit flush-refusals`: writes the counts of refusals whose window has closed
+(rekisteri/audit/refusals.py; run by a timer in deploy/)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from rekisteri.audit.refusals import refusals_flush
 from rekisteri.audit.selectors import audit_chain_verify
 
 
@@ -20,10 +23,19 @@ class Command(BaseCommand):
             help="Walk the hash chain from its first event and report the first one that "
             "is missing, altered or out of place. Exits 1 if the chain is broken.",
         )
+        subcommands.add_parser(
+            "flush-refusals",
+            help="Write one event with the count for each source whose window of counted "
+            "refusals (no or a wrong API key, an unsigned webhook, a failed sign-in) has "
+            "closed.",
+        )
 
     def handle(self, *args: Any, subcommand: str, **options: Any) -> None:
         if subcommand == "verify":
             self.verify()
+        elif subcommand == "flush-refusals":
+            closed = refusals_flush()
+            self.stdout.write(f"Refusal counts written: {closed} windows closed.")
 
     def verify(self) -> None:
         report = audit_chain_verify()

@@ -15,6 +15,7 @@ from rekisteri.audit.services import Actor
 from rekisteri.intake.models import Integration, IntegrationKind
 from rekisteri.intake.services import (
     integration_create,
+    integration_invoice_sales_set,
     integration_revoke,
     integration_shop_secret_set,
 )
@@ -35,6 +36,12 @@ class Command(BaseCommand):
         create.add_argument("--kind", required=True, choices=IntegrationKind.values)
         create.add_argument("--name", required=True)
         create.add_argument("--shop-url", default="")
+        create.add_argument(
+            "--invoice-sales",
+            action="store_true",
+            help="The shop sells on invoice: it may send invoice orders with the buyer's "
+            "identity code for the credit check. Without it, orders with a code are refused.",
+        )
         create.add_argument("--json", action="store_true", help="Print one JSON object.")
         subcommands.add_parser("list", help="List the integrations.")
         secret = subcommands.add_parser(
@@ -43,6 +50,12 @@ class Command(BaseCommand):
             "or asked for; never on the command line, where other users could see it.",
         )
         secret.add_argument("id", help="The integration's id (a UUID) or database number.")
+        invoice = subcommands.add_parser(
+            "invoice-sales",
+            help="Allow (on) or stop (off) invoice orders and identity codes from an integration.",
+        )
+        invoice.add_argument("id", help="The integration's id (a UUID) or database number.")
+        invoice.add_argument("state", choices=["on", "off"])
         revoke = subcommands.add_parser("revoke", help="Revoke an integration for good.")
         revoke.add_argument("id", help="The integration's id (a UUID) or database number.")
 
@@ -53,6 +66,8 @@ class Command(BaseCommand):
             self.list()
         elif subcommand == "set-secret":
             self.set_secret(options["id"])
+        elif subcommand == "invoice-sales":
+            self.invoice_sales(options["id"], options["state"] == "on")
         else:
             self.revoke(options["id"])
 
@@ -63,6 +78,7 @@ class Command(BaseCommand):
                 kind=options["kind"],
                 name=options["name"],
                 shop_url=options["shop_url"],
+                sells_on_invoice=options["invoice_sales"],
             )
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
@@ -83,6 +99,7 @@ class Command(BaseCommand):
                         str(integration.public_id),
                         integration.kind,
                         integration.name,
+                        "sells on invoice" if integration.sells_on_invoice else "no invoice",
                         f"created {integration.created_at.isoformat()}",
                         f"last used {integration.last_used_at.isoformat()}"
                         if integration.last_used_at
@@ -111,6 +128,15 @@ class Command(BaseCommand):
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
         self.stdout.write(f"Changed the webhook secret of {integration.name}.")
+
+    def invoice_sales(self, identifier: str, sells_on_invoice: bool) -> None:
+        integration = integration_invoice_sales_set(
+            actor=ACTOR,
+            integration=self._integration(identifier),
+            sells_on_invoice=sells_on_invoice,
+        )
+        state = "sells on invoice" if integration.sells_on_invoice else "does not sell on invoice"
+        self.stdout.write(f"{integration.name} {state}.")
 
     def revoke(self, identifier: str) -> None:
         integration = self._integration(identifier)
