@@ -3,6 +3,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from rekisteri.accounts.roles import Role
+from rekisteri.accounts.services import pending_roles
 from rekisteri.audit.services import Actor, audit_permission_denied
 from rekisteri.dashboard import start_page
 
@@ -11,7 +13,11 @@ from rekisteri.dashboard import start_page
 def home(request: HttpRequest) -> HttpResponse:
     """The start page: a section for each part of the work the person's permissions
     open (`rekisteri.dashboard`)."""
-    return render(request, "home.html", {"page": start_page(user=request.user)})
+    context = {
+        "page": start_page(user=request.user),
+        "pending_roles": [Role(role).label for role in pending_roles(request.user)],
+    }
+    return render(request, "home.html", context)
 
 
 @login_not_required

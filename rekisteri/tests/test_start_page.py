@@ -19,7 +19,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from rekisteri.accounts import services as accounts
 from rekisteri.accounts.roles import Role
+from rekisteri.audit.models import ActorType
 from rekisteri.audit.services import Actor
 from rekisteri.backups.models import BackupRun, RunKind, RunStatus
 from rekisteri.consents import services as consents
@@ -331,6 +333,31 @@ def test_the_auditor_is_told_where_the_pages_are(client_as):
     page = response.content.decode()
     assert response.context["page"].is_empty
     assert "Nothing on the start page concerns your role." in page
+    assert sections_on(page) == set()
+
+
+def test_a_person_whose_role_awaits_confirmation_is_told_so(client_as):
+    """The auditor's role is not in effect until a privacy officer confirms it; until
+    then the start page says why the menu is empty."""
+    administrator = staff_with(Role.ADMINISTRATOR)
+    waiting = make_staff(None, username="tarkastaja-uusi")
+    accounts.staff_update(
+        actor=Actor(type=ActorType.STAFF, user=administrator, label=administrator.username),
+        user=waiting,
+        first_name=waiting.first_name,
+        last_name=waiting.last_name,
+        email=waiting.email,
+        roles=[Role.AUDITOR],
+        is_active=True,
+    )
+
+    response = sign_in(waiting).get(URL)
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Your role (Auditor) awaits a privacy officer's confirmation." in page
+    assert "Nothing on the start page concerns your role." not in page
+    assert not waiting.groups.exists()
     assert sections_on(page) == set()
 
 
