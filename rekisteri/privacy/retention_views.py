@@ -20,6 +20,7 @@ from rekisteri.privacy.retention import (
     retention_policy_update,
     retention_run,
 )
+from rekisteri.privacy.services import unconfirmed_requests_expire
 
 
 @never_cache
@@ -55,11 +56,18 @@ def retention_edit(request: HttpRequest, category: str) -> HttpResponse:
 @require_POST
 @require_permission("privacy.run_retention")
 def retention_run_now(request: HttpRequest) -> HttpResponse:
-    reports = retention_run(actor=Actor.from_request(request))
-    access_log_prune(actor=Actor.from_request(request))
+    actor = Actor.from_request(request)
+    reports = retention_run(actor=actor)
+    access_log_prune(actor=actor)
+    expired = unconfirmed_requests_expire(actor=actor)
     for report in reports:
         if report.done:
             done = {"category": report.label, "count": report.done}
             messages.success(request, _("%(category)s: %(count)s done.") % done)
+    if expired:
+        messages.success(
+            request,
+            _("Unconfirmed portal requests deleted: %(count)s.") % {"count": expired},
+        )
     messages.success(request, _("The retention policies were run."))
     return redirect("privacy:retention")

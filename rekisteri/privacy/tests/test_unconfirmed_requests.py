@@ -119,3 +119,22 @@ def test_the_days_are_configurable():
     assert services.unconfirmed_requests_expire(actor=SYSTEM) == 1
     assert not SubjectRequest.objects.exists()
     assert services.unconfirmed_requests_expire(actor=SYSTEM) == 0
+
+
+def test_run_now_on_the_retention_page_deletes_them_too(privacy_officer_client):
+    make_customer(email="aino.virtanen@example.fi")
+    old_junk = portal_request("aino.virtanen@example.fi", days_ago=8)
+    recent_junk = portal_request("aino.virtanen@example.fi", days_ago=6)
+
+    response = privacy_officer_client.post(reverse("privacy:retention_run"), follow=True)
+
+    assert response.status_code == 200
+    messages = [str(m) for m in response.context["messages"]]
+    assert "Unconfirmed portal requests deleted: 1." in messages
+    assert list(SubjectRequest.objects.all()) == [recent_junk]
+    assert not SubjectRequest.objects.filter(pk=old_junk.pk).exists()
+    [event] = AuditEvent.objects.filter(
+        object_type="privacy.subjectrequest", object_id="unconfirmed"
+    )
+    assert event.actor_user == response.wsgi_request.user
+    assert event.reason == "1 portal requests deleted: unconfirmed for 7 days"
