@@ -1,4 +1,4 @@
-"""How long the records of signing in are kept (issue 14, finding 11): django-axes'
+"""How long the records of signing in are kept (security review finding 11): django-axes'
 attempts (AccessAttempt, AccessFailureLog) and sign-ins (AccessLog) are deleted when
 older than settings.ACCESS_LOG_DAYS, by the nightly retention run
 (`rekisteri retention run`, which says beforehand with --dry-run what it would do).

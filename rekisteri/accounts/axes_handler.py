@@ -1,5 +1,5 @@
 """django-axes' database handler, keeping sign-in records of real accounts only
-(issue 14, finding 11).
+(security review finding 11).
 
 People type all kinds of things into the username field, their password among them;
 axes would store each in its AccessAttempt rows. Here a name that is no account is

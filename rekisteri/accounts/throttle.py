@@ -1,4 +1,4 @@
-"""Sign-in throttling per account, whatever the address (issue 14, finding 7).
+"""Sign-in throttling per account, whatever the address (security review finding 7).
 
 django-axes locks a username out per address only, so a guesser who rotates addresses
 would get unlimited tries. Here every failed sign-in of an account counts, from any

@@ -1,4 +1,4 @@
-"""The records django-axes keeps of signing in (issue 14, finding 11): only real
+"""The records django-axes keeps of signing in (security review finding 11): only real
 accounts, and only for settings.ACCESS_LOG_DAYS, deleted by the retention run."""
 
 from __future__ import annotations

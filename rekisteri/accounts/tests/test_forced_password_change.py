@@ -1,5 +1,5 @@
 """A password someone else chose is changed at the next sign-in, before anything else
-(issue 14, finding 2); the staff member's own choice (the new password, or the one
+(security review finding 2); the staff member's own choice (the new password, or the one
 typed into `rekisteri createadmin`) is not."""
 
 from __future__ import annotations

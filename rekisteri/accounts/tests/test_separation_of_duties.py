@@ -1,4 +1,4 @@
-"""Separation of duties (issue 14, finding 2): nobody gives roles to themselves; the
+"""Separation of duties (security review finding 2): nobody gives roles to themselves; the
 privacy officer's and auditor's roles take effect when a privacy officer confirms them;
 an administrator cannot set the password or reset the two-factor sign-in of a privacy
 officer or an auditor; the privacy officers are told of every such change."""

@@ -1,4 +1,4 @@
-"""Sign-in throttling per account from any address (issue 14, finding 7): rotating
+"""Sign-in throttling per account from any address (security review finding 7): rotating
 addresses gives no more guesses, and nobody keeps a staff member out for long."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""An integration cannot probe the register (issue 14, finding 5): its answers carry no
+"""An integration cannot probe the register (security review finding 5): its answers carry no
 customer number, an order whose email or identity code leads to a customer of another
 name is refused for a person to handle and attached to no one, and only integrations
 that sell on invoice may send identity codes."""

@@ -1,5 +1,5 @@
 """The WooCommerce sync sends the shop's consumer key and secret to the shop address's
-own origin only (issue 14, finding 8): a redirect to another host, port or scheme is
+own origin only (security review finding 8): a redirect to another host, port or scheme is
 refused before anything is sent there; one within the origin is followed."""
 
 from __future__ import annotations

@@ -237,7 +237,7 @@ def test_since_without_an_offset_is_finnish_time():
 
 def test_an_order_whose_buyer_is_a_doubtful_match_is_refused_and_the_rest_taken(fake_shop):
     """The buyer's email is a customer's of another name: attached to no one (finding
-    5 of issue 14), counted as refused and audited against that customer."""
+    5 of the security review), counted as refused and audited against that customer."""
     integration, _secret = woocommerce_with_api(fake_shop)
     victim = make_customer(surname="Virtanen", first_names="Aino", email="asiakas.5001@example.fi")
     doubtful = shop_order(5001, "2026-11-02T09:00:00")

@@ -77,7 +77,7 @@ def expected(*, dry_run: bool, messages_due: int, held_back: int = 0) -> str:
 
 
 def access_log_block(*, dry_run: bool, due: int, attempts: int = 0, sign_ins: int = 0) -> list[str]:
-    """What the command says of the staff's sign-in records (issue 14, finding 11)."""
+    """What the command says of the staff's sign-in records (security review finding 11)."""
     cutoff = timezone.now() - datetime.timedelta(days=90)
     return [
         "access log (90 days)",
