@@ -550,7 +550,10 @@ def role_grant_decide(request: AuthenticatedHttpRequest, grant_id: int) -> HttpR
     """A privacy officer confirms or refuses a requested role (the administrator who
     asked, for the install's first privacy officer: `services.may_decide`)."""
     grant = get_object_or_404(RoleGrant, pk=grant_id)
-    confirm = request.POST.get("decision") == "confirm"
+    decision = request.POST.get("decision")
+    if decision not in ("confirm", "refuse"):
+        return HttpResponseBadRequest()
+    confirm = decision == "confirm"
     try:
         services.role_grant_decide(actor=Actor.from_request(request), grant=grant, confirm=confirm)
     except ValidationError as error:

@@ -227,6 +227,27 @@ def test_a_refused_grant_never_takes_effect(administrator, officer):
     assert audit_trail() == before
 
 
+@pytest.mark.parametrize("decision", ["", "maybe"])
+def test_a_decision_that_is_neither_confirm_nor_refuse_changes_nothing(
+    administrator, officer, decision
+):
+    member = make_staff(Role.CUSTOMER_SERVICE)
+    sign_in(administrator).post(
+        f"/accounts/staff/{member.pk}/",
+        edit_data(member, roles=[Role.CUSTOMER_SERVICE, Role.AUDITOR]),
+    )
+    grant = RoleGrant.objects.get()
+    before = audit_trail()
+
+    response = decide(sign_in(officer), grant, decision)
+
+    assert response.status_code == 400
+    grant.refresh_from_db()
+    assert (grant.decision, grant.decided_by) == (RoleGrantDecision.PENDING, None)
+    assert user_roles(member) == [Role.CUSTOMER_SERVICE]
+    assert audit_trail() == before
+
+
 def test_the_person_cannot_confirm_their_own_grant(administrator, officer):
     """Not even a privacy officer asking to be an auditor too."""
     admin_client = sign_in(administrator)
