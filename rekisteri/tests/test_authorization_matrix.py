@@ -81,8 +81,8 @@ MATRIX: dict[str, tuple[str, dict[str, object]]] = {
     # A privacy officer sets the password of a privacy officer or an auditor only; the
     # staff member here is in customer service, whose password an administrator sets.
     "accounts:staff_credentials": ("get", allowed()),
-    # A privacy officer decides (refuses, with no decision posted); the administrator
-    # only for an install's first privacy officer, which this is not.
+    # A privacy officer decides (here: refuses); the administrator only for an
+    # install's first privacy officer, which this is not.
     "accounts:role_grant_decide": ("post", allowed(PO, status=302)),
     "accounts:staff_list": ("get", allowed(AD)),
     "accounts:staff_create": ("get", allowed(AD)),
@@ -392,6 +392,7 @@ def _credit_check_for(order):
 
 
 POST_DATA = {
+    "accounts:role_grant_decide": {"decision": "refuse"},
     "orders:status": {"status": "confirmed", "version": 1},
     "orders:delivery_add": {"carrier": "posti"},
     "orders:delivery_status": {"status": "shipped"},
