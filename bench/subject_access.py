@@ -45,7 +45,7 @@ from rekisteri.orders.services import (
     order_create,
     return_create,
 )
-from rekisteri.privacy.export import access_archive, subject_data
+from rekisteri.privacy.access.copy import access_archive, subject_data
 
 TARGET_MS = 500.0
 PRODUCTS = 40

@@ -61,8 +61,8 @@ from rekisteri.intake.models import Integration
 from rekisteri.marketing.models import Campaign, CampaignStatus
 from rekisteri.orders.models import Order, OrderStatus, Return, ReturnStatus
 from rekisteri.orders.selectors import order_list
-from rekisteri.privacy.breaches import BreachRow, breach_register
-from rekisteri.privacy.selectors import BoardRow, request_board
+from rekisteri.privacy.breaches.services import BreachRow, breach_register
+from rekisteri.privacy.requests.selectors import BoardRow, request_board
 
 MONTHS = 12
 WEEKS = 12

@@ -20,9 +20,9 @@ urlpatterns = [
     path("privacy/", include("rekisteri.privacy.urls")),
     path("backups/", include("rekisteri.backups.urls")),
     path("", include("rekisteri.marketing.urls_public")),
-    path("", include("rekisteri.privacy.urls_download")),
+    path("", include("rekisteri.privacy.access.urls_public")),
     path("tietosuoja/", include("rekisteri.portal.urls")),
-    path("", include("rekisteri.privacy.urls_notice_public")),
+    path("", include("rekisteri.privacy.notice.urls_public")),
     path("api/v1/webhooks/", include("rekisteri.intake.webhooks")),
     path("api/v1/", api.urls),
 ]

@@ -39,7 +39,7 @@ from rekisteri.audit.services import Actor, audit_record, audited_transaction
 from rekisteri.backups import databases, fileformat
 from rekisteri.backups.fileformat import BackupFileError, Header
 from rekisteri.backups.models import BackupRun, RunKind, RunStatus
-from rekisteri.privacy.erasure import erasure_log_replay
+from rekisteri.privacy.erasure.services import erasure_log_replay
 
 logger = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from rekisteri.marketing.models import Campaign, CampaignChannel, CampaignStatus
 from rekisteri.marketing.sending import NO_MOBILE, NOT_IN_GROUP
 from rekisteri.marketing.sms import sms_segments
 from rekisteri.marketing.tokens import message_for_token
-from rekisteri.privacy.services import TOKEN_PARAMETER
+from rekisteri.privacy.requests.services import TOKEN_PARAMETER
 
 LOG_PAGE_SIZE = 100
 ONE_CLICK = "One-Click"

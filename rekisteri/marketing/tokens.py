@@ -9,7 +9,7 @@ from django.core import signing
 from django.urls import reverse
 
 from rekisteri.marketing.models import CampaignMessage
-from rekisteri.privacy.services import link_with_token
+from rekisteri.privacy.requests.services import link_with_token
 
 SALT = "rekisteri.marketing.unsubscribe"
 

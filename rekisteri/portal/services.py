@@ -19,7 +19,7 @@ from rekisteri.audit.models import Action
 from rekisteri.audit.services import Actor, audit_record, audited_transaction
 from rekisteri.customers.models import Customer, Status
 from rekisteri.portal.tasks import send_consent_link
-from rekisteri.privacy.services import (
+from rekisteri.privacy.requests.services import (
     MAIL_ATTEMPTS,
     link_with_token,
     mail_failure_reason,

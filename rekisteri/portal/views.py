@@ -27,9 +27,9 @@ from rekisteri.portal.services import (
     consent_link_request,
     customer_for_consent_token,
 )
-from rekisteri.privacy import services as privacy
-from rekisteri.privacy.forms import EmailForm, PortalRequestForm
-from rekisteri.privacy.services import TOKEN_PARAMETER
+from rekisteri.privacy.requests import services as privacy
+from rekisteri.privacy.requests.forms import EmailForm, PortalRequestForm
+from rekisteri.privacy.requests.services import TOKEN_PARAMETER
 
 
 def _page(

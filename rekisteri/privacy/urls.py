@@ -1,25 +1,22 @@
-from django.urls import path
+"""The privacy officer's staff URLs under /privacy/: each room of the privacy app adds its
+own. The public pages (the notice, the download link) are in each room's `urls_public.py`
+and mounted at the site's root by rekisteri/urls.py."""
 
-from rekisteri.privacy import (
-    urls_breach,
-    urls_erasure,
-    urls_export,
-    urls_notice,
-    urls_records,
-    urls_retention,
-    views,
-)
+from rekisteri.privacy.access import urls as access
+from rekisteri.privacy.breaches import urls as breaches
+from rekisteri.privacy.erasure import urls as erasure
+from rekisteri.privacy.notice import urls as notice
+from rekisteri.privacy.records import urls as records
+from rekisteri.privacy.requests import urls as requests
+from rekisteri.privacy.retention import urls as retention
 
 app_name = "privacy"
 urlpatterns = [
-    path("requests/", views.request_board, name="requests"),
-    path("requests/new/", views.request_record, name="request_create"),
-    path("requests/<uuid:public_id>/", views.request_detail, name="request"),
-    path("requests/<uuid:public_id>/action/", views.request_action, name="request_action"),
-    *urls_erasure.urlpatterns,
-    *urls_export.urlpatterns,
-    *urls_retention.urlpatterns,
-    *urls_notice.urlpatterns,
-    *urls_records.urlpatterns,
-    *urls_breach.urlpatterns,
+    *requests.urlpatterns,
+    *erasure.urlpatterns,
+    *access.urlpatterns,
+    *retention.urlpatterns,
+    *notice.urlpatterns,
+    *records.urlpatterns,
+    *breaches.urlpatterns,
 ]

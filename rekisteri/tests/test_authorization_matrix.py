@@ -32,10 +32,10 @@ from rekisteri.marketing.tokens import unsubscribe_token
 from rekisteri.orders.models import Product
 from rekisteri.orders.services import LineInput, delivery_create, order_create, return_create
 from rekisteri.portal.services import consent_token
-from rekisteri.privacy.breaches import breach_record
-from rekisteri.privacy.disclosures import access_delivery_create, download_token
-from rekisteri.privacy.erasure import legal_hold_place
-from rekisteri.privacy.services import subject_request_record, verification_token
+from rekisteri.privacy.access.disclosures import access_delivery_create, download_token
+from rekisteri.privacy.breaches.services import breach_record
+from rekisteri.privacy.erasure.services import legal_hold_place
+from rekisteri.privacy.requests.services import subject_request_record, verification_token
 from rekisteri.testing.auth import sign_in
 from rekisteri.testing.factories import make_customer, make_staff
 

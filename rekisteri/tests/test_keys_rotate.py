@@ -48,7 +48,7 @@ from rekisteri.marketing.restrictions import (
     restriction_list_import,
 )
 from rekisteri.marketing.services import TargetGroupInput, target_group_save
-from rekisteri.privacy.services import PORTAL_LIMITS, RateLimited, portal_attempt
+from rekisteri.privacy.requests.services import PORTAL_LIMITS, RateLimited, portal_attempt
 from rekisteri.testing.factories import customer_input, make_customer
 from rekisteri.testing.identity_codes import random_identity_code
 

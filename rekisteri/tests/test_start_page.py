@@ -37,9 +37,9 @@ from rekisteri.marketing.services import (
 )
 from rekisteri.orders.models import OrderStatus, Product
 from rekisteri.orders.services import LineInput, order_create, order_status_change, return_create
-from rekisteri.privacy import breaches
+from rekisteri.privacy.breaches import services as breaches
 from rekisteri.privacy.models import BreachDecision
-from rekisteri.privacy.services import add_months, subject_request_record
+from rekisteri.privacy.requests.services import add_months, subject_request_record
 from rekisteri.testing.auth import sign_in
 from rekisteri.testing.factories import make_customer, make_staff
 from rekisteri.testing.tasks import run_queued_tasks

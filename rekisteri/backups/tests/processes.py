@@ -18,7 +18,7 @@ DEMO_PASSWORD = "demo-salasana-2026"
 ERASE_ONE = """
 from rekisteri.audit.services import Actor
 from rekisteri.customers.models import Customer
-from rekisteri.privacy.erasure import customer_erase
+from rekisteri.privacy.erasure.services import customer_erase
 customer = Customer.objects.filter(orders__isnull=True).order_by("customer_number").first()
 customer_erase(actor=Actor.system("test"), customer=customer, reason="Asiakkaan oma pyyntö")
 print(customer.public_id.hex)

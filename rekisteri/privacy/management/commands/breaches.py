@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from rekisteri.privacy.breaches import breaches_remind
+from rekisteri.privacy.breaches.services import breaches_remind
 
 
 class Command(BaseCommand):

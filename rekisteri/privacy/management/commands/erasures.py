@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from rekisteri.audit.services import Actor
-from rekisteri.privacy.erasure import erasure_log_path, erasure_log_replay
+from rekisteri.privacy.erasure.services import erasure_log_path, erasure_log_replay
 
 
 class Command(BaseCommand):

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from rekisteri.privacy.services import requests_remind
+from rekisteri.privacy.requests.services import requests_remind
 
 
 class Command(BaseCommand):

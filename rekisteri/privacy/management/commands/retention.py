@@ -11,13 +11,16 @@ from django.core.management.base import BaseCommand, CommandParser, no_translati
 
 from rekisteri.accounts.access_log import AccessLogReport, access_log_plan, access_log_prune
 from rekisteri.audit.services import Actor
-from rekisteri.privacy.retention import (
+from rekisteri.privacy.requests.services import (
+    unconfirmed_requests_due,
+    unconfirmed_requests_expire,
+)
+from rekisteri.privacy.retention.services import (
     PolicyReport,
     retention_plan,
     retention_policies,
     retention_run,
 )
-from rekisteri.privacy.services import unconfirmed_requests_due, unconfirmed_requests_expire
 
 ACTOR_LABEL = "retention"
 

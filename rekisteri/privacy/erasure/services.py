@@ -1,0 +1,892 @@
+"""Erasure (GDPR art. 17), restriction of processing (art. 18) and legal holds.
+
+An erasure is planned first (`erasure_plan`, a dry run that writes nothing), then done
+in one transaction (`customer_erase`): the customer's own data goes, the records the
+law makes us keep stay in minimised form under a pseudonym, and the erasure is
+written to the erasure log by opaque id only. A restored backup cannot roll that file
+back; `erasure_log_replay` erases again anyone a restore brought back."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+import os
+import re
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import phonenumbers
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from rekisteri import fi
+from rekisteri.audit.models import Action, AuditEvent
+from rekisteri.audit.services import Actor, audit_record, audited_transaction
+from rekisteri.consents.models import ConsentEvent
+from rekisteri.credit.models import CreditCheck
+from rekisteri.customers.models import Customer, Status
+from rekisteri.intake.models import IdempotencyKey
+from rekisteri.marketing.models import CampaignMessage
+from rekisteri.orders.models import (
+    Delivery,
+    Order,
+    OrderStatus,
+    PaymentMethod,
+    Return,
+    ReturnStatus,
+)
+from rekisteri.privacy.models import (
+    Disclosure,
+    ErasureLogEntry,
+    LegalHold,
+    RequestKind,
+    SubjectRequest,
+)
+from rekisteri.privacy.requests.services import subject_request_complete
+
+logger = logging.getLogger(__name__)
+
+# Stored data, in the company's language, never translated on the way out.
+ERASED_NAME = "Poistettu asiakas"  # an erased customer: "Poistettu asiakas 1234"
+ORDER_RECIPIENT = "Asiakas"  # a minimised order's recipient: "Asiakas 1234"
+REDACTED = "[poistettu]"  # a mention of the person in a kept record's free text
+
+REASON_MIN_LENGTH = 10
+REASON_MAX_LENGTH = 500
+HOLD_REASON_MAX_LENGTH = 2000
+# Kirjanpitolaki (1336/1997) 2:10 §: vouchers (orders, invoices) are kept six years
+# from the end of the year in which the financial year ended; the books ten years,
+# but those are the accounting system's, not Rekisteri's.
+VOUCHER_YEARS = 6
+ACCOUNTING_GROUND = "Kirjanpitolaki 2:10 §"
+SQL_BATCH = 500  # ids per IN (...) list: well inside SQLite's variable limit
+
+REASON_PERSONAL = _(
+    "Do not write the customer's name, contact data or any identity code in the reason: "
+    "it is kept in the audit log, which is never changed."
+)
+ALREADY_ANONYMISED = _("The customer has already been anonymised.")
+CUSTOMER_ERASED_FIELDS = (
+    "surname",
+    "first_names",
+    "street_address",
+    "postal_code",
+    "post_office",
+    "phone",
+    "email",
+    "notes",
+    "identity_code",
+    "status",
+)
+RELATED_ERASED = (
+    "orders",
+    "deliveries",
+    "returns",
+    "credit_checks",
+    "consent_evidence",
+    "subject_requests",
+    "idempotency_keys",
+)
+ORDER_MINIMISED_FIELDS = (
+    "delivery_name",
+    "delivery_street_address",
+    "delivery_postal_code",
+    "delivery_post_office",
+    "notes",
+)
+
+
+def pseudonym(customer: Customer) -> str:
+    """The name an erased customer is left with: it says only the customer number."""
+    return f"{ERASED_NAME} {customer.customer_number}"
+
+
+def order_recipient(customer_number: int) -> str:
+    """The recipient a minimised order is left with."""
+    return f"{ORDER_RECIPIENT} {customer_number}"
+
+
+class ErasureRefused(Exception):
+    """The plan has refusals (an open invoice or refund, a legal hold, already
+    anonymised): nothing was changed. The messages are safe to show; the exception's
+    own text holds no personal data."""
+
+    def __init__(self, refusals: list[str]) -> None:
+        super().__init__(f"erasure refused: {len(refusals)} reason(s)")
+        self.refusals = refusals
+
+
+# The person's own words and numbers in free text ----------------------------------
+
+
+# Compiled case-insensitive, so a century sign in lower case is caught too.
+_IDENTITY_CODE_ANYWHERE = rf"(?<![0-9A-Za-z]){fi.IDENTITY_CODE.pattern}(?![0-9A-Za-z])"
+
+
+def _words(text: str) -> str:
+    """`text` as a whole-word pattern, any run of spaces matching any other."""
+    return r"(?<!\w)" + r"\s+".join(re.escape(part) for part in text.split()) + r"(?!\w)"
+
+
+def _phone(e164: str) -> str | None:
+    """The number in any of its usual spellings: +358 40 123 4567, 040-1234567, ..."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return None
+    gap = r"[\s-]?"
+    digits = gap.join(str(number.national_number))
+    prefix = rf"(?:(?:\+|00){gap}{number.country_code}{gap}(?:\(0\){gap})?|0{gap})?"
+    return rf"(?<![\d+]){prefix}{digits}(?!\d)"
+
+
+@dataclass(frozen=True)
+class _PersonalTerms:
+    """The customer's names, email, phone and street address, and any identity code:
+    what must never go into the audit log and what is cut out of the free text of the
+    records kept after an erasure."""
+
+    pattern: re.Pattern[str]
+
+    @classmethod
+    def of(cls, customer: Customer) -> _PersonalTerms:
+        parts = [_IDENTITY_CODE_ANYWHERE]
+        if customer.status == Status.ANONYMISED:
+            # Only the pseudonym is left, and it is no one's name.
+            return cls(re.compile(parts[0], re.IGNORECASE))
+        names = [customer.surname, customer.first_names]
+        names += [word for name in names for word in re.split(r"[\s-]+", name)]
+        names.append(f"{customer.first_names} {customer.surname}")
+        parts += [_words(name) for name in names if len(name.strip()) >= 2]
+        if customer.email:
+            parts.append(re.escape(customer.email))
+        if len(customer.street_address) >= 4:
+            parts.append(_words(customer.street_address))
+        phone = _phone(customer.phone) if customer.phone else None
+        if phone:
+            parts.append(phone)
+        # Longest first, so a full name is cut out whole rather than word by word.
+        parts.sort(key=len, reverse=True)
+        return cls(re.compile("|".join(f"(?:{part})" for part in parts), re.IGNORECASE))
+
+    def found_in(self, text: str) -> bool:
+        return bool(self.pattern.search(text))
+
+    def redact(self, text: str) -> str:
+        return self.pattern.sub(REDACTED, text)
+
+
+def _reason_clean(
+    *, customer: Customer, reason: str, min_length: int, max_length: int = REASON_MAX_LENGTH
+) -> str:
+    reason = " ".join(reason.split())
+    if len(reason) < min_length:
+        raise ValidationError(
+            {
+                "reason": [
+                    ngettext(
+                        "Give the reason in at least %(count)s character.",
+                        "Give the reason in at least %(count)s characters.",
+                        min_length,
+                    )
+                    % {"count": min_length}
+                ]
+            }
+        )
+    if len(reason) > max_length:
+        raise ValidationError(
+            {
+                "reason": [
+                    gettext("Keep the reason under %(count)s characters.") % {"count": max_length}
+                ]
+            }
+        )
+    if _PersonalTerms.of(customer).found_in(reason):
+        raise ValidationError({"reason": [REASON_PERSONAL]})
+    return reason
+
+
+def _subject_request_check(
+    subject_request: SubjectRequest | None, customer: Customer, kind: str
+) -> str:
+    """The request's part of an audit reason, after checking that it fits."""
+    if subject_request is None:
+        return ""
+    if subject_request.customer_id not in (None, customer.pk) or subject_request.kind != kind:
+        raise ValidationError(
+            {
+                "subject_request": [
+                    gettext("Choose a request of this customer's, of the right kind.")
+                ]
+            }
+        )
+    return f" (subject request {subject_request.public_id})"
+
+
+# Legal holds -----------------------------------------------------------------------
+
+
+def legal_holds_active() -> QuerySet[LegalHold]:
+    """Every hold in force; `.values("customer_id")` gives the held customers."""
+    return LegalHold.objects.filter(lifted_at__isnull=True)
+
+
+def has_legal_hold(customer: Customer) -> bool:
+    """Whether a legal hold stops erasure and retention for this customer."""
+    return legal_holds_active().filter(customer=customer).exists()
+
+
+def legal_holds_of(customer: Customer) -> QuerySet[LegalHold]:
+    """The customer's holds, those in force first, newest first."""
+    return (
+        LegalHold.objects.filter(customer=customer)
+        .select_related("placed_by", "lifted_by")
+        .order_by(F("lifted_at").desc(nulls_first=True), "-placed_at", "-id")
+    )
+
+
+def legal_hold_place(*, actor: Actor, customer: Customer, reason: str) -> LegalHold:
+    """Stops erasure and retention for the customer until the hold is lifted (for a
+    dispute, a claim, an authority's request). The reason stays with the hold; the
+    audit event records only that a hold was placed."""
+    with audited_transaction():
+        current = Customer.objects.select_for_update().get(pk=customer.pk)
+        if current.status == Status.ANONYMISED:
+            raise ValidationError(_("The customer has been anonymised: nothing is left to hold."))
+        reason = _reason_clean(
+            customer=current,
+            reason=reason,
+            min_length=REASON_MIN_LENGTH,
+            max_length=HOLD_REASON_MAX_LENGTH,
+        )
+        hold = LegalHold(
+            customer=current, reason=reason, placed_at=timezone.now(), placed_by=actor.user
+        )
+        hold.full_clean(exclude=["customer", "placed_by"])
+        hold.save(force_insert=True)
+        audit_record(
+            actor=actor,
+            action=Action.CREATE,
+            obj=hold,
+            customer=current,
+            changed_fields=["legal_hold"],
+            reason="legal hold placed",
+        )
+    return hold
+
+
+def legal_hold_lift(*, actor: Actor, hold: LegalHold) -> LegalHold:
+    """Ends a hold; erasure and retention apply again (unless another hold is in force)."""
+    with audited_transaction():
+        current = LegalHold.objects.select_for_update().select_related("customer").get(pk=hold.pk)
+        if current.lifted_at is not None:
+            raise ValidationError(_("The legal hold has already been lifted."))
+        current.lifted_at = timezone.now()
+        current.lifted_by = actor.user
+        current.save(update_fields=["lifted_at", "lifted_by"])
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=current,
+            customer=current.customer,
+            changed_fields=["legal_hold"],
+            reason="legal hold lifted",
+        )
+    return current
+
+
+# Restriction (art. 18) ----------------------------------------------------------------
+
+
+def _status_set(customer: Customer, status: str) -> None:
+    customer.status = status
+    customer.updated_at = timezone.now()
+    customer.version += 1
+    customer.save(update_fields=["status", "updated_at", "version"])
+
+
+def customer_restrict(
+    *,
+    actor: Actor,
+    customer: Customer,
+    reason: str,
+    subject_request: SubjectRequest | None = None,
+) -> Customer:
+    """Restricts the processing of a customer's data (GDPR art. 18): the data is only
+    stored; marketing (`consents.selectors`) and new consents already refuse anyone not
+    active. Raises ValidationError for an anonymised or already restricted customer."""
+    with audited_transaction():
+        current = Customer.objects.select_for_update().get(pk=customer.pk)
+        if current.status == Status.ANONYMISED:
+            raise ValidationError(ALREADY_ANONYMISED)
+        if current.status == Status.RESTRICTED:
+            raise ValidationError(_("The customer's processing is already restricted."))
+        reason = _reason_clean(customer=current, reason=reason, min_length=REASON_MIN_LENGTH)
+        request_note = _subject_request_check(subject_request, current, RequestKind.RESTRICTION)
+        _status_set(current, Status.RESTRICTED)
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=current,
+            customer=current,
+            changed_fields=["status"],
+            reason=f"restricted (art. 18): {reason}{request_note}",
+        )
+        if subject_request is not None:
+            subject_request_complete(
+                actor=actor,
+                request=subject_request,
+                outcome="The processing was restricted: the data is only stored.",
+            )
+    return current
+
+
+def customer_restriction_lift(*, actor: Actor, customer: Customer, reason: str) -> Customer:
+    """Ends a restriction: the customer is active again (never an anonymised one)."""
+    with audited_transaction():
+        current = Customer.objects.select_for_update().get(pk=customer.pk)
+        if current.status != Status.RESTRICTED:
+            raise ValidationError(_("The customer's processing is not restricted."))
+        reason = _reason_clean(customer=current, reason=reason, min_length=REASON_MIN_LENGTH)
+        _status_set(current, Status.ACTIVE)
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=current,
+            customer=current,
+            changed_fields=["status"],
+            reason=f"restriction lifted: {reason}",
+        )
+    return current
+
+
+# The plan ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    category: str
+    count: int
+    what: str
+    until: datetime.date | None = None  # kept until (at least) this day
+    ground: str = ""
+
+
+@dataclass(frozen=True)
+class ErasurePlan:
+    erased: list[PlanItem]
+    kept: list[PlanItem]
+    refusals: list[str]
+
+    @property
+    def may_erase(self) -> bool:
+        return not self.refusals
+
+
+def voucher_kept_until(placed_at: datetime.datetime) -> datetime.date:
+    """The last day an order must be kept: six years from the end of its financial
+    year, which is taken to be the calendar year (in Finnish time)."""
+    return datetime.date(timezone.localtime(placed_at).year + VOUCHER_YEARS, 12, 31)
+
+
+def _numbers(values: Iterable[int]) -> str:
+    return ", ".join(str(value) for value in sorted(set(values)))
+
+
+def _refusals(customer: Customer) -> list[str]:
+    if customer.status == Status.ANONYMISED:
+        return [str(ALREADY_ANONYMISED)]
+    refusals = []
+    open_invoices = Order.objects.filter(
+        customer=customer, payment_method=PaymentMethod.INVOICE
+    ).exclude(status__in=[OrderStatus.COMPLETED, OrderStatus.CANCELLED])
+    numbers = list(open_invoices.values_list("order_number", flat=True))
+    if numbers:
+        refusals.append(
+            ngettext(
+                "Order %(numbers)s is on invoice and not completed or cancelled: its "
+                "invoice may still be open.",
+                "Orders %(numbers)s are on invoice and not completed or cancelled: their "
+                "invoices may still be open.",
+                len(numbers),
+            )
+            % {"numbers": _numbers(numbers)}
+        )
+    unsettled = Return.objects.filter(
+        order__customer=customer, status__in=[ReturnStatus.REQUESTED, ReturnStatus.RECEIVED]
+    ).values_list("order__order_number", flat=True)
+    numbers = list(unsettled)
+    if numbers:
+        refusals.append(
+            ngettext(
+                "A return of order %(numbers)s is not settled: a refund may still be owed.",
+                "Returns of orders %(numbers)s are not settled: refunds may still be owed.",
+                len(set(numbers)),
+            )
+            % {"numbers": _numbers(numbers)}
+        )
+    for hold in legal_holds_active().filter(customer=customer).order_by("placed_at"):
+        refusals.append(
+            gettext("A legal hold placed on %(date)s is in force: lift it first if it has ended.")
+            % {"date": timezone.localtime(hold.placed_at).strftime("%d.%m.%Y")}
+        )
+    return refusals
+
+
+def _subject_requests_of(customer: Customer) -> QuerySet[SubjectRequest]:
+    """The customer's requests, and any not yet matched to a customer that came from
+    the customer's email address."""
+    matched = Q(customer=customer)
+    if customer.email:
+        matched |= Q(customer__isnull=True, requester_email__iexact=customer.email)
+    return SubjectRequest.objects.filter(matched)
+
+
+def _own_data(customer: Customer) -> str:
+    present = [
+        (customer.surname or customer.first_names, gettext("name")),
+        (
+            customer.street_address or customer.postal_code or customer.post_office,
+            gettext("address"),
+        ),
+        (customer.phone, gettext("phone")),
+        (customer.email, gettext("email")),
+        (customer.has_identity_code, gettext("identity code")),
+        (customer.notes, gettext("notes")),
+    ]
+    return ", ".join(label for value, label in present if value)
+
+
+def erasure_plan(customer: Customer) -> ErasurePlan:
+    """What erasing the customer would erase, keep (until when, on which ground) and
+    whether anything stops it. A dry run: it reads, never writes."""
+    refusals = _refusals(customer)
+    orders = list(Order.objects.filter(customer=customer).values_list("placed_at", flat=True))
+    today = timezone.localdate()
+    kept_until = [voucher_kept_until(placed_at) for placed_at in orders]
+    within = [until for until in kept_until if until >= today]
+    deliveries = Delivery.objects.filter(order__customer=customer).exclude(tracking_code="")
+    returns = Return.objects.filter(order__customer=customer).exclude(reason="")
+    evidence = ConsentEvent.objects.filter(customer=customer).filter(
+        Q(ip_address__isnull=False) | ~Q(user_agent="")
+    )
+    checks = CreditCheck.objects.filter(order__customer=customer)
+    requests = _subject_requests_of(customer)
+    keys = IdempotencyKey.objects.filter(order__customer=customer)
+    erased = [
+        PlanItem(
+            gettext("The customer's own data"),
+            1,
+            gettext("Replaced by the pseudonym %(name)s; removed: %(fields)s.")
+            % {"name": pseudonym(customer), "fields": _own_data(customer) or "—"},
+        ),
+        PlanItem(
+            gettext("Delivery addresses and notes of orders"),
+            len(orders),
+            gettext("The recipient becomes %(name)s; address and notes removed.")
+            % {"name": order_recipient(customer.customer_number)},
+        ),
+        PlanItem(gettext("Tracking codes of deliveries"), deliveries.count(), gettext("Removed.")),
+        PlanItem(gettext("Reasons given for returns"), returns.count(), gettext("Removed.")),
+        PlanItem(
+            gettext("Evidence of consents"),
+            evidence.count(),
+            gettext("IP address and browser removed."),
+        ),
+        PlanItem(
+            gettext("Details of credit checks"),
+            checks.count(),
+            gettext(
+                "Bureau's reference, classification, payment defaults and review reason removed."
+            ),
+        ),
+        PlanItem(
+            gettext("Requester's details in subject requests"),
+            requests.count(),
+            gettext(
+                "Name given, email, details, IP address and verification note removed; "
+                "any mention of the customer in the outcome removed."
+            ),
+        ),
+        PlanItem(gettext("API idempotency keys of orders"), keys.count(), gettext("Deleted.")),
+    ]
+    kept = [
+        PlanItem(
+            gettext("Orders and invoices in their accounting period"),
+            len(within),
+            gettext("Order number, date, lines, totals and VAT, under the pseudonym."),
+            until=max(within) if within else None,
+            ground=ACCOUNTING_GROUND,
+        ),
+        PlanItem(
+            gettext("Orders past their accounting period"),
+            len(orders) - len(within),
+            gettext("Lines, totals and VAT only; nothing in them identifies the person."),
+        ),
+        PlanItem(
+            gettext("Credit decisions"),
+            checks.count(),
+            gettext("The decision and its reason code, kept with the order."),
+            until=max(within) if within else None,
+            ground=ACCOUNTING_GROUND,
+        ),
+        PlanItem(
+            gettext("The customer record"),
+            1,
+            gettext("Customer number, id, status and dates, to tie the kept orders together."),
+            ground=gettext("GDPR art. 17(3)(b) and 5(2)"),
+        ),
+        PlanItem(
+            gettext("Consent and ban events"),
+            ConsentEvent.objects.filter(customer=customer).count(),
+            gettext("What was allowed and when, without the evidence."),
+            ground=gettext("GDPR art. 7(1) and 5(2)"),
+        ),
+        PlanItem(
+            gettext("Subject requests"),
+            requests.count(),
+            gettext("That a request came and how it was answered."),
+            ground=gettext("GDPR art. 12 and 5(2)"),
+        ),
+        PlanItem(
+            gettext("Disclosures"),
+            Disclosure.objects.filter(customer=customer).count(),
+            gettext("To whom, when and on which ground; mentions of the customer removed."),
+            ground=gettext("GDPR art. 5(2), 30"),
+        ),
+        PlanItem(
+            gettext("Legal holds"),
+            LegalHold.objects.filter(customer=customer).count(),
+            gettext("When placed and lifted; mentions of the customer removed."),
+            ground=gettext("GDPR art. 5(2)"),
+        ),
+        PlanItem(
+            gettext("Campaign messages"),
+            CampaignMessage.objects.filter(customer=customer).count(),
+            gettext("What was sent and when; no contact data is in them."),
+        ),
+        PlanItem(
+            gettext("Audit events"),
+            AuditEvent.objects.filter(customer=customer).count(),
+            gettext("Who did what and when; they never hold personal data values."),
+            ground=gettext("GDPR art. 5(2), 32"),
+        ),
+    ]
+    return ErasurePlan(
+        erased=[item for item in erased if item.count],
+        kept=[item for item in kept if item.count],
+        refusals=refusals,
+    )
+
+
+# Minimising and anonymising ------------------------------------------------------------
+
+
+def _chunks(ids: list[int]) -> Iterable[list[int]]:
+    for start in range(0, len(ids), SQL_BATCH):
+        yield ids[start : start + SQL_BATCH]
+
+
+def _orders_minimise(order_ids: list[int]) -> list[Order]:
+    """Minimises the orders (no audit; the caller records it); returns those changed."""
+    changed: list[Order] = []
+    for chunk in _chunks(order_ids):
+        orders = Order.objects.select_for_update().select_related("customer").filter(pk__in=chunk)
+        for order in orders:
+            recipient = order_recipient(order.customer.customer_number)
+            values = (
+                order.delivery_name,
+                order.delivery_street_address,
+                order.delivery_postal_code,
+                order.delivery_post_office,
+                order.notes,
+            )
+            if values == (recipient, "", "", "", ""):
+                continue
+            order.delivery_name = recipient
+            order.delivery_street_address = ""
+            order.delivery_postal_code = ""
+            order.delivery_post_office = ""
+            order.notes = ""
+            order.version += 1
+            changed.append(order)
+        Delivery.objects.filter(order__in=chunk).exclude(tracking_code="").update(tracking_code="")
+        Return.objects.filter(order__in=chunk).exclude(reason="").update(reason="")
+        CreditCheck.objects.filter(order__in=chunk).update(
+            provider_reference="", classification_code="", default_count=None, override_reason=""
+        )
+        IdempotencyKey.objects.filter(order__in=chunk).delete()
+    now = timezone.now()
+    for order in changed:
+        order.updated_at = now
+    Order.objects.bulk_update(
+        changed, [*ORDER_MINIMISED_FIELDS, "version", "updated_at"], batch_size=SQL_BATCH
+    )
+    return changed
+
+
+def orders_minimise(*, actor: Actor, orders: Iterable[Order]) -> int:
+    """Minimises orders for good: the recipient becomes "Asiakas <customer number>",
+    the delivery address and notes go, and so do their deliveries' tracking codes,
+    their returns' reasons, their credit checks' details and their API idempotency
+    keys. Lines, totals, VAT, statuses and dates stay, so the books still add up.
+    Orders of a customer under a legal hold are left as they are. Returns how many
+    orders changed; one audit event per customer."""
+    with audited_transaction():
+        held = legal_holds_active().values("customer_id")
+        ids = [order.pk for order in orders]
+        allowed: list[int] = []
+        for chunk in _chunks(ids):
+            not_held = Order.objects.filter(pk__in=chunk).exclude(customer_id__in=held)
+            allowed.extend(not_held.values_list("pk", flat=True))
+        changed = _orders_minimise(allowed)
+        by_customer: dict[int, list[Order]] = {}
+        for order in changed:
+            by_customer.setdefault(order.customer_id, []).append(order)
+        for customer_orders in by_customer.values():
+            audit_record(
+                actor=actor,
+                action=Action.UPDATE,
+                object_type="orders.order",
+                customer=customer_orders[0].customer,
+                changed_fields=ORDER_MINIMISED_FIELDS,
+                reason=f"orders minimised: {len(customer_orders)}",
+            )
+    return len(changed)
+
+
+def _anonymise(customer: Customer) -> None:
+    """Erases `customer` (locked by the caller) and minimises everything kept of them."""
+    terms = _PersonalTerms.of(customer)
+    requests = list(_subject_requests_of(customer).select_for_update())
+    name = pseudonym(customer)
+    customer.surname = name
+    customer.first_names = ""
+    customer.street_address = customer.postal_code = customer.post_office = ""
+    customer.phone = customer.email = customer.notes = ""
+    customer.identity_code_encrypted = customer.identity_code_index = ""
+    customer.name_key = fi.name_key(name)
+    customer.status = Status.ANONYMISED
+    customer.updated_at = timezone.now()
+    customer.version += 1
+    # An erased customer has no first names; the model asks for them of the living.
+    customer.full_clean(exclude=["first_names"], validate_unique=False, validate_constraints=False)
+    customer.save()
+    _orders_minimise(list(Order.objects.filter(customer=customer).values_list("pk", flat=True)))
+    ConsentEvent.objects.filter(customer=customer).filter(
+        Q(ip_address__isnull=False) | ~Q(user_agent="")
+    ).update(ip_address=None, user_agent="")
+    for request in requests:
+        request.requester_name = name
+        request.requester_email = ""
+        request.details = ""
+        request.ip_address = None
+        request.verification_note = ""
+        request.extension_reason = terms.redact(request.extension_reason)
+        request.outcome = terms.redact(request.outcome)
+        request.version += 1
+    SubjectRequest.objects.bulk_update(
+        requests,
+        [
+            "requester_name",
+            "requester_email",
+            "details",
+            "ip_address",
+            "verification_note",
+            "extension_reason",
+            "outcome",
+            "version",
+        ],
+    )
+    holds = list(LegalHold.objects.filter(customer=customer))
+    for hold in holds:
+        hold.reason = terms.redact(hold.reason)
+    LegalHold.objects.bulk_update(holds, ["reason"])
+    disclosures = list(Disclosure.objects.filter(customer=customer))
+    for disclosure in disclosures:
+        disclosure.recipient = terms.redact(disclosure.recipient)
+        disclosure.reference = terms.redact(disclosure.reference)
+        disclosure.legal_ground = terms.redact(disclosure.legal_ground)
+    Disclosure.objects.bulk_update(disclosures, ["recipient", "reference", "legal_ground"])
+
+
+def erasure_log_path() -> Path:
+    return Path(getattr(settings, "REKISTERI_ERASURE_LOG", settings.DATA_DIR / "erasure-log.jsonl"))
+
+
+def _erasure_log_append(lines: list[tuple[uuid.UUID, datetime.datetime]]) -> None:
+    """Appends to the file and forces it to disk before the caller's commit: should the
+    commit fail after this, a replay completes the erasure rather than lose it."""
+    if not lines:
+        return
+    path = erasure_log_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    created = not path.exists()
+    data = "".join(
+        json.dumps(
+            {
+                "customer": str(public_id),
+                "erased_at": erased_at.astimezone(datetime.UTC).isoformat(),
+            }
+        )
+        + "\n"
+        for public_id, erased_at in lines
+    ).encode("ascii")
+    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(descriptor, view) :]
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+    if created:
+        directory = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+
+
+def _erasure_log_read() -> dict[uuid.UUID, datetime.datetime]:
+    """The erased customers' ids in the file, each with the time of its first entry."""
+    path = erasure_log_path()
+    if not path.exists():
+        return {}
+    entries: dict[uuid.UUID, datetime.datetime] = {}
+    with path.open(encoding="ascii", errors="replace") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+                public_id = uuid.UUID(data["customer"])
+                erased_at = datetime.datetime.fromisoformat(data["erased_at"])
+            except (ValueError, KeyError, TypeError):
+                logger.warning("erasure log line %s is unreadable and was skipped", number)
+                continue
+            entries.setdefault(public_id, erased_at)
+    return entries
+
+
+def _erasure_record(customer: Customer) -> None:
+    erased_at = customer.updated_at
+    _entry, created = ErasureLogEntry.objects.get_or_create(
+        customer_public_id=customer.public_id, defaults={"erased_at": erased_at}
+    )
+    if created:
+        _erasure_log_append([(customer.public_id, erased_at)])
+
+
+def customer_anonymise(*, actor: Actor, customer: Customer, reason: str) -> None:
+    """Anonymises a customer for good, for an erasure or for retention: names become
+    the pseudonym "Poistettu asiakas <customer number>"; contact data, identity code
+    and notes go; orders are minimised (`orders_minimise`); consent events lose their
+    evidence; subject requests lose the requester's details; any mention of the
+    person in the free text of a kept record is cut out. The erasure log (table and
+    file) records the customer's opaque id, so that a restore cannot bring them back.
+
+    Raises ValidationError for an anonymised customer, one under a legal hold, or a
+    reason that names the person (the reason goes to the audit log). `customer` is
+    refreshed from the database."""
+    with audited_transaction():
+        current = Customer.objects.select_for_update().get(pk=customer.pk)
+        reason = _reason_clean(customer=current, reason=reason, min_length=1)
+        if current.status == Status.ANONYMISED:
+            raise ValidationError(ALREADY_ANONYMISED)
+        if has_legal_hold(current):
+            raise ValidationError(_("A legal hold is in force: the customer is not erased."))
+        _anonymise(current)
+        audit_record(
+            actor=actor,
+            action=Action.ERASE,
+            obj=current,
+            customer=current,
+            changed_fields=[*CUSTOMER_ERASED_FIELDS, *RELATED_ERASED],
+            reason=reason,
+        )
+        # Last, right before the commit: see `_erasure_log_append`.
+        _erasure_record(current)
+    customer.refresh_from_db()
+
+
+def customer_erase(
+    *,
+    actor: Actor,
+    customer: Customer,
+    subject_request: SubjectRequest | None = None,
+    reason: str,
+) -> None:
+    """Erases a customer on request (GDPR art. 17), as `erasure_plan` shows.
+
+    Raises ValidationError for a bad reason (at least 10 characters, never the
+    person's own data) or a request of another customer or kind, and ErasureRefused
+    when the plan has refusals; either way nothing is changed."""
+    with audited_transaction():
+        current = Customer.objects.select_for_update().get(pk=customer.pk)
+        reason = _reason_clean(customer=current, reason=reason, min_length=REASON_MIN_LENGTH)
+        request_note = _subject_request_check(subject_request, current, RequestKind.ERASURE)
+        refusals = erasure_plan(current).refusals
+        if refusals:
+            raise ErasureRefused(refusals)
+        customer_anonymise(
+            actor=actor, customer=current, reason=f"erasure (art. 17): {reason}{request_note}"
+        )
+        if subject_request is not None:
+            subject_request_complete(
+                actor=actor,
+                request=subject_request,
+                outcome="The customer's personal data was erased; accounting records are "
+                "kept minimised under a pseudonym.",
+            )
+    customer.refresh_from_db()
+
+
+def erasure_log_replay(*, actor: Actor) -> int:
+    """Erases again every customer the erasure log file lists who is not anonymised:
+    a restored backup brought them back. The table and the file are made to agree
+    (entries missing from either are added). Returns how many were erased again."""
+    in_file = _erasure_log_read()
+    in_table = dict(ErasureLogEntry.objects.values_list("customer_public_id", "erased_at"))
+    ErasureLogEntry.objects.bulk_create(
+        [
+            ErasureLogEntry(customer_public_id=public_id, erased_at=erased_at)
+            for public_id, erased_at in in_file.items()
+            if public_id not in in_table
+        ],
+        ignore_conflicts=True,
+        batch_size=SQL_BATCH,
+    )
+    _erasure_log_append(
+        [(public_id, at) for public_id, at in in_table.items() if public_id not in in_file]
+    )
+    erased = 0
+    ids = sorted(set(in_file) | set(in_table))
+    for start in range(0, len(ids), SQL_BATCH):
+        batch = ids[start : start + SQL_BATCH]
+        returned = Customer.objects.filter(public_id__in=batch).exclude(status=Status.ANONYMISED)
+        for pk in returned.values_list("pk", flat=True):
+            with audited_transaction():
+                current = Customer.objects.select_for_update().get(pk=pk)
+                if current.status == Status.ANONYMISED:
+                    continue
+                # The erasure was decided before the backup was restored: holds and
+                # open invoices of the restored data do not stop it.
+                _anonymise(current)
+                audit_record(
+                    actor=actor,
+                    action=Action.ERASE,
+                    obj=current,
+                    customer=current,
+                    changed_fields=[*CUSTOMER_ERASED_FIELDS, *RELATED_ERASED],
+                    reason="erasure log replay",
+                )
+            erased += 1
+    return erased

@@ -1,0 +1,33 @@
+"""Staff URLs of one part of the privacy app, included by privacy/urls.py."""
+
+from django.urls import URLPattern, path
+
+from rekisteri.privacy.erasure import views
+
+urlpatterns: list[URLPattern] = [
+    path(
+        "customers/<int:customer_number>/erasure/",
+        views.customer_erasure,
+        name="erase",
+    ),
+    path(
+        "customers/<int:customer_number>/restriction/",
+        views.customer_restrict,
+        name="restrict",
+    ),
+    path(
+        "customers/<int:customer_number>/restriction/lift/",
+        views.customer_restriction_lift,
+        name="restriction_lift",
+    ),
+    path(
+        "customers/<int:customer_number>/legal-holds/",
+        views.legal_holds,
+        name="legal_hold",
+    ),
+    path(
+        "customers/<int:customer_number>/legal-holds/<int:hold_id>/lift/",
+        views.legal_hold_lift,
+        name="legal_hold_lift",
+    ),
+]
