@@ -9,14 +9,8 @@ from django.test import Client
 
 from rekisteri.accounts.models import User
 from rekisteri.accounts.roles import Role
-from rekisteri.testing.auth import sign_in
+from rekisteri.testing.auth import english_client, sign_in
 from rekisteri.testing.factories import make_staff
-
-
-def english_client() -> Client:
-    """Pages in English, the source language, so tests read the words the code says.
-    Finnish, the default, is tested where it matters by asking for it."""
-    return Client(HTTP_ACCEPT_LANGUAGE="en")
 
 
 @pytest.fixture(autouse=True)

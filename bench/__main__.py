@@ -92,7 +92,7 @@ def parser() -> argparse.ArgumentParser:
             "consent events) through the services in a bench database of its own "
             "(SQLite under REKISTERI_DATA_DIR/bench-subject-access, or "
             "<name>_bench_subject_access on DATABASE_URL's server) and times "
-            "privacy.export.access_archive."
+            "privacy.access.copy.access_archive."
         ),
     )
     access.add_argument("--orders", type=_positive, default=1000, help="the customer's orders")

@@ -37,7 +37,7 @@ from rekisteri import crypto, fi
 from rekisteri.accounts.models import PledgeAcceptance, User
 from rekisteri.accounts.pledge import PLEDGE_VERSION, pledge_digest
 from rekisteri.accounts.roles import Role
-from rekisteri.accounts.services import SESSION_LOGIN_AT
+from rekisteri.accounts.session_keys import SESSION_LOGIN_AT
 from rekisteri.customers import selectors
 from rekisteri.customers.models import IDENTITY_CODE_PURPOSE, Customer
 

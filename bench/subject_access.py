@@ -1,4 +1,4 @@
-"""How long a customer's own copy takes to build: `privacy.export.access_archive` (the
+"""How long a customer's own copy takes to build: `privacy.access.copy.access_archive` (the
 ZIP of `index.html` and `data.json`, identity code included) for a customer with N
 orders.
 

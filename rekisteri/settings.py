@@ -91,6 +91,10 @@ REKISTERI_BACKUP_KEEP_DAILY = env_int("REKISTERI_BACKUP_KEEP_DAILY", 7)
 REKISTERI_BACKUP_KEEP_WEEKLY = env_int("REKISTERI_BACKUP_KEEP_WEEKLY", 4)
 REKISTERI_BACKUP_KEEP_MONTHLY = env_int("REKISTERI_BACKUP_KEEP_MONTHLY", 12)
 
+# The erasure log (docs/erasure.md): who was erased and when, outside the database, so
+# that a restored backup can have its erasures done again (`rekisteri erasures replay`).
+REKISTERI_ERASURE_LOG = Path(env_str("REKISTERI_ERASURE_LOG", str(DATA_DIR / "erasure-log.jsonl")))
+
 SECRET_KEY = env_str("SECRET_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 DEBUG = env_bool("REKISTERI_DEBUG", default=False)
@@ -149,6 +153,7 @@ INSTALLED_APPS = [
     "rekisteri.portal",
     "rekisteri.backups",
     "rekisteri.imports",
+    "rekisteri.dashboard",
 ]
 
 MIDDLEWARE = [
@@ -184,6 +189,7 @@ MIDDLEWARE = [
 # envelope around it. A stranger may send no more than DATA_UPLOAD_MAX_MEMORY_SIZE
 # (Django's default 2.5 MB). Larger bodies get 413 before they are read.
 MAX_REQUEST_BODY_BYTES = env_int("REKISTERI_MAX_REQUEST_BYTES", 51 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 ROOT_URLCONF = "rekisteri.urls"
 WSGI_APPLICATION = "rekisteri.wsgi.application"
@@ -258,7 +264,9 @@ LOGIN_REDIRECT_URL = "customers:list"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 # Sessions: 30 minutes idle (renewed by activity, at most once a minute; see
-# accounts.middleware.SessionLimitsMiddleware), 12 hours at most in all.
+# accounts.middleware.SessionLimitsMiddleware), 12 hours at most in all. They are kept
+# in the database: a staff member ends their other sessions there (accounts.staff_sessions).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = env_int("REKISTERI_SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_ABSOLUTE_SECONDS = env_int("REKISTERI_SESSION_ABSOLUTE_SECONDS", 12 * 60 * 60)
@@ -281,6 +289,7 @@ OTP_TOTP_THROTTLE_FACTOR = 1  # seconds, doubled after each wrong code
 OTP_STATIC_THROTTLE_FACTOR = 1
 
 # Lockout after repeated failed logins, per username and address.
+AXES_ENABLED = True
 AXES_FAILURE_LIMIT = env_int("REKISTERI_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

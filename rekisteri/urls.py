@@ -2,11 +2,11 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from rekisteri import views
 from rekisteri.api import api
+from rekisteri.dashboard import views as dashboard_views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", dashboard_views.home, name="home"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("accounts/", include("rekisteri.accounts.urls")),
     path("customers/", include("rekisteri.customers.urls")),

@@ -19,7 +19,6 @@ from rekisteri.audit.models import Action
 from rekisteri.audit.services import Actor, audit_record, audited_transaction
 
 AUDIT_OBJECT_TYPE = "axes.accesslog"
-MODELS: tuple[type[Model], ...] = (AccessAttempt, AccessFailureLog, AccessLog)
 
 
 @dataclass(frozen=True)

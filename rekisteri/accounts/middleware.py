@@ -11,18 +11,23 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from rekisteri.accounts import twofactor
 from rekisteri.accounts.pledge import PLEDGE_VERSION
+from rekisteri.accounts.services import has_accepted_pledge, staff_logout
+from rekisteri.accounts.session_keys import (
+    PLEDGE_SESSION_KEY,
+    SESSION_LOGIN_AT,
+    SESSION_RENEW_SECONDS,
+    SESSION_RENEWED_AT,
+    TWO_FACTOR_CHECK_SECONDS,
+    TWO_FACTOR_CHECKED_AT,
+)
+from rekisteri.accounts.staff_sessions import session_seen
 from rekisteri.audit.models import Action
 
 
 class LoginRequiredMiddleware(DjangoLoginRequired):
     """Every page needs a signed-in staff member unless marked @login_not_required."""
-
-
-SESSION_RENEWED_AT = "rekisteri_renewed_at"
-# The idle time restarts at most once a minute: renewing on every request would
-# write the session row on every page view (and on SQLite take the write lock).
-SESSION_RENEW_SECONDS = 60
 
 
 class SessionLimitsMiddleware:
@@ -33,9 +38,6 @@ class SessionLimitsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from rekisteri.accounts.services import SESSION_LOGIN_AT, staff_logout
-        from rekisteri.accounts.staff_sessions import session_seen
-
         if request.user.is_authenticated:
             login_at = request.session.get(SESSION_LOGIN_AT)
             now = timezone.now().timestamp()
@@ -70,7 +72,6 @@ def _open_during(step: str) -> frozenset[str]:
 
 
 PLEDGE_FREE_VIEWS = _open_during("pledge")
-PLEDGE_SESSION_KEY = "rekisteri_pledge_version"
 
 
 def _view_name(request: HttpRequest) -> str:
@@ -124,8 +125,6 @@ class ConfidentialityPledgeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from rekisteri.accounts.services import has_accepted_pledge
-
         user = request.user
         if user.is_authenticated and request.session.get(PLEDGE_SESSION_KEY) != PLEDGE_VERSION:
             if has_accepted_pledge(user):
@@ -136,10 +135,6 @@ class ConfidentialityPledgeMiddleware:
 
 
 TWO_FACTOR_FREE_VIEWS = _open_during("two_factor")
-TWO_FACTOR_CHECKED_AT = "rekisteri_two_factor_checked_at"
-# A session that needs no second factor is checked again at most once a minute, so
-# that a page view costs no extra queries; a new role that needs one applies within it.
-TWO_FACTOR_CHECK_SECONDS = 60
 
 
 class TwoFactorMiddleware:
@@ -150,9 +145,6 @@ class TwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from rekisteri.accounts import twofactor
-        from rekisteri.accounts.services import staff_logout
-
         user = request.user
         if user.is_authenticated and not twofactor.is_verified(request):
             now = timezone.now().timestamp()

@@ -1,5 +1,7 @@
+import base64
 import hashlib
 import time
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -8,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 from django_otp.oath import TOTP
 
+from rekisteri import crypto
 from rekisteri.accounts.roles import Role
 
 
@@ -50,6 +53,19 @@ class PledgeAcceptance(models.Model):
 AUTHENTICATOR_KEY_PURPOSE = "two-factor authenticator key"
 
 
+def config_url(user: User, key: bytes, *, digits: int = 6, step: int = 30) -> str:
+    """The otpauth:// address an app reads from the QR code (as django-otp writes it)."""
+    label = str(user.get_username())
+    params = urlencode(
+        {"secret": base64.b32encode(key), "algorithm": "SHA1", "digits": digits, "period": step}
+    )
+    issuer = str(settings.OTP_TOTP_ISSUER or "").replace(":", "")
+    if issuer:
+        label = f"{issuer}:{label}"
+        params += f"&issuer={quote(issuer)}"
+    return f"otpauth://totp/{quote(label)}?{params}"
+
+
 class Authenticator(TimestampMixin, ThrottlingMixin, Device):
     """A staff member's authenticator app: time-based codes (TOTP, RFC 6238). The
     shared secret is stored encrypted with the key ring, never in plain text, and a
@@ -72,8 +88,6 @@ class Authenticator(TimestampMixin, ThrottlingMixin, Device):
 
     @property
     def bin_key(self) -> bytes:
-        from rekisteri import crypto
-
         return bytes.fromhex(
             crypto.keyring().decrypt(
                 self.key_encrypted, purpose=AUTHENTICATOR_KEY_PURPOSE, row=str(self.user_id)
@@ -83,12 +97,10 @@ class Authenticator(TimestampMixin, ThrottlingMixin, Device):
     @property
     def config_url(self) -> str:
         """The otpauth:// address for an authenticator app (the demo prints it)."""
-        from rekisteri.accounts.twofactor import config_url
-
         return config_url(self.user, self.bin_key, digits=self.digits, step=self.step)
 
     def get_throttle_factor(self) -> int:
-        return int(getattr(settings, "OTP_TOTP_THROTTLE_FACTOR", 1))
+        return int(settings.OTP_TOTP_THROTTLE_FACTOR)
 
     def verify_token(self, token: object) -> bool:
         """django-otp's TOTPDevice check, on the decrypted key."""
@@ -129,7 +141,7 @@ class RecoveryCodes(TimestampMixin, ThrottlingMixin, Device):
         return hashlib.sha256(f"{self.salt}:{code}".encode()).hexdigest()
 
     def get_throttle_factor(self) -> int:
-        return int(getattr(settings, "OTP_STATIC_THROTTLE_FACTOR", 1))
+        return int(settings.OTP_STATIC_THROTTLE_FACTOR)
 
     def verify_token(self, token: object) -> bool:
         """Uses the code up: django-otp's verify_token locks this row for the check,

@@ -1,6 +1,7 @@
 """Re-authentication: exports, erasure, revealing an identity code and role changes ask
 for the password or an authenticator code again when the last one was given more than
-settings.REAUTH_SECONDS ago (signing in counts)."""
+settings.REAUTH_SECONDS ago (signing in counts). This is the views' side; the session's
+note of when is kept by `staff_sessions`, which the sign-in services write."""
 
 from __future__ import annotations
 
@@ -8,28 +9,15 @@ from collections.abc import Callable
 from functools import wraps
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, resolve_url
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
-SESSION_AUTH_AT = "rekisteri_auth_at"
-
-
-def mark_authenticated(request: HttpRequest) -> None:
-    request.session[SESSION_AUTH_AT] = timezone.now().timestamp()
-
-
-def is_recent(request: HttpRequest) -> bool:
-    authenticated_at = request.session.get(SESSION_AUTH_AT)
-    if authenticated_at is None:
-        return False
-    return timezone.now().timestamp() - float(authenticated_at) <= settings.REAUTH_SECONDS
+from rekisteri.accounts.staff_sessions import is_recently_authenticated
 
 
 def _return_url(request: HttpRequest) -> str:
@@ -53,7 +41,7 @@ def require_recent_authentication(
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        if is_recent(request):
+        if is_recently_authenticated(request):
             return view(request, *args, **kwargs)
         url = f"{reverse('accounts:reauthenticate')}?{urlencode({'next': _return_url(request)})}"
         if request.method != "GET":

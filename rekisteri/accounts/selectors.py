@@ -7,7 +7,12 @@ from dataclasses import dataclass
 from django.utils.functional import Promise
 
 from rekisteri.accounts.models import Authenticator, RoleGrant, RoleGrantDecision, User
-from rekisteri.accounts.roles import Role
+from rekisteri.accounts.roles import CONFIRMED_ROLES, Role
+from rekisteri.accounts.services import (
+    first_privacy_officer_pending,
+    has_chosen_own_password,
+    may_decide,
+)
 
 
 @dataclass(frozen=True)
@@ -40,12 +45,6 @@ class GrantRow:
 def role_grants_pending(*, viewer: User, user: User | None = None) -> list[GrantRow]:
     """Requested roles awaiting a privacy officer, oldest first (of `user` only, when
     given), with what `viewer` may do about each."""
-    from rekisteri.accounts.services import (
-        first_privacy_officer_pending,
-        has_chosen_own_password,
-        may_decide,
-    )
-
     grants = RoleGrant.objects.filter(decision=RoleGrantDecision.PENDING)
     if user is not None:
         grants = grants.filter(user=user)
@@ -64,8 +63,6 @@ def role_grants_pending(*, viewer: User, user: User | None = None) -> list[Grant
 def confirmed_role_holders(*, viewer: User) -> list[User]:
     """The active privacy officers and auditors other than `viewer`: a privacy officer
     sets their passwords and resets their two-factor sign-in."""
-    from rekisteri.accounts.roles import CONFIRMED_ROLES
-
     return list(
         User.objects.filter(is_active=True, groups__name__in=CONFIRMED_ROLES)
         .exclude(pk=viewer.pk)

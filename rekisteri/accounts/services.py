@@ -18,15 +18,29 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device
 
-from rekisteri.accounts.models import PledgeAcceptance, RoleGrant, RoleGrantDecision, User
+from rekisteri.accounts import twofactor
+from rekisteri.accounts.models import (
+    Authenticator,
+    PledgeAcceptance,
+    RecoveryCodes,
+    RoleGrant,
+    RoleGrantDecision,
+    User,
+)
 from rekisteri.accounts.pledge import PLEDGE_VERSION, pledge_digest
 from rekisteri.accounts.roles import CONFIRMED_ROLES, ROLE_PERMISSIONS, Role
-from rekisteri.accounts.staff_sessions import session_ended, session_rekeyed, session_started
+from rekisteri.accounts.session_keys import SESSION_LOGIN_AT, TWO_FACTOR_CHECKED_AT
+from rekisteri.accounts.staff_sessions import (
+    mark_authenticated,
+    session_ended,
+    session_rekeyed,
+    session_started,
+)
+from rekisteri.accounts.tasks import send_staff_security_notice
 from rekisteri.audit.models import Action, ActorType, AuditEvent
 from rekisteri.audit.refusals import refusal_record
 from rekisteri.audit.services import Actor, audit_record, audited_transaction
 
-SESSION_LOGIN_AT = "rekisteri_login_at"
 MANAGE_STAFF = "accounts.manage_staff"
 DECIDE_GRANTS = "accounts.decide_rolegrant"
 
@@ -148,8 +162,6 @@ def _refuse(*, actor: Actor, user: User, reason: str, errors: dict[str, list[Pro
 def notify_privacy_officers(event: AuditEvent) -> None:
     """Emails the privacy officers of a change to a staff account's roles, password or
     two-factor sign-in, once the transaction has committed (the task queue sends it)."""
-    from rekisteri.accounts.tasks import send_staff_security_notice
-
     event_id = event.pk
     transaction.on_commit(lambda: send_staff_security_notice.enqueue(event_id))
 
@@ -431,6 +443,19 @@ def staff_set_password(*, actor: Actor, user: User, password: str) -> None:
         notify_privacy_officers(event)
 
 
+def two_factor_reset(*, actor: Actor, user: User) -> None:
+    """An administrator removes a staff member's authenticator and recovery codes (a
+    lost phone). Where two-factor sign-in is required, the next sign-in sets it up anew.
+    For a privacy officer or an auditor only another privacy officer may
+    (`may_set_credentials`); the privacy officers are told of every reset."""
+    credentials_change_check(actor=actor, user=user)
+    with audited_transaction():
+        Authenticator.objects.filter(user=user).delete()
+        RecoveryCodes.objects.filter(user=user).delete()
+        event = audit_record(actor=actor, action=Action.TWO_FACTOR_RESET, obj=user)
+        notify_privacy_officers(event)
+
+
 def staff_password_change(*, request: HttpRequest, old_password: str, new_password: str) -> None:
     """The signed-in staff member changes their own password and stays signed in."""
     actor = Actor.from_request(request)
@@ -452,8 +477,6 @@ def staff_login(
 ) -> None:
     """Signs in; `device` is the second factor that confirmed it, if any (django-otp
     keeps it in the session), and `reason` says so when it was a recovery code."""
-    from rekisteri.accounts.reauth import mark_authenticated
-
     with audited_transaction():
         if device is not None:
             user.otp_device = device  # type: ignore[attr-defined]  # read on user_logged_in
@@ -471,17 +494,12 @@ def staff_login(
 def _two_factor_checked(request: HttpRequest, user: User) -> None:
     """Notes in the session that this staff member needs no second factor (the
     middleware asks again a minute later)."""
-    from rekisteri.accounts import twofactor
-    from rekisteri.accounts.middleware import TWO_FACTOR_CHECKED_AT
-
     if not twofactor.is_enrolled(user) and not twofactor.is_required(user):
         request.session[TWO_FACTOR_CHECKED_AT] = timezone.now().timestamp()
 
 
 def staff_reauthenticated(*, request: HttpRequest, method: str) -> None:
     """The signed-in staff member confirmed it is them (`method`: password or code)."""
-    from rekisteri.accounts.reauth import mark_authenticated
-
     actor = Actor.from_request(request)
     with audited_transaction():
         # A new session id: one seen before the confirmation (a shared screen, a log)

@@ -1,5 +1,6 @@
 """A staff member's signed-in sessions: recorded at sign-in, so that they can see their
-other sessions (since when, from which address, last active) and end them.
+other sessions (since when, from which address, last active) and end them; and when
+the session last confirmed who it is (the password or a code, signing in counts).
 
 Only a SHA-256 digest of a session key is stored: the key itself is what signs a
 browser in. Ending a session finds the session with that digest among the unexpired
@@ -20,10 +21,10 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from rekisteri.accounts.models import StaffSession, User
+from rekisteri.accounts.session_keys import SESSION_AUTH_AT, SESSION_RECORD, SESSION_RENEW_SECONDS
 from rekisteri.audit.models import Action
 from rekisteri.audit.services import Actor, audit_record, audited_transaction
 
-SESSION_RECORD = "rekisteri_staff_session"
 USER_AGENT_LENGTH = 200
 
 
@@ -34,8 +35,6 @@ def _digest(session_key: str | None) -> str:
 def _live(user: User, *, now: datetime.datetime) -> Q:
     """Sessions not past their idle time (renewed once a minute while in use) nor
     past the absolute limit since sign-in."""
-    from rekisteri.accounts.middleware import SESSION_RENEW_SECONDS
-
     idle = datetime.timedelta(seconds=settings.SESSION_COOKIE_AGE + SESSION_RENEW_SECONDS)
     absolute = datetime.timedelta(seconds=settings.SESSION_ABSOLUTE_SECONDS)
     return Q(user=user, last_seen__gte=now - idle, started_at__gte=now - absolute)
@@ -66,6 +65,19 @@ def _own_record(request: HttpRequest) -> QuerySet[StaffSession]:
 def session_rekeyed(request: HttpRequest) -> None:
     """The session has a new key (re-authentication, a password change): follow it."""
     _own_record(request).update(session_key_hash=_digest(_key_of(request)))
+
+
+def mark_authenticated(request: HttpRequest) -> None:
+    """The staff member just gave their password or a code in this session."""
+    request.session[SESSION_AUTH_AT] = timezone.now().timestamp()
+
+
+def is_recently_authenticated(request: HttpRequest) -> bool:
+    """The password or a code was given in this session within settings.REAUTH_SECONDS."""
+    authenticated_at = request.session.get(SESSION_AUTH_AT)
+    if authenticated_at is None:
+        return False
+    return timezone.now().timestamp() - float(authenticated_at) <= settings.REAUTH_SECONDS
 
 
 def session_seen(request: HttpRequest) -> None:

@@ -2,10 +2,9 @@
 
 from django_tasks import task
 
+from rekisteri.accounts.notices import staff_security_notice_send
+
 
 @task()
 def send_staff_security_notice(event_id: int) -> None:
-    # Imported here: the services enqueue this task.
-    from rekisteri.accounts.notices import staff_security_notice_send
-
     staff_security_notice_send(event_id=event_id)

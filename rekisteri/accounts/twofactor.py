@@ -8,7 +8,8 @@ code from the app confirms it.
 
 Required for the roles in settings.TWO_FACTOR_REQUIRED_ROLES ("all" for everyone);
 anyone else may set it up for themselves, and once set up it is always asked.
-Every change is audited; a code or secret never is."""
+Every change is audited; a code or secret never is. An administrator's reset (a lost
+phone) is one of the changes to accounts in `services` (`two_factor_reset`)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ import secrets
 import time
 from dataclasses import dataclass
 from typing import Protocol
-from urllib.parse import quote, urlencode
 
 import segno
 from django.conf import settings
@@ -39,9 +39,11 @@ from rekisteri.accounts.models import (
     RecoveryCode,
     RecoveryCodes,
     User,
+    config_url,
 )
-from rekisteri.accounts.reauth import is_recent
 from rekisteri.accounts.roles import Role
+from rekisteri.accounts.session_keys import ENROLLMENT_SESSION_KEY
+from rekisteri.accounts.staff_sessions import is_recently_authenticated
 from rekisteri.audit.models import Action
 from rekisteri.audit.services import Actor, audit_record, audited_transaction
 
@@ -50,7 +52,6 @@ RECOVERY_NAME = "recovery"
 RECOVERY_CODE_COUNT = 10
 RECOVERY_CODE_BYTES = 10  # 80 bits, 16 base32 letters
 AUTHENTICATOR_KEY_BYTES = 20  # RFC 6238's and the apps' usual SHA-1 key length
-ENROLLMENT_SESSION_KEY = "rekisteri_two_factor_enrollment"
 ENROLLMENT_KEY_PURPOSE = "two-factor enrollment key"
 
 
@@ -130,19 +131,6 @@ class Enrollment:
         return config_url(self.user, self.bin_key, digits=self.digits, step=self.step)
 
 
-def config_url(user: User, key: bytes, *, digits: int = 6, step: int = 30) -> str:
-    """The otpauth:// address an app reads from the QR code (as django-otp writes it)."""
-    label = str(user.get_username())
-    params = urlencode(
-        {"secret": base64.b32encode(key), "algorithm": "SHA1", "digits": digits, "period": step}
-    )
-    issuer = str(getattr(settings, "OTP_TOTP_ISSUER", "") or "").replace(":", "")
-    if issuer:
-        label = f"{issuer}:{label}"
-        params += f"&issuer={quote(issuer)}"
-    return f"otpauth://totp/{quote(label)}?{params}"
-
-
 def secret(device: TotpKey) -> str:
     """The shared secret as authenticator apps take it typed in (base32, in groups)."""
     text = base64.b32encode(device.bin_key).decode("ascii").rstrip("=")
@@ -175,7 +163,7 @@ def may_enroll(request: HttpRequest) -> bool:
     password alone must never swap a person's second factor for someone else's."""
     if not is_enrolled(request.user):  # type: ignore[arg-type]
         return True
-    return is_verified(request) and is_recent(request)
+    return is_verified(request) and is_recently_authenticated(request)
 
 
 def enrollment_start(*, request: HttpRequest) -> Enrollment:
@@ -335,18 +323,3 @@ def _verify(device: Device, code: str) -> Device | None:
     """django-otp's check: the device locked for the check, so one code is accepted once."""
     verified: Device | None = verify_token(device.user, device.persistent_id, code)
     return verified
-
-
-def two_factor_reset(*, actor: Actor, user: User) -> None:
-    """An administrator removes a staff member's authenticator and recovery codes (a
-    lost phone). Where two-factor sign-in is required, the next sign-in sets it up anew.
-    For a privacy officer or an auditor only another privacy officer may
-    (`services.may_set_credentials`); the privacy officers are told of every reset."""
-    from rekisteri.accounts import services
-
-    services.credentials_change_check(actor=actor, user=user)
-    with audited_transaction():
-        Authenticator.objects.filter(user=user).delete()
-        RecoveryCodes.objects.filter(user=user).delete()
-        event = audit_record(actor=actor, action=Action.TWO_FACTOR_RESET, obj=user)
-        services.notify_privacy_officers(event)

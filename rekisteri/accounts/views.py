@@ -38,6 +38,13 @@ from rekisteri.accounts.models import RoleGrant, User
 from rekisteri.accounts.pledge import PLEDGE_TEXTS, PLEDGE_VERSION, pledge_text
 from rekisteri.accounts.reauth import require_recent_authentication
 from rekisteri.accounts.roles import Role
+from rekisteri.accounts.session_keys import (
+    PENDING_AT,
+    PENDING_BACKEND,
+    PENDING_FAILURES,
+    PENDING_SECONDS,
+    PENDING_USER,
+)
 from rekisteri.audit.models import Action
 from rekisteri.audit.refusals import refusals_limited
 from rekisteri.audit.services import Actor
@@ -62,7 +69,7 @@ def _next_url(request: HttpRequest) -> str:
 def _is_locked_out(request: HttpRequest, username: str) -> bool:
     # Asked before authenticate(): axes would count an attempt during the lockout
     # as a new failure, restart the cool-off and signal (and so audit) a new lockout.
-    if not getattr(settings, "AXES_ENABLED", True):
+    if not settings.AXES_ENABLED:
         return False
     return not AxesProxyHandler.is_allowed(request, {"username": username})
 
@@ -121,11 +128,6 @@ def _throttled(request: HttpRequest, form: LoginForm, next_url: str, wait: int) 
     return response
 
 
-PENDING_USER = "rekisteri_pending_user"
-PENDING_BACKEND = "rekisteri_pending_backend"
-PENDING_AT = "rekisteri_pending_at"
-PENDING_FAILURES = "rekisteri_pending_failures"
-PENDING_SECONDS = 5 * 60
 PENDING_FAILURE_LIMIT = 5
 
 
@@ -500,7 +502,7 @@ def staff_two_factor_reset(request: AuthenticatedHttpRequest, user_id: int) -> H
     # As before, an administrator may reset their own (on their staff page).
     allow_self = request.user.has_perm(MANAGE_STAFF)
     staff_member = _credentials_holder(request, user_id, allow_self=allow_self)
-    twofactor.two_factor_reset(actor=Actor.from_request(request), user=staff_member)
+    services.two_factor_reset(actor=Actor.from_request(request), user=staff_member)
     messages.success(
         request,
         _("Two-factor sign-in of %(username)s was reset.") % {"username": staff_member.username},

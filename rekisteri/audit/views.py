@@ -6,8 +6,6 @@ from rekisteri.accounts.access import require_permission
 from rekisteri.audit import selectors
 from rekisteri.audit.forms import AuditFilterForm
 
-DEFAULT_PAGE_SIZE = 50
-
 
 def _query_with_before(request: HttpRequest, before: int | None) -> str:
     """The current filters' query string, paged to events older than `before`."""
@@ -26,7 +24,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         page = selectors.audit_log_page(
             filters=form.audit_filter(),
             before_seq=form.cleaned_data["before"],
-            page_size=getattr(settings, "AUDIT_PAGE_SIZE", DEFAULT_PAGE_SIZE),
+            page_size=settings.AUDIT_PAGE_SIZE,
         )
         context["page"] = page
         if page.older_than is not None:

@@ -195,28 +195,6 @@ def consent_texts_current() -> dict[str, ConsentText]:
 # Reach: how many of the active customers marketing may reach per channel --------------
 
 
-def consent_reach_now() -> tuple[int, dict[str, int]]:
-    """The active customers, and how many of them marketing may reach now on each
-    channel: `customers_eligible` counted, each over only the customers the ledger can
-    have changed (a grant for email and SMS; any event of the channel or of the ban for
-    post and phone, the others being allowed), so that the count does not read every
-    customer four times over."""
-    active = Customer.objects.filter(status=Status.ACTIVE)
-    total = active.count()
-    reach = {}
-    for channel in Channel.values:
-        if channel in OPT_IN_CHANNELS:
-            granted = ConsentEvent.objects.filter(channel=channel, kind=EventKind.GRANT)
-            candidates = active.filter(pk__in=granted.values("customer_id"))
-            reach[channel] = customers_eligible(channel, candidates).count()
-        else:
-            events = ConsentEvent.objects.filter(Q(channel=channel) | Q(channel=""))
-            in_ledger = active.filter(pk__in=events.values("customer_id"))
-            refused = in_ledger.count() - customers_eligible(channel, in_ledger).count()
-            reach[channel] = total - refused
-    return total, reach
-
-
 def consent_reach_at(
     *, moments: Sequence[datetime.datetime]
 ) -> tuple[list[int], dict[str, list[int]]]:

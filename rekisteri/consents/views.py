@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -11,15 +11,7 @@ from rekisteri.accounts.access import require_permission
 from rekisteri.audit.services import Actor
 from rekisteri.consents import selectors, services
 from rekisteri.consents.forms import ConsentRecordForm
-from rekisteri.customers import selectors as customer_selectors
-from rekisteri.customers.models import Customer
-
-
-def _customer_or_404(customer_number: int) -> Customer:
-    customer = customer_selectors.customer_get(customer_number=customer_number)
-    if customer is None:
-        raise Http404
-    return customer
+from rekisteri.customers.access import customer_or_404
 
 
 @never_cache
@@ -28,7 +20,7 @@ def _customer_or_404(customer_number: int) -> Customer:
 def consent_record(request: HttpRequest, customer_number: int) -> HttpResponse:
     """Records a consent, withdrawal, objection or ban the customer gave by phone or
     email; back to the customer page, or this form again with its errors."""
-    customer = _customer_or_404(customer_number)
+    customer = customer_or_404(customer_number)
     form = ConsentRecordForm(request.POST)
     if form.is_valid():
         try:

@@ -21,12 +21,12 @@ from rekisteri.audit.services import Actor, audit_record, audited_transaction
 from rekisteri.credit.models import CreditCheck, CreditPolicy, Decision
 from rekisteri.credit.policy import Rules, decide, over_limit
 from rekisteri.credit.providers import Answer, CreditProvider, CreditReport
+from rekisteri.reasons import reason_collapse, reason_too_short
 
 if TYPE_CHECKING:
     from rekisteri.orders.models import Order
 
 logger = logging.getLogger(__name__)
-OVERRIDE_REASON_MIN_LENGTH = 10
 
 
 @dataclass(frozen=True)
@@ -121,11 +121,11 @@ def credit_decision_override(
     *, actor: Actor, check: CreditCheck, decision: str, reason: str
 ) -> CreditCheck:
     """A person's review of an automated decision (GDPR art. 22), with its reason."""
-    reason = " ".join(reason.split())
+    reason = reason_collapse(reason)
     errors: dict[str, list[object]] = {}
     if decision not in Decision.values or decision == Decision.REFERRED:
         errors["decision"] = [_("Choose approved or declined.")]
-    if len(reason) < OVERRIDE_REASON_MIN_LENGTH:
+    if reason_too_short(reason):
         errors["reason"] = [_("Say why (at least 10 characters).")]
     if errors:
         raise ValidationError(errors)

@@ -24,7 +24,9 @@ from rekisteri.customers.models import (
     Status,
 )
 from rekisteri.customers.selectors import customer_duplicates
+from rekisteri.reasons import reason_collapse, reason_require
 from rekisteri.running_numbers import next_running_number
+from rekisteri.versioning import version_bump, version_check
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -45,7 +47,6 @@ TEXT_MESSAGES = {
     ),
     "name": _("Write the name in letters, without emoji or other symbols."),
 }
-REVEAL_REASON_MIN_LENGTH = 10
 
 
 @dataclass(frozen=True)
@@ -70,14 +71,6 @@ class DuplicateCustomer(Exception):
     def __init__(self, candidates: list[Customer]) -> None:
         super().__init__(f"{len(candidates)} possible duplicate(s)")
         self.candidates = candidates
-
-
-class CustomerConflict(Exception):
-    """Someone else changed the customer after the editor loaded it."""
-
-    def __init__(self, current: Customer) -> None:
-        super().__init__(f"customer {current.customer_number} is at version {current.version}")
-        self.current = current
 
 
 def _clean_input(data: CustomerInput) -> dict[str, str]:
@@ -270,13 +263,12 @@ def customer_update(
 ) -> Customer:
     """Changes a customer's data. A blank `identity_code` keeps the stored one.
 
-    Raises ValidationError for bad input and CustomerConflict when the customer was
+    Raises ValidationError for bad input and Conflict when the customer was
     changed since `expected_version` was read: a concurrent edit is never lost."""
     values, compact = _clean_all(data, identity_code)
     with audited_transaction():
         current = Customer.objects.select_for_update().get(pk=customer.pk)
-        if current.version != expected_version:
-            raise CustomerConflict(current)
+        version_check(current, expected_version)
         if current.status == Status.ANONYMISED:
             raise ValidationError(_("An anonymised customer cannot be changed."))
         changed = [name for name, value in values.items() if getattr(current, name) != value]
@@ -293,7 +285,7 @@ def customer_update(
             return current
         current.name_key = fi.name_key(f"{current.surname} {current.first_names}")
         current.updated_at = timezone.now()
-        current.version += 1
+        version_bump(current)
         current.full_clean(validate_unique=False, validate_constraints=False)
         current.save()
         audit_record(
@@ -313,11 +305,12 @@ def customer_record_view(*, actor: Actor, customer: Customer) -> None:
 
 def customer_identity_code_reveal(*, actor: Actor, customer: Customer, reason: str) -> str:
     """The identity code in plain text, for a stated reason that the audit trail keeps."""
-    reason = " ".join(reason.split())
-    if len(reason) < REVEAL_REASON_MIN_LENGTH:
-        raise ValidationError(
-            {"reason": [_("Say why you need the identity code (at least 10 characters).")]}
-        )
+    reason = reason_collapse(reason)
+    reason_require(
+        reason,
+        field="reason",
+        message=_("Say why you need the identity code (at least 10 characters)."),
+    )
     if not customer.has_identity_code:
         raise ValidationError(_("No identity code is stored for this customer."))
     with audited_transaction():

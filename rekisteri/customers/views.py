@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -16,6 +16,7 @@ from rekisteri.audit.services import Actor
 from rekisteri.consents import selectors as consent_selectors
 from rekisteri.consents.forms import ConsentRecordForm
 from rekisteri.customers import selectors, services
+from rekisteri.customers.access import customer_or_404
 from rekisteri.customers.forms import (
     CustomerCreateForm,
     CustomerEditForm,
@@ -24,15 +25,7 @@ from rekisteri.customers.forms import (
 )
 from rekisteri.customers.models import Customer
 from rekisteri.orders.selectors import customer_orders
-
-
-def _customer_or_404(customer_number: int) -> Customer:
-    """The one access helper for customers: roles are register-wide, so a customer the
-    role may see at all is any customer; an unknown number is a 404."""
-    customer = selectors.customer_get(customer_number=customer_number)
-    if customer is None:
-        raise Http404
-    return customer
+from rekisteri.versioning import Conflict
 
 
 def _results_template(request: HttpRequest) -> str:
@@ -109,7 +102,7 @@ def customer_create(request: HttpRequest) -> HttpResponse:
 @require_GET
 @require_permission("customers.view_customer")
 def customer_detail(request: HttpRequest, customer_number: int) -> HttpResponse:
-    customer = _customer_or_404(customer_number)
+    customer = customer_or_404(customer_number)
     services.customer_record_view(actor=Actor.from_request(request), customer=customer)
     context = {
         "customer": customer,
@@ -144,7 +137,7 @@ def _consents_context(request: HttpRequest, customer: Customer) -> dict[str, obj
 @require_permission("customers.change_customer")
 @sensitive_post_parameters("identity_code")
 def customer_edit(request: HttpRequest, customer_number: int) -> HttpResponse:
-    customer = _customer_or_404(customer_number)
+    customer = customer_or_404(customer_number)
     initial = {**services.customer_input_of(customer).__dict__, "version": customer.version}
     form = CustomerEditForm(request.POST or None, initial=initial)
     conflict = None
@@ -158,7 +151,7 @@ def customer_edit(request: HttpRequest, customer_number: int) -> HttpResponse:
                 identity_code=form.cleaned_data["identity_code"],
                 remove_identity_code=form.cleaned_data["remove_identity_code"],
             )
-        except services.CustomerConflict as error:
+        except Conflict as error:
             conflict = error.current
         except ValidationError as error:
             form.add_service_errors(error)
@@ -176,7 +169,7 @@ def customer_edit(request: HttpRequest, customer_number: int) -> HttpResponse:
 @require_recent_authentication
 def customer_reveal(request: HttpRequest, customer_number: int) -> HttpResponse:
     """Shows the identity code once, in this response only, for a recorded reason."""
-    customer = _customer_or_404(customer_number)
+    customer = customer_or_404(customer_number)
     form = RevealForm(request.POST)
     identity_code = ""
     if form.is_valid():

@@ -23,7 +23,8 @@ from rekisteri.marketing.models import Campaign, CampaignChannel, CampaignStatus
 from rekisteri.marketing.sending import NO_MOBILE, NOT_IN_GROUP
 from rekisteri.marketing.sms import sms_segments
 from rekisteri.marketing.tokens import message_for_token
-from rekisteri.privacy.requests.services import TOKEN_PARAMETER
+from rekisteri.tokens import TOKEN_PARAMETER
+from rekisteri.versioning import Conflict
 
 LOG_PAGE_SIZE = 100
 ONE_CLICK = "One-Click"
@@ -64,7 +65,7 @@ def _form_page(request: HttpRequest, campaign: Campaign | None) -> HttpResponse:
             )
         except ValidationError as error:
             form.add_service_errors(error)
-        except services.CampaignConflict:
+        except Conflict:
             form.add_error(None, _("Someone else changed this campaign. Open it again."))
             return render(
                 request,
@@ -142,7 +143,7 @@ def campaign_send(request: HttpRequest, pk: int) -> HttpResponse:
         services.campaign_send(
             actor=Actor.from_request(request), campaign=campaign, version=version
         )
-    except services.CampaignConflict:
+    except Conflict:
         messages.error(request, _("Someone else changed or sent this campaign. Check it again."))
         return redirect("marketing:campaign", campaign.pk)
     except ValidationError as error:

@@ -36,6 +36,7 @@ from rekisteri.marketing.models import (
 )
 from rekisteri.marketing.selectors import campaign_recipients
 from rekisteri.marketing.sms import SmsError, sms_backend
+from rekisteri.versioning import version_bump
 
 logger = logging.getLogger(__name__)
 
@@ -198,7 +199,7 @@ def _end(campaign: Campaign, status: str) -> None:
         current = Campaign.objects.select_for_update().get(pk=campaign.pk)
         current.status = status
         current.finished_at = timezone.now()
-        current.version += 1
+        version_bump(current)
         current.save(update_fields=["status", "finished_at", "version"])
         audit_record(
             actor=Actor.system(SENDER),

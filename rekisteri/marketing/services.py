@@ -30,6 +30,7 @@ from rekisteri.marketing.models import (
 from rekisteri.marketing.postal_codes import InvalidRange, normalize_ranges
 from rekisteri.marketing.selectors import campaign_recipients
 from rekisteri.marketing.tasks import send_campaign
+from rekisteri.versioning import version_bump, version_check
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -44,10 +45,6 @@ CRITERIA_FIELDS = (
     "postal_code_ranges",
     "languages",
 )
-
-
-class TargetGroupConflict(Exception):
-    """Someone saved the target group after the editor opened it."""
 
 
 class ExportNotAllowed(Exception):
@@ -116,13 +113,13 @@ def target_group_save(
 ) -> TargetGroup:
     """Creates a target group, or changes `group`, and audits it (the criteria that
     changed; no personal data is in a group). `version` is the one the editor saw:
-    TargetGroupConflict if someone saved the group since."""
+    Conflict if someone saved the group since."""
     with audited_transaction():
         current = (
             TargetGroup.objects.select_for_update().get(pk=group.pk) if group is not None else None
         )
-        if current is not None and version is not None and current.version != version:
-            raise TargetGroupConflict
+        if current is not None:
+            version_check(current, version)
         before = {name: getattr(current, name) for name in CRITERIA_FIELDS} if current else {}
         target = target_group_build(data=data, group=current)
         now = timezone.now()
@@ -130,7 +127,7 @@ def target_group_save(
             target.created_by, target.created_at = actor.user, now
         target.updated_by, target.updated_at = actor.user, now
         if current is not None:
-            target.version += 1
+            version_bump(target)
         target.save()
         changed = [name for name in CRITERIA_FIELDS if before.get(name) != getattr(target, name)]
         audit_record(
@@ -172,10 +169,6 @@ SMS_BODY_MAX_LENGTH = 480
 SENDABLE = (CampaignStatus.DRAFT, CampaignStatus.SENT, CampaignStatus.FAILED)
 
 
-class CampaignConflict(Exception):
-    """Someone changed or sent the campaign after the page was opened."""
-
-
 @dataclass(frozen=True)
 class CampaignInput:
     name: str
@@ -213,7 +206,7 @@ def campaign_save(
     version: int | None = None,
 ) -> Campaign:
     """Creates a draft campaign, or changes a draft (`version` is the one the editor
-    saw: CampaignConflict if it has changed). A campaign being sent or sent is final."""
+    saw: Conflict if it has changed). A campaign being sent or sent is final."""
     errors = _campaign_errors(data)
     if errors:
         raise ValidationError(errors)
@@ -221,8 +214,7 @@ def campaign_save(
         current = None
         if campaign is not None:
             current = Campaign.objects.select_for_update().get(pk=campaign.pk)
-            if version is not None and current.version != version:
-                raise CampaignConflict
+            version_check(current, version)
             if current.status != CampaignStatus.DRAFT:
                 raise ValidationError(_("Only a draft campaign can be changed."))
         before = {name: getattr(current, name) for name in CAMPAIGN_FIELDS} if current else {}
@@ -237,7 +229,7 @@ def campaign_save(
         target.updated_at = timezone.now()
         target.full_clean(exclude=["created_by", "queued_by"], validate_constraints=False)
         if current is not None:
-            target.version += 1
+            version_bump(target)
         target.save()
         audit_record(
             actor=actor,
@@ -256,8 +248,7 @@ def campaign_send(*, actor: Actor, campaign: Campaign, version: int) -> Campaign
     with audited_transaction():
         current = Campaign.objects.select_for_update().select_related("target_group")
         current_campaign = current.get(pk=campaign.pk)
-        if current_campaign.version != version:
-            raise CampaignConflict
+        version_check(current_campaign, version)
         if current_campaign.status not in SENDABLE:
             raise ValidationError(_("The campaign is already being sent."))
         retry = current_campaign.status != CampaignStatus.DRAFT
@@ -278,7 +269,7 @@ def campaign_send(*, actor: Actor, campaign: Campaign, version: int) -> Campaign
         current_campaign.queued_by = actor.user
         current_campaign.queued_at = timezone.now()
         current_campaign.finished_at = None
-        current_campaign.version += 1
+        version_bump(current_campaign)
         current_campaign.save()
         audit_record(
             actor=actor,

@@ -3,27 +3,23 @@ message. It names no person; the signature stops anyone from making one up."""
 
 from __future__ import annotations
 
-import uuid
-
-from django.core import signing
 from django.urls import reverse
 
 from rekisteri.marketing.models import CampaignMessage
-from rekisteri.privacy.requests.services import link_with_token
+from rekisteri.tokens import TokenKind, link_with_token
 
-SALT = "rekisteri.marketing.unsubscribe"
+# No max age: an unsubscribe link works as long as its message is kept.
+UNSUBSCRIBE_TOKENS = TokenKind(salt="rekisteri.marketing.unsubscribe")
 
 
 def unsubscribe_token(message: CampaignMessage) -> str:
-    return signing.Signer(salt=SALT).sign(message.public_id.hex)
+    return UNSUBSCRIBE_TOKENS.sign(message.public_id)
 
 
 def message_for_token(token: str) -> CampaignMessage | None:
     """The campaign message a token was made for; None for a forged or damaged one."""
-    try:
-        value = signing.Signer(salt=SALT).unsign(token)
-        public_id = uuid.UUID(hex=value)
-    except (signing.BadSignature, ValueError):
+    public_id = UNSUBSCRIBE_TOKENS.unsign(token)
+    if public_id is None:
         return None
     return (
         CampaignMessage.objects.select_related("campaign", "customer")

@@ -20,6 +20,7 @@ from rekisteri.marketing.restrictions import (
     restricted_count,
     restricted_digests,
 )
+from rekisteri.versioning import Conflict
 
 
 def _group_or_404(pk: int) -> TargetGroup:
@@ -58,7 +59,7 @@ def _form_page(request: HttpRequest, group: TargetGroup | None) -> HttpResponse:
                 return redirect("marketing:detail", saved.pk)
         except ValidationError as error:
             form.add_service_errors(error)
-        except services.TargetGroupConflict:
+        except Conflict:
             form.add_error(None, _("Someone else saved this target group. Open it again."))
             context = {"form": form, "group": group, "counted": False}
             return render(request, "marketing/form.html", context, status=409)

@@ -43,10 +43,6 @@ def order_list(*, before: int | None, limit: int) -> tuple[list[Order], int | No
     return rows, (rows[-1].order_number if more and rows else None)
 
 
-def products_active() -> list[Product]:
-    return list(Product.objects.filter(is_active=True).order_by("sku"))
-
-
 def product_list() -> list[Product]:
     return list(Product.objects.order_by("-is_active", "sku"))
 

@@ -18,6 +18,11 @@ from django_countries import countries
 from rekisteri import crypto, fi
 from rekisteri.audit.models import Action
 from rekisteri.audit.services import Actor, audit_record, audited_transaction
+from rekisteri.consents.services import (
+    ORDER_SOURCES,
+    order_consents_check,
+    order_consents_record,
+)
 from rekisteri.credit.services import (
     CreditOutcome,
     credit_check_record,
@@ -45,10 +50,12 @@ from rekisteri.orders.models import (
     ReturnStatus,
 )
 from rekisteri.running_numbers import next_running_number
+from rekisteri.versioning import version_bump, version_check
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
+    from rekisteri.consents.models import ConsentText
     from rekisteri.intake.models import Integration
 
 CENT = Decimal("0.01")
@@ -274,6 +281,7 @@ def order_create(
     check_credit: bool = False,
     identity_code: str = "",
     credit_outcome: CreditOutcome | None = None,
+    consents: Sequence[ConsentText] = (),
 ) -> Order:
     """Records an order for a customer (P9, P10), with its lines priced and totalled.
 
@@ -281,7 +289,17 @@ def order_create(
     of the order (P12), with `identity_code` or the customer's stored one, and the
     decision is kept with the order; other payment methods are never checked. A caller
     inside a transaction of its own asks first (`order_credit_run`) and passes the
-    `credit_outcome`, so no lock is held while the bureau answers."""
+    `credit_outcome`, so no lock is held while the bureau answers.
+
+    `consents` are the wordings a customer agreed to on the phone or by email while
+    ordering (P3, P11): each is a grant with the order as its evidence, written in the
+    order's transaction, so that the order and its consents are saved whole or not at
+    all. Consents a restricted or anonymised customer cannot be given refuse the order."""
+    if consents and channel not in ORDER_SOURCES:
+        raise ValueError(f"consents are taken with orders by phone or email, not {channel!r}")
+    # Asked first: a customer who cannot be given consents is refused before the
+    # bureau is asked about them.
+    order_consents_check(customer=customer, channels=[text.channel for text in consents])
     errors: dict[str, list[Any]] = {}
     if channel not in Channel.values:
         errors["channel"] = [_("Choose how the order came: web shop, email or phone.")]
@@ -358,15 +376,11 @@ def order_create(
             customer=customer,
             changed_fields=["lines", "channel", "payment_method", "delivery_address", "status"],
         )
+        if consents:
+            order_consents_record(
+                actor=actor, order=order, texts=consents, source=ORDER_SOURCES[channel]
+            )
     return order
-
-
-class OrderConflict(Exception):
-    """The order changed after it was read."""
-
-    def __init__(self, current: Order) -> None:
-        super().__init__(f"order {current.order_number} is at version {current.version}")
-        self.current = current
 
 
 def order_status_change(
@@ -375,8 +389,7 @@ def order_status_change(
     """Moves an order to another status, along the allowed transitions only."""
     with audited_transaction():
         current = Order.objects.select_for_update().get(pk=order.pk)
-        if expected_version is not None and current.version != expected_version:
-            raise OrderConflict(current)
+        version_check(current, expected_version)
         if status == current.status:
             return current
         if status in CREDIT_GATED_STATUSES and not order_is_cleared_for_credit(current):
@@ -406,7 +419,7 @@ def order_status_change(
             )
         current.status = status
         current.updated_at = timezone.now()
-        current.version += 1
+        version_bump(current)
         current.save(update_fields=["status", "updated_at", "version"])
         _touch_customer(current.customer, current.updated_at)
         audit_record(

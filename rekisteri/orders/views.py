@@ -14,7 +14,6 @@ from rekisteri import fi
 from rekisteri.accounts.access import require_permission
 from rekisteri.audit.services import Actor
 from rekisteri.consents import selectors as consent_selectors
-from rekisteri.consents import services as consent_services
 from rekisteri.credit.forms import CreditOverrideForm
 from rekisteri.credit.models import CreditCheck, Decision
 from rekisteri.credit.services import (
@@ -24,8 +23,8 @@ from rekisteri.credit.services import (
 )
 from rekisteri.customers import selectors as customer_selectors
 from rekisteri.customers import services as customer_services
+from rekisteri.customers.access import customer_or_404
 from rekisteri.customers.forms import SearchForm
-from rekisteri.customers.models import Customer
 from rekisteri.orders import selectors, services
 from rekisteri.orders.forms import (
     DeliveryForm,
@@ -39,6 +38,7 @@ from rekisteri.orders.forms import (
     line_inputs,
 )
 from rekisteri.orders.models import Delivery, Order, Product, Return
+from rekisteri.versioning import Conflict
 
 ORDER_PAGE_SIZE = 50
 
@@ -50,13 +50,6 @@ def _order_or_404(order_number: int) -> Order:
     if order is None:
         raise Http404
     return order
-
-
-def _customer_or_404(customer_number: int) -> Customer:
-    customer = customer_selectors.customer_get(customer_number=customer_number)
-    if customer is None:
-        raise Http404
-    return customer
 
 
 def _product_or_404(pk: int) -> Product:
@@ -101,7 +94,7 @@ def order_create_find(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @require_permission("orders.add_order")
 def order_create(request: HttpRequest, customer_number: int) -> HttpResponse:
-    customer = _customer_or_404(customer_number)
+    customer = customer_or_404(customer_number)
     address = services.address_of(customer)
     initial = {
         "delivery_name": address.name,
@@ -122,10 +115,6 @@ def order_create(request: HttpRequest, customer_number: int) -> HttpResponse:
         customer_services.customer_record_view(actor=Actor.from_request(request), customer=customer)
     elif all([form.is_valid(), lines.is_valid()]):
         try:
-            consents = form.consent_texts_given()
-            consent_services.order_consents_check(
-                customer=customer, channels=[text.channel for text in consents]
-            )
             order = services.order_create(
                 actor=Actor.from_request(request),
                 customer=customer,
@@ -135,12 +124,7 @@ def order_create(request: HttpRequest, customer_number: int) -> HttpResponse:
                 delivery_address=form.delivery_address(),
                 notes=form.cleaned_data["notes"],
                 check_credit=True,
-            )
-            consent_services.order_consents_record(
-                actor=Actor.from_request(request),
-                order=order,
-                texts=consents,
-                source=consent_services.ORDER_SOURCES[order.channel],
+                consents=form.consent_texts_given(),
             )
         except ValidationError as error:
             form.add_service_errors(error)
@@ -225,7 +209,7 @@ def order_status(request: HttpRequest, order_number: int) -> HttpResponse:
                 status=form.cleaned_data["status"],
                 expected_version=form.cleaned_data["version"],
             )
-        except services.OrderConflict:
+        except Conflict:
             # Show the order as it now is, with a form for its current version.
             return _detail_page(request, _order_or_404(order_number), status=409, conflict=True)
         except ValidationError as error:

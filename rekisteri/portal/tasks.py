@@ -2,10 +2,10 @@
 
 from django_tasks import task
 
+from rekisteri.portal import sending
+
 
 @task()
 def send_consent_link(customer_id: int | None, attempt: int) -> None:
-    # Imported here: the portal services enqueue this task.
-    from rekisteri.portal.services import consent_link_send
-
-    consent_link_send(customer_id=customer_id, attempt=attempt)
+    # The task hands itself over: a failed send queues it again.
+    sending.consent_link_send(customer_id=customer_id, attempt=attempt, retry=send_consent_link)

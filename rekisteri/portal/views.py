@@ -29,7 +29,7 @@ from rekisteri.portal.services import (
 )
 from rekisteri.privacy.requests import services as privacy
 from rekisteri.privacy.requests.forms import EmailForm, PortalRequestForm
-from rekisteri.privacy.requests.services import TOKEN_PARAMETER
+from rekisteri.tokens import TOKEN_PARAMETER
 
 
 def _page(

@@ -287,7 +287,7 @@ class RegisterDescription(models.Model):
     never changed; an edit publishes a new one."""
 
     version = models.PositiveIntegerField(_("version"), unique=True)
-    # The structure is defined and validated by privacy.notice (DESCRIPTION_SCHEMA).
+    # The structure is defined and validated by privacy.notice.document (Description).
     content = models.JSONField(_("content"))
     published_at = models.DateTimeField(_("published"))
     published_by = models.ForeignKey(

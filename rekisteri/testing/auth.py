@@ -1,4 +1,4 @@
-"""Signed-in test clients with a session as the sign-in pages leave it."""
+"""Test clients in English, and signed in with a session as the sign-in pages leave it."""
 
 from __future__ import annotations
 
@@ -7,10 +7,18 @@ from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from rekisteri.accounts import twofactor
-from rekisteri.accounts.middleware import TWO_FACTOR_CHECKED_AT
 from rekisteri.accounts.models import User
-from rekisteri.accounts.reauth import SESSION_AUTH_AT
-from rekisteri.accounts.services import SESSION_LOGIN_AT
+from rekisteri.accounts.session_keys import (
+    SESSION_AUTH_AT,
+    SESSION_LOGIN_AT,
+    TWO_FACTOR_CHECKED_AT,
+)
+
+
+def english_client() -> Client:
+    """Pages in English, the source language, so tests read the words the code says.
+    Finnish, the default, is tested where it matters by asking for it."""
+    return Client(HTTP_ACCEPT_LANGUAGE="en")
 
 
 def sign_in(
@@ -20,7 +28,7 @@ def sign_in(
     the password just given (or at `confirmed_at`), and, where the user's role needs
     two-factor sign-in, an authenticator set up and the session verified with it."""
     if client is None:
-        client = Client(HTTP_ACCEPT_LANGUAGE="en")
+        client = english_client()
     client.force_login(user)
     session = client.session
     now = timezone.now().timestamp()

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +21,27 @@ from rekisteri.testing.personal_data import personal_data_masked
 os.environ["REKISTERI_MODE"] = "test"
 os.environ["REKISTERI_KEYS"] = KeyRing.generate().to_json()
 os.environ.setdefault("REKISTERI_DATA_DIR", tempfile.mkdtemp(prefix="rekisteri-test-"))
+
+
+def _test_helper_modules() -> list[str]:
+    """The packages of tests and the modules of this one, less those already imported.
+    Their helper modules (not named test_*) assert too; pytest rewrites only the test
+    modules and conftests unless told, and a failing assert there would not show its
+    values."""
+    project = Path(__file__).resolve().parent.parent
+    names = [
+        ".".join((project.name, *init.parent.relative_to(project).parts))
+        for init in project.glob("**/tests/__init__.py")
+    ]
+    names += [
+        f"{__package__}.{module.stem}"
+        for module in Path(__file__).parent.glob("*.py")
+        if module.stem != "__init__"
+    ]
+    return sorted(name for name in names if name not in sys.modules)
+
+
+pytest.register_assert_rewrite(*_test_helper_modules())
 
 
 # Attributes every LogRecord has: the others came in `extra=` and a handler may print them.

@@ -31,11 +31,12 @@ from rekisteri.marketing.services import (
 from rekisteri.marketing.tokens import unsubscribe_token
 from rekisteri.orders.models import Product
 from rekisteri.orders.services import LineInput, delivery_create, order_create, return_create
-from rekisteri.portal.services import consent_token
+from rekisteri.portal.sending import consent_token
 from rekisteri.privacy.access.disclosures import access_delivery_create, download_token
 from rekisteri.privacy.breaches.services import breach_record
-from rekisteri.privacy.erasure.services import legal_hold_place
-from rekisteri.privacy.requests.services import subject_request_record, verification_token
+from rekisteri.privacy.requests.sending import verification_token
+from rekisteri.privacy.requests.services import subject_request_record
+from rekisteri.privacy.retention.holds import legal_hold_place
 from rekisteri.testing.auth import sign_in
 from rekisteri.testing.factories import make_customer, make_staff
 

@@ -14,88 +14,25 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.apps import apps
 from django.test import Client
 from django.urls import reverse
 
-from rekisteri.audit.models import Action, AuditEvent
 from rekisteri.audit.services import Actor
 from rekisteri.consents.selectors import consent_text_current
 from rekisteri.customers.models import Customer
 from rekisteri.customers.services import customer_input_of
 from rekisteri.intake.services import integration_create
-from rekisteri.intake.tests.fixtures import shops
 from rekisteri.orders.models import Product
-from rekisteri.portal.services import consent_token
+from rekisteri.portal.sending import consent_token
+from rekisteri.testing import shops
 from rekisteri.testing.factories import make_customer
-from rekisteri.testing.identity_codes import ISSUED
 from rekisteri.tests import bad_inputs
 from rekisteri.tests.bad_inputs import ApiCase, FormCase, WebhookCase
+from rekisteri.tests.unchanged import Unchanged, assert_no_identity_code
 
 pytestmark = pytest.mark.django_db
 
-# What a refused request may still write: its audit event (or the count of refusals
-# nobody proved who sent, rekisteri/audit/refusals.py), and the bookkeeping of
-# sessions, sign-in lockout and the portal's rate limit.
-MAY_CHANGE = {
-    "audit.auditevent",
-    "audit.refusaltally",
-    "sessions.session",
-    "axes.accessattempt",
-    "axes.accesslog",
-    "axes.accessfailurelog",
-    "privacy.portalattempt",
-}
-# Columns that move with any authenticated call, refused or not.
-BOOKKEEPING_COLUMNS = {"intake.integration": {"last_used_at"}, "accounts.user": {"last_login"}}
-REFUSAL_ACTIONS = {Action.PERMISSION_DENIED, Action.LOGIN_FAILURE}
 FORM_VALUES = re.compile(r'\svalue="[^"]*"|(?s:<textarea[^>]*>.*?</textarea>)')
-
-
-def database_state() -> dict[str, list[tuple[object, ...]]]:
-    """Every row of every table a refused request must leave alone."""
-    state = {}
-    for model in apps.get_models():
-        label = model._meta.label_lower
-        if label in MAY_CHANGE:
-            continue
-        skipped = BOOKKEEPING_COLUMNS.get(label, set())
-        columns = [f.attname for f in model._meta.concrete_fields if f.attname not in skipped]
-        state[label] = list(model._default_manager.order_by("pk").values_list(*columns))
-    return state
-
-
-class Unchanged:
-    """Remembers the database; `check()` fails unless nothing but the expected number of
-    refusals was recorded (forms record none; the API and webhooks audit each one)."""
-
-    def __init__(self) -> None:
-        self.state = database_state()
-        self.last_seq = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first()
-
-    def check(self, *, refusals: int = 0) -> None:
-        after = database_state()
-        changed = sorted(label for label in after if after[label] != self.state[label])
-        assert changed == []
-        new_events = list(
-            AuditEvent.objects.filter(seq__gt=self.last_seq or 0).values_list(
-                "action", "reason", "object_id"
-            )
-        )
-        assert len(new_events) == refusals
-        for action, reason, object_id in new_events:
-            assert action in REFUSAL_ACTIONS
-            assert_no_identity_code(f"{reason} {object_id}")
-
-
-def identity_codes_in_play(*submitted: str) -> set[str]:
-    codes = set(ISSUED) | {code[:6] + code[7:] for code in ISSUED}
-    return codes | {value for value in submitted if len(re.findall("[0-9]", value)) >= 6}
-
-
-def assert_no_identity_code(text: str, *submitted: str) -> None:
-    leaked = sorted(code for code in identity_codes_in_play(*submitted) if code in text)
-    assert leaked == []
 
 
 def assert_refused_page(response, message: str, *submitted: str, status: int = 400) -> None:

@@ -1,5 +1,5 @@
 """The server-drawn SVG charts (rekisteri/charts.py) and the weeks and months the start
-page counts in (rekisteri/dashboard.py): valid, named, escaped SVG that survives
+page counts in (rekisteri/dashboard/): valid, named, escaped SVG that survives
 empty data; Helsinki weeks and months at their boundaries, daylight saving included."""
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from django.utils import translation
 from rekisteri.audit.services import Actor
 from rekisteri.charts import COLOURS, Chart, Series
 from rekisteri.customers.models import Customer, Source
-from rekisteri.dashboard import customers_chart, month_starts, orders_chart, week_starts
+from rekisteri.dashboard.charts import customers_chart, orders_chart
+from rekisteri.dashboard.periods import month_starts, week_starts
 from rekisteri.orders.models import Product, Return
 from rekisteri.orders.services import LineInput, order_create, return_create
 from rekisteri.testing.factories import make_customer

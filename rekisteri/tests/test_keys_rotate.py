@@ -26,7 +26,6 @@ from rekisteri.accounts.roles import Role
 from rekisteri.audit.models import Action, AuditEvent
 from rekisteri.audit.services import Actor
 from rekisteri.backups import fileformat
-from rekisteri.backups.tests.processes import environment, run, succeed, the_backup
 from rekisteri.customers.models import IDENTITY_CODE_PURPOSE, Customer
 from rekisteri.customers.services import (
     DuplicateCustomer,
@@ -51,6 +50,7 @@ from rekisteri.marketing.services import TargetGroupInput, target_group_save
 from rekisteri.privacy.requests.services import PORTAL_LIMITS, RateLimited, portal_attempt
 from rekisteri.testing.factories import customer_input, make_customer
 from rekisteri.testing.identity_codes import random_identity_code
+from rekisteri.testing.processes import environment, run, succeed, the_backup
 
 pytestmark = pytest.mark.django_db
 

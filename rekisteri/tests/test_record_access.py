@@ -33,8 +33,6 @@ from rekisteri.consents.models import ConsentEvent
 from rekisteri.customers.models import Customer
 from rekisteri.intake.models import Integration
 from rekisteri.intake.services import integration_create
-from rekisteri.intake.tests.fixtures.shops import post_woocommerce, woocommerce_json
-from rekisteri.intake.tests.fixtures.shops import woocommerce_order as shop_order
 from rekisteri.marketing.models import Campaign, CampaignMessage, TargetGroup
 from rekisteri.marketing.services import (
     CampaignInput,
@@ -45,14 +43,17 @@ from rekisteri.marketing.services import (
 from rekisteri.marketing.tokens import unsubscribe_token
 from rekisteri.orders.models import Delivery, Order, Product, Return
 from rekisteri.orders.services import LineInput, delivery_create, order_create, return_create
-from rekisteri.portal.services import consent_token
+from rekisteri.portal.sending import consent_token
 from rekisteri.privacy.access.disclosures import access_delivery_create, download_token
 from rekisteri.privacy.breaches.services import breach_record
-from rekisteri.privacy.erasure.services import legal_hold_place
 from rekisteri.privacy.models import AccessDelivery, Breach, LegalHold, SubjectRequest
-from rekisteri.privacy.requests.services import subject_request_record, verification_token
+from rekisteri.privacy.requests.sending import verification_token
+from rekisteri.privacy.requests.services import subject_request_record
+from rekisteri.privacy.retention.holds import legal_hold_place
 from rekisteri.testing.factories import make_customer
-from rekisteri.tests.test_bad_inputs import Unchanged
+from rekisteri.testing.shops import post_woocommerce, woocommerce_json
+from rekisteri.testing.shops import woocommerce_order as shop_order
+from rekisteri.tests.unchanged import Unchanged
 
 pytestmark = pytest.mark.django_db
 SYSTEM = Actor.system("test")

@@ -13,8 +13,8 @@ from django.urls import reverse
 from rekisteri.audit.models import AuditEvent
 from rekisteri.imports import services as imports
 from rekisteri.imports.models import CustomerImport
-from rekisteri.imports.tests.conftest import csv_bytes, person, upload
 from rekisteri.marketing import restrictions
+from rekisteri.testing.customer_files import csv_bytes, person, upload
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,17 @@ from django.urls import URLPattern
 from rekisteri.accounts import urls
 from rekisteri.accounts.models import User
 from rekisteri.accounts.roles import Role
+from rekisteri.accounts.tests.audit_trail import audit_trail
+from rekisteri.testing.auth import sign_in
 from rekisteri.testing.factories import make_staff
 
-from .conftest import NON_ADMINISTRATOR_ROLES, audit_trail, sign_in
+NON_ADMINISTRATOR_ROLES = [
+    None,
+    Role.CUSTOMER_SERVICE,
+    Role.MARKETING,
+    Role.PRIVACY_OFFICER,
+    Role.AUDITOR,
+]
 
 # URL name -> who may use it: "public", "signed_in" (any staff member) or a permission.
 ACCESS = {

@@ -12,9 +12,8 @@ from django.utils import translation
 from rekisteri.accounts.models import User
 from rekisteri.accounts.roles import Role
 from rekisteri.accounts.services import user_roles
+from rekisteri.accounts.tests.audit_trail import audit_trail
 from rekisteri.audit.models import ActorType, AuditEvent
-
-from .conftest import audit_trail
 
 STRONG = "Saimaannorppa-ui-2026"
 ARGUMENTS = (

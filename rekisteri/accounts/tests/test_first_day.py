@@ -17,15 +17,13 @@ from django.test.client import RequestFactory
 from django.urls import resolve
 from django.utils import translation
 
-from conftest import english_client
 from rekisteri.accounts import twofactor
 from rekisteri.accounts.middleware import _step_url
 from rekisteri.accounts.models import Authenticator, PledgeAcceptance, User
 from rekisteri.accounts.roles import Role
-from rekisteri.testing.auth import sign_in
+from rekisteri.accounts.tests.authenticators import enrolled, shown_key
+from rekisteri.testing.auth import english_client, sign_in
 from rekisteri.testing.factories import PASSWORD, make_staff
-
-from .test_two_factor import enrolled, shown_key
 
 pytestmark = pytest.mark.django_db
 

@@ -11,9 +11,9 @@ from django.test import Client
 from rekisteri.accounts.models import User
 from rekisteri.accounts.roles import Role
 from rekisteri.accounts.services import user_roles
+from rekisteri.accounts.tests.audit_trail import audit_trail
+from rekisteri.testing.auth import sign_in
 from rekisteri.testing.factories import PASSWORD, make_staff
-
-from .conftest import audit_trail, sign_in
 
 pytestmark = pytest.mark.django_db
 

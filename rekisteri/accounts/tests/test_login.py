@@ -11,11 +11,11 @@ from django.test import Client
 from django.utils import timezone
 
 from rekisteri.accounts.roles import Role
-from rekisteri.accounts.services import SESSION_LOGIN_AT
+from rekisteri.accounts.session_keys import SESSION_LOGIN_AT
+from rekisteri.accounts.tests.audit_trail import audit_trail
 from rekisteri.audit.models import ActorType, AuditEvent, RefusalTally
+from rekisteri.testing.auth import sign_in
 from rekisteri.testing.factories import PASSWORD, make_staff
-
-from .conftest import audit_trail, sign_in
 
 URL = "/accounts/login/"
 GENERIC_ERROR = ["Incorrect username or password."]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from rekisteri.accounts.roles import Role
+from rekisteri.accounts.tests.audit_trail import audit_trail
+from rekisteri.testing.auth import sign_in
 from rekisteri.testing.factories import make_staff
-
-from .conftest import audit_trail, sign_in
 
 URL = "/accounts/logout/"
 

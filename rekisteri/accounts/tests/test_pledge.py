@@ -10,9 +10,9 @@ from django.test import Client
 from rekisteri.accounts.models import PledgeAcceptance
 from rekisteri.accounts.pledge import PLEDGE_TEXTS, PLEDGE_VERSION, pledge_digest
 from rekisteri.accounts.roles import Role
+from rekisteri.accounts.tests.audit_trail import audit_trail
+from rekisteri.testing.auth import sign_in
 from rekisteri.testing.factories import make_staff
-
-from .conftest import audit_trail, sign_in
 
 URL = "/accounts/pledge/"
 

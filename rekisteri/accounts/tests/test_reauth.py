@@ -11,15 +11,15 @@ from django.test import Client
 from django.utils import timezone
 
 from rekisteri.accounts.models import Authenticator, User
-from rekisteri.accounts.reauth import SESSION_AUTH_AT
 from rekisteri.accounts.roles import Role
+from rekisteri.accounts.session_keys import SESSION_AUTH_AT
+from rekisteri.accounts.tests.audit_trail import audit_trail
+from rekisteri.accounts.tests.authenticators import current_code
 from rekisteri.audit.models import AuditEvent
 from rekisteri.audit.services import Actor
 from rekisteri.marketing.services import TargetGroupInput, target_group_save
+from rekisteri.testing.auth import sign_in
 from rekisteri.testing.factories import PASSWORD, make_customer, make_staff
-
-from .conftest import audit_trail, sign_in
-from .test_two_factor import current_code
 
 pytestmark = pytest.mark.django_db
 

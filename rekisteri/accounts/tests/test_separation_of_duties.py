@@ -13,11 +13,11 @@ from django.test import Client
 from rekisteri.accounts.models import Authenticator, RoleGrant, RoleGrantDecision, User
 from rekisteri.accounts.roles import Role
 from rekisteri.accounts.services import user_roles
+from rekisteri.accounts.tests.audit_trail import audit_trail
 from rekisteri.audit.models import AuditEvent
+from rekisteri.testing.auth import sign_in
 from rekisteri.testing.factories import make_staff
 from rekisteri.testing.tasks import run_queued_tasks
-
-from .conftest import audit_trail, sign_in
 
 pytestmark = pytest.mark.django_db
 

@@ -11,10 +11,10 @@ from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from rekisteri.accounts.roles import Role
-from rekisteri.accounts.services import SESSION_LOGIN_AT
+from rekisteri.accounts.session_keys import SESSION_LOGIN_AT
+from rekisteri.accounts.tests.audit_trail import audit_trail
+from rekisteri.testing.auth import sign_in
 from rekisteri.testing.factories import make_staff
-
-from .conftest import audit_trail, sign_in
 
 PAGE = "/accounts/password/"
 TO_LOGIN = f"/accounts/login/?next={PAGE}"

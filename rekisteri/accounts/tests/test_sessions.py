@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from django.contrib.sessions.models import Session
 
-from conftest import english_client
 from rekisteri.accounts.models import StaffSession
-from rekisteri.accounts.reauth import SESSION_AUTH_AT
 from rekisteri.accounts.roles import Role
+from rekisteri.accounts.session_keys import SESSION_AUTH_AT
 from rekisteri.audit.models import AuditEvent
+from rekisteri.testing.auth import english_client
 from rekisteri.testing.factories import PASSWORD, make_staff
 
 pytestmark = pytest.mark.django_db

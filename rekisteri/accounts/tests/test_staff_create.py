@@ -7,9 +7,8 @@ import pytest
 from rekisteri.accounts.models import User
 from rekisteri.accounts.roles import Role
 from rekisteri.accounts.services import user_roles
+from rekisteri.accounts.tests.audit_trail import audit_trail
 from rekisteri.testing.factories import make_staff
-
-from .conftest import audit_trail
 
 URL = "/accounts/staff/new/"
 NEW_PASSWORD = "Lumiukko-sulaa-keväällä-7"

@@ -8,9 +8,8 @@ import pytest
 from django.contrib.auth.models import Group
 
 from rekisteri.accounts.roles import Role
+from rekisteri.accounts.tests.audit_trail import audit_trail
 from rekisteri.testing.factories import make_staff
-
-from .conftest import audit_trail
 
 URL = "/accounts/staff/"
 

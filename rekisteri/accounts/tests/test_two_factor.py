@@ -3,7 +3,6 @@ code, slowing down guessing, and an administrator's reset (a lost phone)."""
 
 from __future__ import annotations
 
-import base64
 import re
 from urllib.parse import quote
 
@@ -11,55 +10,25 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import Client, override_settings
 
-from conftest import english_client
 from rekisteri.accounts import twofactor
-from rekisteri.accounts.models import Authenticator, RecoveryCode, RecoveryCodes, User
+from rekisteri.accounts.models import Authenticator, RecoveryCode, RecoveryCodes
 from rekisteri.accounts.roles import Role
-from rekisteri.accounts.views import PENDING_AT
+from rekisteri.accounts.session_keys import PENDING_AT
+from rekisteri.accounts.tests.audit_trail import actions, audit_trail
+from rekisteri.accounts.tests.authenticators import (
+    CODE,
+    CUSTOMERS,
+    LOGIN,
+    SETUP,
+    current_code,
+    enrolled,
+    shown_key,
+)
 from rekisteri.audit.models import AuditEvent, RefusalTally
+from rekisteri.testing.auth import english_client, sign_in
 from rekisteri.testing.factories import PASSWORD, make_staff
 
-from .conftest import audit_trail, sign_in
-
 pytestmark = pytest.mark.django_db
-
-LOGIN = "/accounts/login/"
-CODE = "/accounts/login/code/"
-SETUP = "/accounts/two-factor/"
-CUSTOMERS = "/customers/"
-
-
-# A code once used cannot be used again, so a second sign-in within the same 30 seconds
-# takes the next step's code (steps_ahead=1).
-current_code = twofactor.current_code
-
-
-def shown_key(user: User, page: bytes) -> twofactor.Enrollment:
-    """The key the set-up page shows, as the person types it into their app."""
-    found = re.search(r'<code id="totp-secret">([A-Z2-7 ]+)</code>', page.decode())
-    assert found is not None
-    text = found.group(1).replace(" ", "")
-    return twofactor.Enrollment(user=user, bin_key=base64.b32decode(text + "=" * (-len(text) % 8)))
-
-
-def enrolled(role: str | None) -> tuple[User, Authenticator, list[str]]:
-    """A staff member who has set up an authenticator and holds recovery codes."""
-    user = make_staff(role)
-    client = english_client()
-    client.post(LOGIN, {"username": user.username, "password": PASSWORD})
-    key = shown_key(user, client.get(SETUP).content)
-    response = client.post(SETUP, {"code": current_code(key)})
-    assert response.status_code == 200
-    device = Authenticator.objects.get(user=user)
-    return user, device, re.findall(r"<code>([a-z2-7-]{19})</code>", response.content.decode())
-
-
-def actions(user: User) -> list[tuple[str, str]]:
-    return list(
-        AuditEvent.objects.filter(object_id=str(user.pk))
-        .order_by("seq")
-        .values_list("action", "reason")
-    )
 
 
 def test_a_privacy_officer_without_an_authenticator_must_set_one_up_before_anything_else():

@@ -16,17 +16,26 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from conftest import english_client
 from rekisteri import crypto
 from rekisteri.accounts import twofactor
-from rekisteri.accounts.middleware import TWO_FACTOR_CHECKED_AT
 from rekisteri.accounts.models import Authenticator, RecoveryCode, RecoveryCodes
-from rekisteri.accounts.reauth import SESSION_AUTH_AT
 from rekisteri.accounts.roles import Role
-from rekisteri.accounts.services import SESSION_LOGIN_AT
+from rekisteri.accounts.session_keys import (
+    SESSION_AUTH_AT,
+    SESSION_LOGIN_AT,
+    TWO_FACTOR_CHECKED_AT,
+)
+from rekisteri.accounts.tests.audit_trail import actions
+from rekisteri.accounts.tests.authenticators import (
+    CODE,
+    CUSTOMERS,
+    LOGIN,
+    SETUP,
+    enrolled,
+    shown_key,
+)
+from rekisteri.testing.auth import english_client
 from rekisteri.testing.factories import PASSWORD, make_staff
-
-from .test_two_factor import CODE, CUSTOMERS, LOGIN, SETUP, actions, enrolled, shown_key
 
 pytestmark = pytest.mark.django_db
 

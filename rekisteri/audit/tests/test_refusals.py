@@ -21,9 +21,9 @@ from rekisteri.accounts.roles import Role
 from rekisteri.audit.models import Action, ActorType, AuditEvent, RefusalTally
 from rekisteri.audit.services import Actor
 from rekisteri.intake.services import integration_create
-from rekisteri.intake.tests.fixtures.shops import post_woocommerce, shop, woocommerce_json
 from rekisteri.orders.models import Order
 from rekisteri.testing.factories import PASSWORD, make_staff
+from rekisteri.testing.shops import post_woocommerce, shop, woocommerce_json
 
 pytestmark = pytest.mark.django_db
 

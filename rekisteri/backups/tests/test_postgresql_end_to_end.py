@@ -21,7 +21,8 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from rekisteri.backups.tests.processes import (
+from rekisteri.crypto import KeyRing, keyring
+from rekisteri.testing.processes import (
     environment,
     erase_a_customer,
     flip_a_bit,
@@ -31,7 +32,6 @@ from rekisteri.backups.tests.processes import (
     succeed,
     the_backup,
 )
-from rekisteri.crypto import KeyRing, keyring
 
 TOOLS = ("pg_dump", "pg_restore", "createdb", "dropdb")
 

@@ -18,7 +18,9 @@ from django.db import connection
 
 from rekisteri.backups import fileformat
 from rekisteri.backups.databases import sqlite_manifest
-from rekisteri.backups.tests.processes import (
+from rekisteri.crypto import KeyRing, keyring
+from rekisteri.customers.models import IDENTITY_CODE_PURPOSE
+from rekisteri.testing.processes import (
     environment,
     erase_a_customer,
     flip_a_bit,
@@ -29,8 +31,6 @@ from rekisteri.backups.tests.processes import (
     succeed,
     the_backup,
 )
-from rekisteri.crypto import KeyRing, keyring
-from rekisteri.customers.models import IDENTITY_CODE_PURPOSE
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "sqlite",

@@ -4,19 +4,17 @@ codes choose the simulator's answer."""
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 
 import pytest
 
 from rekisteri.credit.simulator import SimulatorServer, running_simulator
+from rekisteri.credit.tests.simulator_codes import code_for
 from rekisteri.customers.models import Customer
 from rekisteri.orders.models import Product
 from rekisteri.testing.factories import make_customer
-from rekisteri.testing.identity_codes import identity_code_for
 
-BIRTH_DATE = datetime.date(1984, 5, 17)
 SLOW_ANSWER_SECONDS = 2.0
 
 
@@ -43,11 +41,6 @@ def bureau(
 @pytest.fixture
 def shelf(db: None) -> Product:
     return Product.objects.create(sku="HYL-120", name="Hylly 120 cm", unit_price=Decimal("89.90"))
-
-
-def code_for(individual: int) -> str:
-    """A fake identity code whose individual number picks the simulator's answer."""
-    return identity_code_for(BIRTH_DATE, individual)
 
 
 @pytest.fixture

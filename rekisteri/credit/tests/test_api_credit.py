@@ -13,7 +13,7 @@ from django.urls import reverse
 from rekisteri.audit.models import Action, ActorType, AuditEvent
 from rekisteri.audit.services import Actor
 from rekisteri.credit.models import CreditCheck
-from rekisteri.credit.tests.conftest import code_for
+from rekisteri.credit.tests.simulator_codes import code_for
 from rekisteri.customers.models import Customer
 from rekisteri.intake.services import integration_create
 from rekisteri.orders.models import Order

@@ -10,7 +10,7 @@ from django.urls import reverse
 from rekisteri.audit.models import Action, AuditEvent
 from rekisteri.audit.services import Actor
 from rekisteri.credit.models import CreditCheck, CreditPolicy
-from rekisteri.credit.tests.conftest import code_for
+from rekisteri.credit.tests.simulator_codes import code_for
 from rekisteri.orders.models import Order, OrderStatus
 from rekisteri.orders.services import LineInput, order_create
 from rekisteri.testing.factories import make_customer

@@ -11,7 +11,7 @@ from rekisteri.accounts.roles import Role
 from rekisteri.audit.models import Action, AuditEvent
 from rekisteri.audit.services import Actor
 from rekisteri.credit.models import CreditCheck
-from rekisteri.credit.tests.conftest import code_for
+from rekisteri.credit.tests.simulator_codes import code_for
 from rekisteri.orders.models import Order
 from rekisteri.orders.services import LineInput, order_create
 from rekisteri.testing.factories import make_customer

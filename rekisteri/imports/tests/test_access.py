@@ -13,8 +13,8 @@ from rekisteri.accounts.roles import Role
 from rekisteri.audit.models import Action, AuditEvent
 from rekisteri.customers.models import Customer
 from rekisteri.imports.models import CustomerImport, ImportStatus
-from rekisteri.imports.tests.conftest import csv_bytes, dry_run, person, uploaded
 from rekisteri.testing.auth import sign_in
+from rekisteri.testing.customer_files import csv_bytes, dry_run, person, uploaded
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from rekisteri.audit.models import Action, ActorType, AuditEvent
 from rekisteri.customers.models import Customer, Source
 from rekisteri.imports.models import CustomerImport, ImportStatus
-from rekisteri.imports.tests.conftest import HEADER, a_code, csv_bytes, person
+from rekisteri.testing.customer_files import HEADER, a_code, csv_bytes, person
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from rekisteri.consents.models import ConsentEvent
 from rekisteri.customers.models import Customer
 from rekisteri.imports import rows
 from rekisteri.imports.models import ImportedConsent, ImportRow, ImportStatus
-from rekisteri.imports.tests.conftest import HEADER, a_code, csv_bytes, dry_run, person
+from rekisteri.testing.customer_files import HEADER, a_code, csv_bytes, dry_run, person
 from rekisteri.testing.factories import make_customer
 
 pytestmark = pytest.mark.django_db

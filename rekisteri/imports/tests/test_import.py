@@ -12,7 +12,7 @@ from rekisteri.consents.selectors import consent_state
 from rekisteri.customers.models import Customer, Source
 from rekisteri.imports.models import CustomerImport, ImportedConsent, ImportRow, ImportStatus
 from rekisteri.imports.running import customer_import_expire
-from rekisteri.imports.tests.conftest import (
+from rekisteri.testing.customer_files import (
     HEADER,
     a_code,
     csv_bytes,

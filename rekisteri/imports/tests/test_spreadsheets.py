@@ -9,8 +9,14 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from rekisteri import spreadsheets
-from rekisteri.imports.tests.conftest import xlsx_bytes
 from rekisteri.spreadsheets import cell_text, file_format, header_key, table_rows
+from rekisteri.testing.customer_files import (
+    DOCTYPE_SHEETS,
+    declared,
+    doctype_workbook,
+    with_sheet_xml,
+    xlsx_bytes,
+)
 
 TEXT = "Sukunimi;Etunimi;Postitoimipaikka\r\nJääskeläinen;Öljy-Åke;Mäntsälä\r\n"
 
@@ -123,56 +129,6 @@ def test_header_keys_ignore_case_accents_and_punctuation():
     assert header_key("Lähiosoite") == header_key("LAHIOSOITE") == "lahiosoite"
     assert header_key(" E-mail ") == "e mail"
     assert header_key("first_names") == "first names"
-
-
-DOCTYPE = '<!DOCTYPE worksheet [<!ENTITY name "Virtanen">]>'
-
-
-def with_sheet_xml(raw: bytes, transform) -> bytes:
-    """The workbook with its first sheet's XML passed through `transform` (text to
-    bytes), every other member as it was."""
-    source = zipfile.ZipFile(io.BytesIO(raw))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
-        for member in source.infolist():
-            data = source.read(member)
-            if member.filename == "xl/worksheets/sheet1.xml":
-                data = transform(data.decode("utf-8"))
-            target.writestr(member, data)
-    return buffer.getvalue()
-
-
-def with_doctype(text: str) -> str:
-    """The XML with a DOCTYPE after its declaration (or first, without one)."""
-    if text.startswith("<?xml"):
-        end = text.index("?>") + 2
-        return text[:end] + "\n<!-- made by hand -->\n" + DOCTYPE + text[end:]
-    return DOCTYPE + text
-
-
-def declared(text: str, encoding: str) -> str:
-    body = text[text.index("?>") + 2 :] if text.startswith("<?xml") else text
-    return f'<?xml version="1.0" encoding="{encoding}"?>' + body
-
-
-DOCTYPE_SHEETS = {
-    "utf-8": lambda text: with_doctype(text).encode("utf-8"),
-    "utf-16 with a byte order mark": lambda text: with_doctype(declared(text, "UTF-16")).encode(
-        "utf-16"
-    ),
-    "utf-16-le without one": lambda text: with_doctype(declared(text, "UTF-16")).encode(
-        "utf-16-le"
-    ),
-    "utf-16-be without one": lambda text: with_doctype(declared(text, "UTF-16")).encode(
-        "utf-16-be"
-    ),
-    "utf-8 with a byte order mark": lambda text: with_doctype(text).encode("utf-8-sig"),
-}
-
-
-def doctype_workbook(variant: str) -> bytes:
-    raw = xlsx_bytes([["Virtanen", "Aino"]], header=["Sukunimi", "Etunimi"])
-    return with_sheet_xml(raw, DOCTYPE_SHEETS[variant])
 
 
 @pytest.mark.parametrize("variant", list(DOCTYPE_SHEETS))

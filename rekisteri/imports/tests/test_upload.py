@@ -11,10 +11,11 @@ from rekisteri.audit.models import Action, AuditEvent
 from rekisteri.imports import services
 from rekisteri.imports.files import file_read
 from rekisteri.imports.models import CustomerImport, ImportStatus
-from rekisteri.imports.tests.conftest import (
+from rekisteri.testing.customer_files import (
     HEADER,
     a_code,
     csv_bytes,
+    doctype_workbook,
     person,
     save_columns,
     the_import,
@@ -171,8 +172,6 @@ def test_a_file_that_cannot_be_used_is_refused_and_nothing_is_stored(clerk, raw,
 
 
 def test_a_workbook_whose_utf16_sheet_declares_a_document_type_is_refused(clerk):
-    from rekisteri.imports.tests.test_spreadsheets import doctype_workbook
-
     audit_before = AuditEvent.objects.count()
 
     response = upload(clerk, doctype_workbook("utf-16 with a byte order mark"), "asiakkaat.xlsx")

@@ -8,7 +8,9 @@ import pytest
 
 from rekisteri.consents.models import ConsentEvent, ConsentText
 from rekisteri.customers.models import Customer, Status
-from rekisteri.intake.tests.fixtures.shops import (
+from rekisteri.orders.models import Order
+from rekisteri.testing.factories import make_customer
+from rekisteri.testing.shops import (
     post_shopify,
     post_woocommerce,
     shop,
@@ -17,8 +19,6 @@ from rekisteri.intake.tests.fixtures.shops import (
     woocommerce_json,
     woocommerce_order,
 )
-from rekisteri.orders.models import Order
-from rekisteri.testing.factories import make_customer
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,10 @@ from rekisteri.audit.services import Actor
 from rekisteri.customers.models import Customer
 from rekisteri.intake.models import Integration
 from rekisteri.intake.services import integration_create
-from rekisteri.intake.tests.fixtures.shops import (
+from rekisteri.orders.models import Order
+from rekisteri.testing.factories import make_customer
+from rekisteri.testing.identity_codes import random_identity_code
+from rekisteri.testing.shops import (
     post_shopify,
     post_woocommerce,
     shop,
@@ -30,9 +33,6 @@ from rekisteri.intake.tests.fixtures.shops import (
     woocommerce_json,
     woocommerce_order,
 )
-from rekisteri.orders.models import Order
-from rekisteri.testing.factories import make_customer
-from rekisteri.testing.identity_codes import random_identity_code
 
 pytestmark = pytest.mark.django_db
 ADMIN = Actor.system("test")

@@ -15,8 +15,7 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 
-from rekisteri.intake.tests.fixtures.shops import shop, stored_counts
-from rekisteri.intake.tests.test_sync_woocommerce import KEY, SECRET
+from rekisteri.testing.shops import KEY, SECRET, shop, stored_counts
 
 pytestmark = pytest.mark.django_db
 ORDERS_PATH = "/wp-json/wc/v3/orders"

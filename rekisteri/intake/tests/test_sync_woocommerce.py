@@ -17,7 +17,11 @@ from django.core.management import CommandError, call_command
 from faker import Faker
 
 from rekisteri.audit.models import Action, AuditEvent
-from rekisteri.intake.tests.fixtures.shops import (
+from rekisteri.orders.models import Order, OrderStatus
+from rekisteri.testing.factories import make_customer
+from rekisteri.testing.shops import (
+    KEY,
+    SECRET,
     post_woocommerce,
     refusals,
     shop,
@@ -25,11 +29,8 @@ from rekisteri.intake.tests.fixtures.shops import (
     woocommerce_json,
     woocommerce_order,
 )
-from rekisteri.orders.models import Order, OrderStatus
-from rekisteri.testing.factories import make_customer
 
 pytestmark = pytest.mark.django_db
-KEY, SECRET = "ck_0123456789abcdef", "cs_fedcba9876543210"
 fake = Faker("fi_FI")
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from rekisteri.audit.models import AuditEvent
 from rekisteri.intake.services import integration_revoke
-from rekisteri.intake.tests.fixtures.shops import (
+from rekisteri.testing.shops import (
     ADMIN,
     SHOPIFY_ORDER_BYTES,
     WOOCOMMERCE_ORDER_BYTES,

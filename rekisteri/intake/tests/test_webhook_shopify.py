@@ -9,7 +9,8 @@ from rekisteri.customers.models import Customer
 from rekisteri.intake.models import WebhookDelivery
 from rekisteri.intake.services import integration_shop_secret_set
 from rekisteri.intake.shopify import payment_method
-from rekisteri.intake.tests.fixtures.shops import (
+from rekisteri.orders.models import Order, OrderStatus, PaymentMethod
+from rekisteri.testing.shops import (
     ADMIN,
     SHOPIFY_ORDER_BYTES,
     post_shopify,
@@ -18,7 +19,6 @@ from rekisteri.intake.tests.fixtures.shops import (
     shopify_order,
     stored_counts,
 )
-from rekisteri.orders.models import Order, OrderStatus, PaymentMethod
 
 pytestmark = pytest.mark.django_db
 SHOPIFY_ID = "5890123456789012345"

@@ -8,7 +8,10 @@ import pytest
 
 from rekisteri.audit.models import Action, AuditEvent
 from rekisteri.customers.models import Customer, Source
-from rekisteri.intake.tests.fixtures.shops import (
+from rekisteri.intake.woocommerce import payment_method
+from rekisteri.orders.models import Order, OrderStatus, PaymentMethod
+from rekisteri.testing.factories import make_customer
+from rekisteri.testing.shops import (
     WOOCOMMERCE_ORDER_BYTES,
     post_woocommerce,
     shop,
@@ -16,9 +19,6 @@ from rekisteri.intake.tests.fixtures.shops import (
     woocommerce_json,
     woocommerce_order,
 )
-from rekisteri.intake.woocommerce import payment_method
-from rekisteri.orders.models import Order, OrderStatus, PaymentMethod
-from rekisteri.testing.factories import make_customer
 
 pytestmark = pytest.mark.django_db
 
@@ -88,7 +88,7 @@ def test_the_signature_is_of_the_raw_bytes_not_of_the_json_rewritten(client, woo
     """WordPress escapes "/" and non-ASCII; the same JSON written by Python differs."""
     integration, secret = woo
     rewritten = json.dumps(json.loads(WOOCOMMERCE_ORDER_BYTES)).encode()
-    from rekisteri.intake.tests.fixtures.shops import sign
+    from rekisteri.testing.shops import sign
 
     response = post_woocommerce(
         client, integration, secret, WOOCOMMERCE_ORDER_BYTES, signature=sign(rewritten, secret)

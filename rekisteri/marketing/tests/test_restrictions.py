@@ -27,6 +27,7 @@ from rekisteri.marketing.restrictions import (
 )
 from rekisteri.marketing.selectors import target_group_export_rows
 from rekisteri.marketing.services import TargetGroupInput, target_group_save
+from rekisteri.testing.customer_files import doctype_workbook
 from rekisteri.testing.factories import make_customer
 
 SYSTEM = Actor.system("test")
@@ -362,8 +363,6 @@ def test_marketing_imports_a_list_and_sees_the_rejected_rows_without_names(clien
 def test_a_workbook_with_a_document_type_is_refused_and_nothing_is_stored(client_as):
     """The list is read as CSV only: a workbook, whatever XML it holds, is refused
     before any of it is parsed."""
-    from rekisteri.imports.tests.test_spreadsheets import doctype_workbook
-
     raw = doctype_workbook("utf-16 with a byte order mark")
     response = client_as(Role.MARKETING).post(
         reverse("marketing:restriction_import"),

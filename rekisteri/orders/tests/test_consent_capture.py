@@ -2,14 +2,18 @@
 channel with the exact wording; a ticked box is a grant with the order as evidence
 (P3, P11)."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from rekisteri.audit.models import AuditEvent
+from rekisteri.consents import services as consent_services
 from rekisteri.consents.models import ConsentEvent, ConsentText
 from rekisteri.customers.models import Customer, Status
-from rekisteri.orders.models import Order
-from rekisteri.orders.tests.test_create import order_post
+from rekisteri.orders.models import Order, OrderLine
+from rekisteri.orders.tests.order_form import order_post
 from rekisteri.testing.factories import make_customer
 
 pytestmark = pytest.mark.django_db
@@ -117,3 +121,37 @@ def test_a_restricted_customers_order_with_a_ticked_box_is_refused_whole(
     )
     assert not Order.objects.exists()
     assert not ConsentEvent.objects.exists()
+
+
+def test_an_order_whose_consent_fails_to_record_is_not_saved_either(
+    customer_service_client, products, monkeypatch
+):
+    """The order and its consents are one transaction: a consent refused as it is
+    written (here the customer is restricted after the form's check, as another session
+    could do) takes the order, its lines and their audit events with it."""
+    customer = make_customer()
+    last_activity = timezone.now() - datetime.timedelta(days=400)
+    Customer.objects.filter(pk=customer.pk).update(last_activity_at=last_activity)
+    events_before = AuditEvent.objects.count()
+    grant = consent_services.consent_grant
+
+    def grant_to_a_customer_restricted_meanwhile(**kwargs):
+        Customer.objects.filter(pk=customer.pk).update(status=Status.RESTRICTED)
+        return grant(**kwargs)
+
+    monkeypatch.setattr(consent_services, "consent_grant", grant_to_a_customer_restricted_meanwhile)
+
+    response = customer_service_client.post(
+        order_url(customer), order_post(consent_email="on", **shown("email"))
+    )
+
+    assert response.status_code == 400
+    assert response.context["form"].errors == {
+        "__all__": ["A restricted or anonymised customer cannot be given new consents."]
+    }
+    assert not Order.objects.exists()
+    assert not OrderLine.objects.exists()
+    assert not ConsentEvent.objects.exists()
+    assert AuditEvent.objects.count() == events_before
+    customer.refresh_from_db()
+    assert customer.last_activity_at == last_activity

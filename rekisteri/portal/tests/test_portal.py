@@ -13,7 +13,7 @@ from django.urls import reverse
 from rekisteri.audit.models import AuditEvent
 from rekisteri.consents.models import ConsentEvent
 from rekisteri.consents.selectors import consent_state, consent_text_current
-from rekisteri.portal.services import consent_token
+from rekisteri.portal.sending import consent_token
 from rekisteri.privacy.models import PortalAttempt, RequestStatus, SubjectRequest
 from rekisteri.testing.factories import make_customer
 from rekisteri.testing.tasks import run_queued_tasks

@@ -17,7 +17,7 @@ from django.utils import timezone
 from rekisteri.audit.services import Actor
 from rekisteri.management.commands.serve import ACCESS_LOG_FORMAT
 from rekisteri.marketing.tokens import unsubscribe_url
-from rekisteri.portal.services import consent_link_url, consent_token
+from rekisteri.portal.sending import consent_link_url, consent_token
 from rekisteri.privacy.access.disclosures import access_delivery_create, access_delivery_url
 from rekisteri.privacy.requests.services import subject_request_record
 from rekisteri.testing.factories import make_customer

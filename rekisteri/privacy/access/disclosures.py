@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
@@ -40,7 +39,7 @@ from rekisteri.privacy.models import (
     RequestStatus,
     SubjectRequest,
 )
-from rekisteri.privacy.requests.services import link_with_token
+from rekisteri.tokens import TokenKind, link_with_token
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -50,7 +49,9 @@ OWN_COPY_KINDS = (RequestKind.ACCESS, RequestKind.PORTABILITY)
 OWN_COPY_GROUNDS = {RequestKind.ACCESS: "GDPR art. 15", RequestKind.PORTABILITY: "GDPR art. 20"}
 # A link lives at most two weeks (REKISTERI_ACCESS_COPY_DAYS, default 7).
 DOWNLOAD_DAYS_MAX = 14
-DOWNLOAD_SALT = "rekisteri.privacy.download"
+# No max age in the token: the link's row keeps when it expires and how many
+# downloads are left (`access_delivery_problem`).
+DOWNLOAD_TOKENS = TokenKind(salt="rekisteri.privacy.download")
 REVEAL_PERMISSION = "customers.reveal_identity_code"
 
 
@@ -276,13 +277,12 @@ def access_delivery_create(
 def download_token(delivery: AccessDelivery) -> str:
     """The link's key: its id, signed. The id alone appears in the audit log and opens
     nothing."""
-    return signing.Signer(salt=DOWNLOAD_SALT).sign(delivery.public_id.hex)
+    return DOWNLOAD_TOKENS.sign(delivery.public_id)
 
 
 def access_delivery_for_token(token: str) -> AccessDelivery | None:
-    try:
-        public_id = uuid.UUID(hex=signing.Signer(salt=DOWNLOAD_SALT).unsign(token))
-    except (signing.BadSignature, ValueError):
+    public_id = DOWNLOAD_TOKENS.unsign(token)
+    if public_id is None:
         return None
     return (
         AccessDelivery.objects.select_related("subject_request__customer")

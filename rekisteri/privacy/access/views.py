@@ -23,7 +23,7 @@ from rekisteri.customers.selectors import customer_get
 from rekisteri.privacy.access import disclosures
 from rekisteri.privacy.access.copy import DataCategory, archive_filename
 from rekisteri.privacy.access.forms import AuthorityExportForm
-from rekisteri.privacy.requests.services import TOKEN_PARAMETER
+from rekisteri.tokens import TOKEN_PARAMETER
 
 REGISTER_PAGE_SIZE = 50
 

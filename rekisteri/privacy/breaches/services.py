@@ -8,23 +8,22 @@ notified. A notification later than 72 hours needs the reasons for the delay.
 
 When the breach is likely to result in a high risk, the people affected are told
 (art. 34): they are listed by customer number, and a background task
-(`breach_tasks.send_breach_notices`) emails each the notice, saving the outcome per
-recipient. Audit reasons carry counts and decisions, never personal data."""
+(`breaches.tasks.send_breach_notices`, sending in `breaches.sending`) emails each the
+notice, saving the outcome per recipient. Audit reasons carry counts and decisions,
+never personal data."""
 
 from __future__ import annotations
 
 import datetime
 import logging
 import math
-import smtplib
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage, get_connection, send_mail
+from django.core.mail import send_mail
 from django.db import models, transaction
 from django.db.models import Count, Q, QuerySet
 from django.template.loader import render_to_string
@@ -35,14 +34,14 @@ from rekisteri.accounts.models import User
 from rekisteri.accounts.roles import Role
 from rekisteri.audit.models import Action
 from rekisteri.audit.services import Actor, audit_record, audited_transaction
-from rekisteri.customers.models import Customer, Language, Status
-from rekisteri.privacy.access.article15 import article15_information
+from rekisteri.customers.models import Customer
+from rekisteri.privacy.breaches.sending import unclaimed_notices
 from rekisteri.privacy.breaches.tasks import send_breach_notices
 from rekisteri.privacy.models import Breach, BreachDecision, BreachNoticeStatus, BreachSubject
-from rekisteri.privacy.requests.services import REASON_MIN_LENGTH
+from rekisteri.reasons import REASON_MIN_LENGTH, reason_too_short
+from rekisteri.versioning import version_bump, version_check
 
 if TYPE_CHECKING:
-    from django.core.mail.backends.base import BaseEmailBackend
     from django_stubs_ext import StrOrPromise
 
 logger = logging.getLogger(__name__)
@@ -59,14 +58,10 @@ SUBJECTS_MAX_PER_ADD = 10_000
 CUSTOMER_NUMBER_MAX = 2**63 - 1
 UNKNOWN_NUMBERS_SHOWN = 20
 LOOKUP_CHUNK = 500
-SEND_BATCH = 20
 # A notice claimed by a sender and not saved this long after is taken as lost with its
 # sender (a worker that died) and is queued again by the next send. A batch takes at
-# most SEND_BATCH times the SMTP timeout (30 s by default) to send.
+# most `breaches.sending.SEND_BATCH` times the SMTP timeout (30 s by default) to send.
 CLAIM_TIMEOUT = datetime.timedelta(hours=1)
-SENDER = "breach notice sender"
-# BreachSubject.detail of a notice not sent because the customer has been erased.
-ANONYMISED = "anonymised"
 
 
 class DataCategory(models.TextChoices):
@@ -80,10 +75,6 @@ class DataCategory(models.TextChoices):
     MARKETING_CHOICES = "marketing_choices", _("Marketing choices (consents and bans)")
     ONLINE_IDENTIFIERS = "online_identifiers", _("Online identifiers (IP addresses)")
     STAFF_ACCOUNTS = "staff_accounts", _("Staff accounts")
-
-
-class BreachConflict(Exception):
-    """Someone else changed the breach after the page was opened."""
 
 
 # The 72-hour clock --------------------------------------------------------------------
@@ -322,8 +313,7 @@ def breach_record(
 
 def _locked(breach: Breach, version: int | None) -> Breach:
     current = Breach.objects.select_for_update().get(pk=breach.pk)
-    if version is not None and current.version != version:
-        raise BreachConflict
+    version_check(current, version)
     return current
 
 
@@ -380,7 +370,7 @@ def breach_update(
         changed = [name for name, value in facts.items() if getattr(current, name) != value]
         for name, value in facts.items():
             setattr(current, name, value)
-        current.version += 1
+        version_bump(current)
         _save(current)
         audit_record(
             actor=actor,
@@ -404,7 +394,7 @@ def breach_decide(
     errors: dict[str, list[StrOrPromise]] = {}
     if decision not in (BreachDecision.NOTIFY, BreachDecision.NOT_NOTIFY):
         errors["decision"] = [_("Choose whether the authority is notified.")]
-    if len(reason.strip()) < REASON_MIN_LENGTH:
+    if reason_too_short(reason):
         errors["reason"] = [
             _("Give the reason for the decision (at least %(min)d characters).")
             % {"min": REASON_MIN_LENGTH}
@@ -419,7 +409,7 @@ def breach_decide(
         current.decision_reason = reason.strip()
         current.decided_at = timezone.now()
         current.decided_by = actor.user
-        current.version += 1
+        version_bump(current)
         _save(current)
         audit_record(
             actor=actor,
@@ -461,7 +451,7 @@ def breach_authority_notified(
                 _("Write at most %(max)d characters.") % {"max": REFERENCE_MAX_LENGTH}
             ]
         late = notified_at > notification_deadline(current)
-        if late and len(late_reason.strip()) < REASON_MIN_LENGTH:
+        if late and reason_too_short(late_reason):
             errors["late_reason"] = [
                 _(
                     "The notification is later than 72 hours from the detection: give the "
@@ -474,7 +464,7 @@ def breach_authority_notified(
         current.authority_notified_at = notified_at
         current.authority_reference = reference.strip()
         current.late_notification_reason = late_reason.strip() if late else ""
-        current.version += 1
+        version_bump(current)
         _save(current)
         hours_late = breach_clock(current).hours_late
         audit_record(
@@ -604,7 +594,7 @@ def breach_notice_update(
         current.people_must_be_told = people_must_be_told
         current.notice_subject = subject
         current.notice_body = notice_body.strip()
-        current.version += 1
+        version_bump(current)
         _save(current)
         audit_record(
             actor=actor,
@@ -618,12 +608,6 @@ def breach_notice_update(
             ),
         )
     return current
-
-
-def _unclaimed(breach: Breach) -> QuerySet[BreachSubject]:
-    return BreachSubject.objects.filter(
-        breach=breach, notice_status=BreachNoticeStatus.PENDING, notified_at__isnull=True
-    )
 
 
 def _claimed(breach: Breach) -> QuerySet[BreachSubject]:
@@ -649,7 +633,7 @@ def breach_notices_send(*, actor: Actor, breach: Breach) -> int:
         _claimed(current).filter(notified_at__lt=timezone.now() - CLAIM_TIMEOUT).update(
             notified_at=None
         )
-        queued = _unclaimed(current).count()
+        queued = unclaimed_notices(current).count()
         if not queued:
             raise ValidationError(_("No one listed is waiting for the notice."))
         audit_record(
@@ -662,132 +646,6 @@ def breach_notices_send(*, actor: Actor, breach: Breach) -> int:
         breach_id = current.pk
         transaction.on_commit(lambda: send_breach_notices.enqueue(breach_id))
     return queued
-
-
-def notice_language(customer: Customer) -> str:
-    """The language of the notice's frame: the customer's own; Swedish speakers get
-    Finnish, as with campaigns, until there is a Swedish catalogue."""
-    return "en" if customer.preferred_language == Language.ENGLISH else "fi"
-
-
-def contact_lines(language: str) -> list[str]:
-    """Who to contact about the breach (art. 34(2) with art. 33(3)(b)): the
-    controller's lines of the information given with a customer's own copy."""
-    for section in article15_information(language):
-        items = section["items"]
-        if section["key"] == "controller" and isinstance(items, list):
-            return [str(line) for line in items]
-    return []
-
-
-def breach_notice_email(
-    *, breach: Breach, customer: Customer, connection: BaseEmailBackend | None = None
-) -> EmailMessage:
-    """The notice to one person: the staff's text as written, framed in the person's
-    language with the business's name and contact details."""
-    language = notice_language(customer)
-    with translation.override(language):
-        body = render_to_string(
-            "privacy/email/breach_notice.txt",
-            {
-                "notice_body": breach.notice_body,
-                "business_name": settings.BUSINESS_NAME,
-                "contact_lines": contact_lines(language),
-            },
-        )
-    return EmailMessage(
-        subject=breach.notice_subject,
-        body=body,
-        from_email=f"{settings.BUSINESS_NAME} <{settings.DEFAULT_FROM_EMAIL}>",
-        to=[customer.email],
-        headers={"Auto-Submitted": "auto-generated"},
-        connection=connection,
-    )
-
-
-def _outcome(subject: BreachSubject, status: str, detail: str = "") -> str:
-    BreachSubject.objects.filter(pk=subject.pk).update(
-        notice_status=status, notified_at=timezone.now(), detail=detail
-    )
-    return status
-
-
-def _notify(breach: Breach, subject: BreachSubject, connection: BaseEmailBackend) -> str:
-    """Sends one claimed notice and saves its outcome, checked at send time."""
-    customer = subject.customer
-    if customer.status == Status.ANONYMISED:
-        return _outcome(subject, BreachNoticeStatus.NO_EMAIL, ANONYMISED)
-    if not customer.email:
-        return _outcome(subject, BreachNoticeStatus.NO_EMAIL)
-    try:
-        breach_notice_email(breach=breach, customer=customer, connection=connection).send()
-    except (smtplib.SMTPException, OSError) as error:
-        # The kind of failure only: an SMTP answer may quote the address.
-        return _outcome(subject, BreachNoticeStatus.FAILED, type(error).__name__)
-    return _outcome(subject, BreachNoticeStatus.SENT)
-
-
-def _claim_batch(breach_id: int) -> tuple[Breach, list[BreachSubject]] | None:
-    """Claims the next notices to send, with the notice read under the breach's lock:
-    the text is fixed from the claim on (`breach_notice_update` takes the same lock),
-    so what is sent is what the breach keeps. A second sender waits for the lock and
-    then claims other notices. None when nothing is left to send, or the breach no
-    longer calls for a notice."""
-    with transaction.atomic():
-        breach = Breach.objects.select_for_update().filter(pk=breach_id).first()
-        if breach is None or not (
-            breach.people_must_be_told and breach.notice_subject and breach.notice_body
-        ):
-            return None
-        batch = list(_unclaimed(breach).select_related("customer").order_by("pk")[:SEND_BATCH])
-        _unclaimed(breach).filter(pk__in=[subject.pk for subject in batch]).update(
-            notified_at=timezone.now()
-        )
-    return (breach, batch) if batch else None
-
-
-def breach_notices_deliver(*, breach_id: int) -> Counter[str]:
-    """Emails the notice to each person affected who is waiting for it (the
-    background task), and returns the outcomes counted. Each notice is claimed before
-    it is sent, so two senders never send one twice, and its outcome is saved as soon
-    as it is known."""
-    counts: Counter[str] = Counter()
-    breach = None
-    connection = get_connection()
-    try:
-        while claimed := _claim_batch(breach_id):
-            breach, batch = claimed
-            for index, subject in enumerate(batch):
-                try:
-                    counts[_notify(breach, subject, connection)] += 1
-                except Exception:
-                    # Unexpected: the notices not yet sent wait for the next send.
-                    _unclaimed_again(batch[index:])
-                    raise
-    finally:
-        connection.close()
-    if breach is not None:
-        summary = (
-            f"breach notices: {counts[BreachNoticeStatus.SENT]} sent, "
-            f"{counts[BreachNoticeStatus.NO_EMAIL]} without an email address, "
-            f"{counts[BreachNoticeStatus.FAILED]} failed"
-        )
-        with audited_transaction():
-            audit_record(
-                actor=Actor.system(SENDER),
-                action=Action.UPDATE,
-                obj=breach,
-                changed_fields=["subjects"],
-                reason=summary,
-            )
-        logger.info("breach %s: %s", breach.pk, summary)
-    return counts
-
-
-def _unclaimed_again(subjects: Sequence[BreachSubject]) -> None:
-    BreachSubject.objects.filter(
-        pk__in=[subject.pk for subject in subjects], notice_status=BreachNoticeStatus.PENDING
-    ).update(notified_at=None)
 
 
 # Reminders ----------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from rekisteri.privacy.breaches.forms import (
     BreachSubjectsForm,
 )
 from rekisteri.privacy.models import Breach
+from rekisteri.versioning import Conflict
 
 SUBJECTS_PAGE_SIZE = 50
 CONFLICT = gettext_lazy("Someone else changed this breach. Check it again.")
@@ -78,7 +79,7 @@ def breach_edit(request: HttpRequest, public_id: str) -> HttpResponse:
             breaches.breach_update(
                 actor=Actor.from_request(request), breach=breach, **form.cleaned_data
             )
-        except breaches.BreachConflict:
+        except Conflict:
             messages.error(request, str(CONFLICT))
             return redirect("privacy:breach", breach.public_id)
         except ValidationError as error:
@@ -151,7 +152,7 @@ def _step(
     if form.is_valid():
         try:
             service(actor=Actor.from_request(request), breach=breach, **form.cleaned_data)
-        except breaches.BreachConflict:
+        except Conflict:
             messages.error(request, str(CONFLICT))
             return redirect("privacy:breach", breach.public_id)
         except ValidationError as error:

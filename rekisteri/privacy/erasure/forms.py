@@ -1,5 +1,5 @@
-"""The privacy officer's forms for erasure, restriction and legal holds. The services
-validate the reasons; these forms only shape the pages."""
+"""The privacy officer's forms for erasure and restriction. The services validate the
+reasons; these forms only shape the pages."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rekisteri.customers.models import Customer
 from rekisteri.forms import ServiceErrorsForm
-from rekisteri.privacy.erasure.services import HOLD_REASON_MAX_LENGTH, REASON_MAX_LENGTH
+from rekisteri.privacy.erasure.personal_terms import REASON_MAX_LENGTH
 from rekisteri.privacy.models import RequestKind, RequestStatus, SubjectRequest
 
 REASON_HELP = _(
@@ -74,15 +74,3 @@ class RestrictionForm(_RequestReasonForm):
 
 class RestrictionLiftForm(_ReasonForm):
     pass
-
-
-class LegalHoldForm(ServiceErrorsForm):
-    reason = forms.CharField(
-        label=_("Why the data must be kept"),
-        max_length=HOLD_REASON_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_(
-            "For example a dispute, a claim or an authority's request, with its reference. "
-            "At least 10 characters; never the customer's name, contact data or identity code."
-        ),
-    )

@@ -1,4 +1,5 @@
-"""Erasure (GDPR art. 17), restriction of processing (art. 18) and legal holds.
+"""Erasure (GDPR art. 17) and restriction of processing (art. 18). The legal holds that
+stop an erasure are retention's (`privacy.retention.holds`).
 
 An erasure is planned first (`erasure_plan`, a dry run that writes nothing), then done
 in one transaction (`customer_erase`): the customer's own data goes, the records the
@@ -12,16 +13,14 @@ import datetime
 import json
 import logging
 import os
-import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -42,6 +41,7 @@ from rekisteri.orders.models import (
     Return,
     ReturnStatus,
 )
+from rekisteri.privacy.erasure.personal_terms import PersonalTerms, reason_clean
 from rekisteri.privacy.models import (
     Disclosure,
     ErasureLogEntry,
@@ -50,17 +50,16 @@ from rekisteri.privacy.models import (
     SubjectRequest,
 )
 from rekisteri.privacy.requests.services import subject_request_complete
+from rekisteri.privacy.retention.holds import has_legal_hold, legal_holds_active
+from rekisteri.reasons import REASON_MIN_LENGTH
+from rekisteri.versioning import version_bump
 
 logger = logging.getLogger(__name__)
 
 # Stored data, in the company's language, never translated on the way out.
 ERASED_NAME = "Poistettu asiakas"  # an erased customer: "Poistettu asiakas 1234"
 ORDER_RECIPIENT = "Asiakas"  # a minimised order's recipient: "Asiakas 1234"
-REDACTED = "[poistettu]"  # a mention of the person in a kept record's free text
 
-REASON_MIN_LENGTH = 10
-REASON_MAX_LENGTH = 500
-HOLD_REASON_MAX_LENGTH = 2000
 # Kirjanpitolaki (1336/1997) 2:10 §: vouchers (orders, invoices) are kept six years
 # from the end of the year in which the financial year ended; the books ten years,
 # but those are the accounting system's, not Rekisteri's.
@@ -68,10 +67,6 @@ VOUCHER_YEARS = 6
 ACCOUNTING_GROUND = "Kirjanpitolaki 2:10 §"
 SQL_BATCH = 500  # ids per IN (...) list: well inside SQLite's variable limit
 
-REASON_PERSONAL = _(
-    "Do not write the customer's name, contact data or any identity code in the reason: "
-    "it is kept in the audit log, which is never changed."
-)
 ALREADY_ANONYMISED = _("The customer has already been anonymised.")
 CUSTOMER_ERASED_FIELDS = (
     "surname",
@@ -123,96 +118,6 @@ class ErasureRefused(Exception):
         self.refusals = refusals
 
 
-# The person's own words and numbers in free text ----------------------------------
-
-
-# Compiled case-insensitive, so a century sign in lower case is caught too.
-_IDENTITY_CODE_ANYWHERE = rf"(?<![0-9A-Za-z]){fi.IDENTITY_CODE.pattern}(?![0-9A-Za-z])"
-
-
-def _words(text: str) -> str:
-    """`text` as a whole-word pattern, any run of spaces matching any other."""
-    return r"(?<!\w)" + r"\s+".join(re.escape(part) for part in text.split()) + r"(?!\w)"
-
-
-def _phone(e164: str) -> str | None:
-    """The number in any of its usual spellings: +358 40 123 4567, 040-1234567, ..."""
-    try:
-        number = phonenumbers.parse(e164, None)
-    except phonenumbers.NumberParseException:
-        return None
-    gap = r"[\s-]?"
-    digits = gap.join(str(number.national_number))
-    prefix = rf"(?:(?:\+|00){gap}{number.country_code}{gap}(?:\(0\){gap})?|0{gap})?"
-    return rf"(?<![\d+]){prefix}{digits}(?!\d)"
-
-
-@dataclass(frozen=True)
-class _PersonalTerms:
-    """The customer's names, email, phone and street address, and any identity code:
-    what must never go into the audit log and what is cut out of the free text of the
-    records kept after an erasure."""
-
-    pattern: re.Pattern[str]
-
-    @classmethod
-    def of(cls, customer: Customer) -> _PersonalTerms:
-        parts = [_IDENTITY_CODE_ANYWHERE]
-        if customer.status == Status.ANONYMISED:
-            # Only the pseudonym is left, and it is no one's name.
-            return cls(re.compile(parts[0], re.IGNORECASE))
-        names = [customer.surname, customer.first_names]
-        names += [word for name in names for word in re.split(r"[\s-]+", name)]
-        names.append(f"{customer.first_names} {customer.surname}")
-        parts += [_words(name) for name in names if len(name.strip()) >= 2]
-        if customer.email:
-            parts.append(re.escape(customer.email))
-        if len(customer.street_address) >= 4:
-            parts.append(_words(customer.street_address))
-        phone = _phone(customer.phone) if customer.phone else None
-        if phone:
-            parts.append(phone)
-        # Longest first, so a full name is cut out whole rather than word by word.
-        parts.sort(key=len, reverse=True)
-        return cls(re.compile("|".join(f"(?:{part})" for part in parts), re.IGNORECASE))
-
-    def found_in(self, text: str) -> bool:
-        return bool(self.pattern.search(text))
-
-    def redact(self, text: str) -> str:
-        return self.pattern.sub(REDACTED, text)
-
-
-def _reason_clean(
-    *, customer: Customer, reason: str, min_length: int, max_length: int = REASON_MAX_LENGTH
-) -> str:
-    reason = " ".join(reason.split())
-    if len(reason) < min_length:
-        raise ValidationError(
-            {
-                "reason": [
-                    ngettext(
-                        "Give the reason in at least %(count)s character.",
-                        "Give the reason in at least %(count)s characters.",
-                        min_length,
-                    )
-                    % {"count": min_length}
-                ]
-            }
-        )
-    if len(reason) > max_length:
-        raise ValidationError(
-            {
-                "reason": [
-                    gettext("Keep the reason under %(count)s characters.") % {"count": max_length}
-                ]
-            }
-        )
-    if _PersonalTerms.of(customer).found_in(reason):
-        raise ValidationError({"reason": [REASON_PERSONAL]})
-    return reason
-
-
 def _subject_request_check(
     subject_request: SubjectRequest | None, customer: Customer, kind: str
 ) -> str:
@@ -230,85 +135,13 @@ def _subject_request_check(
     return f" (subject request {subject_request.public_id})"
 
 
-# Legal holds -----------------------------------------------------------------------
-
-
-def legal_holds_active() -> QuerySet[LegalHold]:
-    """Every hold in force; `.values("customer_id")` gives the held customers."""
-    return LegalHold.objects.filter(lifted_at__isnull=True)
-
-
-def has_legal_hold(customer: Customer) -> bool:
-    """Whether a legal hold stops erasure and retention for this customer."""
-    return legal_holds_active().filter(customer=customer).exists()
-
-
-def legal_holds_of(customer: Customer) -> QuerySet[LegalHold]:
-    """The customer's holds, those in force first, newest first."""
-    return (
-        LegalHold.objects.filter(customer=customer)
-        .select_related("placed_by", "lifted_by")
-        .order_by(F("lifted_at").desc(nulls_first=True), "-placed_at", "-id")
-    )
-
-
-def legal_hold_place(*, actor: Actor, customer: Customer, reason: str) -> LegalHold:
-    """Stops erasure and retention for the customer until the hold is lifted (for a
-    dispute, a claim, an authority's request). The reason stays with the hold; the
-    audit event records only that a hold was placed."""
-    with audited_transaction():
-        current = Customer.objects.select_for_update().get(pk=customer.pk)
-        if current.status == Status.ANONYMISED:
-            raise ValidationError(_("The customer has been anonymised: nothing is left to hold."))
-        reason = _reason_clean(
-            customer=current,
-            reason=reason,
-            min_length=REASON_MIN_LENGTH,
-            max_length=HOLD_REASON_MAX_LENGTH,
-        )
-        hold = LegalHold(
-            customer=current, reason=reason, placed_at=timezone.now(), placed_by=actor.user
-        )
-        hold.full_clean(exclude=["customer", "placed_by"])
-        hold.save(force_insert=True)
-        audit_record(
-            actor=actor,
-            action=Action.CREATE,
-            obj=hold,
-            customer=current,
-            changed_fields=["legal_hold"],
-            reason="legal hold placed",
-        )
-    return hold
-
-
-def legal_hold_lift(*, actor: Actor, hold: LegalHold) -> LegalHold:
-    """Ends a hold; erasure and retention apply again (unless another hold is in force)."""
-    with audited_transaction():
-        current = LegalHold.objects.select_for_update().select_related("customer").get(pk=hold.pk)
-        if current.lifted_at is not None:
-            raise ValidationError(_("The legal hold has already been lifted."))
-        current.lifted_at = timezone.now()
-        current.lifted_by = actor.user
-        current.save(update_fields=["lifted_at", "lifted_by"])
-        audit_record(
-            actor=actor,
-            action=Action.UPDATE,
-            obj=current,
-            customer=current.customer,
-            changed_fields=["legal_hold"],
-            reason="legal hold lifted",
-        )
-    return current
-
-
 # Restriction (art. 18) ----------------------------------------------------------------
 
 
 def _status_set(customer: Customer, status: str) -> None:
     customer.status = status
     customer.updated_at = timezone.now()
-    customer.version += 1
+    version_bump(customer)
     customer.save(update_fields=["status", "updated_at", "version"])
 
 
@@ -328,7 +161,7 @@ def customer_restrict(
             raise ValidationError(ALREADY_ANONYMISED)
         if current.status == Status.RESTRICTED:
             raise ValidationError(_("The customer's processing is already restricted."))
-        reason = _reason_clean(customer=current, reason=reason, min_length=REASON_MIN_LENGTH)
+        reason = reason_clean(customer=current, reason=reason, min_length=REASON_MIN_LENGTH)
         request_note = _subject_request_check(subject_request, current, RequestKind.RESTRICTION)
         _status_set(current, Status.RESTRICTED)
         audit_record(
@@ -354,7 +187,7 @@ def customer_restriction_lift(*, actor: Actor, customer: Customer, reason: str) 
         current = Customer.objects.select_for_update().get(pk=customer.pk)
         if current.status != Status.RESTRICTED:
             raise ValidationError(_("The customer's processing is not restricted."))
-        reason = _reason_clean(customer=current, reason=reason, min_length=REASON_MIN_LENGTH)
+        reason = reason_clean(customer=current, reason=reason, min_length=REASON_MIN_LENGTH)
         _status_set(current, Status.ACTIVE)
         audit_record(
             actor=actor,
@@ -615,7 +448,7 @@ def _orders_minimise(order_ids: list[int]) -> list[Order]:
             order.delivery_postal_code = ""
             order.delivery_post_office = ""
             order.notes = ""
-            order.version += 1
+            version_bump(order)
             changed.append(order)
         Delivery.objects.filter(order__in=chunk).exclude(tracking_code="").update(tracking_code="")
         Return.objects.filter(order__in=chunk).exclude(reason="").update(reason="")
@@ -664,7 +497,7 @@ def orders_minimise(*, actor: Actor, orders: Iterable[Order]) -> int:
 
 def _anonymise(customer: Customer) -> None:
     """Erases `customer` (locked by the caller) and minimises everything kept of them."""
-    terms = _PersonalTerms.of(customer)
+    terms = PersonalTerms.of(customer)
     requests = list(_subject_requests_of(customer).select_for_update())
     name = pseudonym(customer)
     customer.surname = name
@@ -675,7 +508,7 @@ def _anonymise(customer: Customer) -> None:
     customer.name_key = fi.name_key(name)
     customer.status = Status.ANONYMISED
     customer.updated_at = timezone.now()
-    customer.version += 1
+    version_bump(customer)
     # An erased customer has no first names; the model asks for them of the living.
     customer.full_clean(exclude=["first_names"], validate_unique=False, validate_constraints=False)
     customer.save()
@@ -691,7 +524,7 @@ def _anonymise(customer: Customer) -> None:
         request.verification_note = ""
         request.extension_reason = terms.redact(request.extension_reason)
         request.outcome = terms.redact(request.outcome)
-        request.version += 1
+        version_bump(request)
     SubjectRequest.objects.bulk_update(
         requests,
         [
@@ -718,7 +551,7 @@ def _anonymise(customer: Customer) -> None:
 
 
 def erasure_log_path() -> Path:
-    return Path(getattr(settings, "REKISTERI_ERASURE_LOG", settings.DATA_DIR / "erasure-log.jsonl"))
+    return Path(settings.REKISTERI_ERASURE_LOG)
 
 
 def _erasure_log_append(lines: list[tuple[uuid.UUID, datetime.datetime]]) -> None:
@@ -798,7 +631,7 @@ def customer_anonymise(*, actor: Actor, customer: Customer, reason: str) -> None
     refreshed from the database."""
     with audited_transaction():
         current = Customer.objects.select_for_update().get(pk=customer.pk)
-        reason = _reason_clean(customer=current, reason=reason, min_length=1)
+        reason = reason_clean(customer=current, reason=reason, min_length=1)
         if current.status == Status.ANONYMISED:
             raise ValidationError(ALREADY_ANONYMISED)
         if has_legal_hold(current):
@@ -831,7 +664,7 @@ def customer_erase(
     when the plan has refusals; either way nothing is changed."""
     with audited_transaction():
         current = Customer.objects.select_for_update().get(pk=customer.pk)
-        reason = _reason_clean(customer=current, reason=reason, min_length=REASON_MIN_LENGTH)
+        reason = reason_clean(customer=current, reason=reason, min_length=REASON_MIN_LENGTH)
         request_note = _subject_request_check(subject_request, current, RequestKind.ERASURE)
         refusals = erasure_plan(current).refusals
         if refusals:

@@ -20,14 +20,4 @@ urlpatterns: list[URLPattern] = [
         views.customer_restriction_lift,
         name="restriction_lift",
     ),
-    path(
-        "customers/<int:customer_number>/legal-holds/",
-        views.legal_holds,
-        name="legal_hold",
-    ),
-    path(
-        "customers/<int:customer_number>/legal-holds/<int:hold_id>/lift/",
-        views.legal_hold_lift,
-        name="legal_hold_lift",
-    ),
 ]

@@ -1,4 +1,5 @@
-"""The privacy officer's pages for a customer's erasure, restriction and legal holds.
+"""The privacy officer's pages for a customer's erasure and restriction (the legal
+holds' pages are retention's: `privacy/retention/views.py`).
 
 The pages name the customer by number only: showing the plan is a dry run that
 reads no personal data and writes nothing, not even an audit event. Reasons are kept
@@ -6,40 +7,19 @@ out of error reports: one typed by mistake with personal data is refused, not ke
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from rekisteri.accounts.access import require_permission
 from rekisteri.accounts.reauth import require_recent_authentication
 from rekisteri.audit.services import Actor
-from rekisteri.customers import selectors as customer_selectors
-from rekisteri.customers.models import Customer
+from rekisteri.customers.access import customer_or_404
 from rekisteri.privacy.erasure import services as erasure
-from rekisteri.privacy.erasure.forms import (
-    ErasureForm,
-    LegalHoldForm,
-    RestrictionForm,
-    RestrictionLiftForm,
-)
-from rekisteri.privacy.models import LegalHold
-
-
-def _customer_or_404(customer_number: int) -> Customer:
-    customer = customer_selectors.customer_get(customer_number=customer_number)
-    if customer is None:
-        raise Http404
-    return customer
-
-
-def _hold_or_404(customer: Customer, hold_id: int) -> LegalHold:
-    hold = LegalHold.objects.filter(pk=hold_id, customer=customer).first()
-    if hold is None:
-        raise Http404
-    return hold
+from rekisteri.privacy.erasure.forms import ErasureForm, RestrictionForm, RestrictionLiftForm
 
 
 @never_cache
@@ -49,7 +29,7 @@ def _hold_or_404(customer: Customer, hold_id: int) -> LegalHold:
 @sensitive_post_parameters("reason")
 def customer_erasure(request: HttpRequest, customer_number: int) -> HttpResponse:
     """GET: the dry run. POST: the erasure, or the refusals (409) with nothing changed."""
-    customer = _customer_or_404(customer_number)
+    customer = customer_or_404(customer_number)
     initial = {"subject_request": request.GET.get("request", "")}
     form = ErasureForm(request.POST or None, customer=customer, initial=initial)
     refusals: list[str] = []
@@ -83,7 +63,7 @@ def customer_erasure(request: HttpRequest, customer_number: int) -> HttpResponse
 @require_permission("privacy.erase_customer")
 @sensitive_post_parameters("reason")
 def customer_restrict(request: HttpRequest, customer_number: int) -> HttpResponse:
-    customer = _customer_or_404(customer_number)
+    customer = customer_or_404(customer_number)
     initial = {"subject_request": request.GET.get("request", "")}
     form = RestrictionForm(request.POST or None, customer=customer, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -107,7 +87,7 @@ def customer_restrict(request: HttpRequest, customer_number: int) -> HttpRespons
 @require_permission("privacy.erase_customer")
 @sensitive_post_parameters("reason")
 def customer_restriction_lift(request: HttpRequest, customer_number: int) -> HttpResponse:
-    customer = _customer_or_404(customer_number)
+    customer = customer_or_404(customer_number)
     form = RestrictionLiftForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -123,40 +103,3 @@ def customer_restriction_lift(request: HttpRequest, customer_number: int) -> Htt
     return render(
         request, "privacy/erasure_restriction.html", context, status=400 if form.errors else 200
     )
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-@require_permission("privacy.add_legalhold")
-@sensitive_post_parameters("reason")
-def legal_holds(request: HttpRequest, customer_number: int) -> HttpResponse:
-    """The customer's legal holds, and a form to place one."""
-    customer = _customer_or_404(customer_number)
-    form = LegalHoldForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            erasure.legal_hold_place(
-                actor=Actor.from_request(request), customer=customer, **form.cleaned_data
-            )
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            messages.success(request, _("The legal hold was placed."))
-            return redirect("privacy:legal_hold", customer_number)
-    context = {"customer": customer, "form": form, "holds": erasure.legal_holds_of(customer)}
-    return render(
-        request, "privacy/legal_hold_list.html", context, status=400 if form.errors else 200
-    )
-
-
-@require_POST
-@require_permission("privacy.change_legalhold")
-def legal_hold_lift(request: HttpRequest, customer_number: int, hold_id: int) -> HttpResponse:
-    hold = _hold_or_404(_customer_or_404(customer_number), hold_id)
-    try:
-        erasure.legal_hold_lift(actor=Actor.from_request(request), hold=hold)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("The legal hold was lifted."))
-    return redirect("privacy:legal_hold", customer_number)

@@ -4,8 +4,8 @@ what GDPR arts. 13 and 14 require that the seed lacks. The privacy officer publi
 later versions in the staff UI (docs/privacy-notice.md).
 
 The document is written out here rather than imported, so that this migration publishes
-the same version 1 whatever later code says; a test keeps it equal to
-`privacy.notice.DEFAULT_DESCRIPTION`."""
+the same version 1 whatever later code says. It is the one copy of the default
+description: the notice's tests read it from here (`privacy.notice.tests.descriptions`)."""
 
 from django.db import migrations
 from django.utils import timezone

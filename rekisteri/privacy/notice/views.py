@@ -22,20 +22,17 @@ from rekisteri.accounts.access import require_permission
 from rekisteri.audit.services import Actor
 from rekisteri.credit.services import credit_policy
 from rekisteri.privacy.models import RegisterDescription
+from rekisteri.privacy.notice.diff import diff_counts, notice_diff
 from rekisteri.privacy.notice.document import (
-    LABELS,
     current_description,
     description_normalized,
     description_publish,
     description_version,
     description_versions,
-    diff_counts,
-    notice_diff,
-    notice_languages,
-    render_notice,
     validate_description,
 )
 from rekisteri.privacy.notice.forms import DescriptionForm
+from rekisteri.privacy.notice.rendering import LABELS, notice_languages, render_notice
 from rekisteri.privacy.retention.services import retention_policies
 
 # ---- Public pages ---------------------------------------------------------------------

@@ -2,7 +2,7 @@
 hand: the controller, the purposes with their legal bases, the recipients, transfers,
 retention and security measures come from the published register description
 (`privacy.notice`), the same one the privacy notice is made from; the categories of
-data and of data subjects come from the data map (`privacy.datamap`), which the tests
+data and of data subjects come from the data map (`privacy.records.datamap`), which the tests
 hold to every field of every model; the retention periods in force come from the
 retention policies. Read as a page, or downloaded as CSV or as a standalone HTML file.
 
@@ -29,7 +29,8 @@ from django.utils.translation import gettext as _
 from rekisteri.audit.models import Action
 from rekisteri.audit.services import Actor, audit_record, audited_transaction
 from rekisteri.marketing.address_csv import FORMULA_STARTS
-from rekisteri.privacy.notice import document as notice
+from rekisteri.privacy.notice.document import current_description
+from rekisteri.privacy.notice.rendering import paragraphs
 from rekisteri.privacy.records import datamap
 from rekisteri.privacy.retention.services import RULES, retention_policies
 
@@ -102,12 +103,12 @@ def records_language(language: str) -> str:
     return language if language in LANGUAGES else "fi"
 
 
-# Reading the description's content (its schema: `privacy.notice`) -------------------
+# Reading the description's content (its schema: `privacy.notice.document`) ----------
 
 
 def _text(text: Mapping[str, str], language: str) -> str:
     """A Text of the description in `language`, its paragraphs one per line."""
-    return "\n".join(notice.paragraphs(text[language]))
+    return "\n".join(paragraphs(text[language]))
 
 
 def _texts(items: Iterable[Mapping[str, Any]], language: str) -> list[str]:
@@ -200,7 +201,7 @@ def records_of_processing(language: str) -> RecordsDocument:
     """The records of processing in `language` ("fi" or "en"), from the register
     description in force, the data map and the retention policies."""
     language = records_language(language)
-    description = notice.current_description()
+    description = current_description()
     content = description.content
     with translation.override(language):
         return RecordsDocument(

@@ -10,12 +10,9 @@ import calendar
 import datetime
 import hashlib
 import hmac
-import uuid
 from typing import TYPE_CHECKING
-from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db.models import QuerySet
@@ -29,7 +26,7 @@ from rekisteri.audit.services import Actor, audit_record, audited_transaction
 from rekisteri.consents.models import Source as ConsentSource
 from rekisteri.consents.services import marketing_object
 from rekisteri.crypto import keyring
-from rekisteri.customers.models import Customer, Status
+from rekisteri.customers.models import Customer
 from rekisteri.fi import InvalidValue, normalize_email
 from rekisteri.privacy.models import (
     PortalAttempt,
@@ -39,34 +36,31 @@ from rekisteri.privacy.models import (
     SubjectRequest,
     VerificationMethod,
 )
+from rekisteri.privacy.requests.sending import (
+    VERIFICATION_TOKENS,
+    language_of,
+    verification_email_send,
+)
 from rekisteri.privacy.requests.tasks import send_request_verification
+from rekisteri.reasons import REASON_MIN_LENGTH, reason_require, reason_too_short
+from rekisteri.versioning import version_bump, version_check
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
-VERIFY_SALT = "rekisteri.privacy.verify"
-VERIFY_MAX_AGE = datetime.timedelta(hours=24)
 # The extension of GDPR art. 12(3): by two further months, once.
 EXTENSION_MONTHS = 2
-REASON_MIN_LENGTH = 10
 # Portal forms: at most this many uses per window per source address, and per email
 # from one source address. No quota is counted per email alone: a stranger who asks
 # for someone's email again and again would otherwise use up that person's quota.
 PORTAL_LIMITS = {"ip": 10, "email_ip": 3}
 PORTAL_WINDOW = datetime.timedelta(hours=1)
-# A portal email that fails is tried this many times in all (mail_retry_delay).
-MAIL_ATTEMPTS = 5
-MAIL_RETRY_FIRST_DELAY = datetime.timedelta(minutes=5)
 NAME_MAX_LENGTH = 260
 DETAILS_MAX_LENGTH = 4000
 
 
 class RateLimited(Exception):
     """Too many uses of a portal form from one address: try again later."""
-
-
-class RequestConflict(Exception):
-    """Someone else changed the request after the page was opened."""
 
 
 # Deadlines --------------------------------------------------------------------------
@@ -161,44 +155,6 @@ def _request_errors(
     return errors, normalized
 
 
-def _language_of(language: str) -> str:
-    return "en" if language == "en" else "fi"
-
-
-def verification_token(request: SubjectRequest) -> str:
-    return signing.TimestampSigner(salt=VERIFY_SALT).sign(request.public_id.hex)
-
-
-TOKEN_PARAMETER = "t"  # noqa: S105 - the name of a query parameter, not a secret
-
-
-def link_with_token(path: str, token: str) -> str:
-    """The public address of `path` with `token` in the query string: the access logs
-    of `rekisteri serve` and of the nginx in deploy/ drop query strings, so the token
-    reaches no log. The page then posts the token back in a form's body."""
-    return f"{settings.PUBLIC_URL}{path}?{urlencode({TOKEN_PARAMETER: token}, safe=':')}"
-
-
-def verification_url(request: SubjectRequest) -> str:
-    return link_with_token(reverse("portal:verify"), verification_token(request))
-
-
-def _send_verification(request: SubjectRequest, customer: Customer) -> None:
-    """The link goes to the email on record, never to an address only typed in."""
-    with translation.override(_language_of(request.language)):
-        context = {
-            "request": request,
-            "url": verification_url(request),
-            "hours": int(VERIFY_MAX_AGE.total_seconds() // 3600),
-            "business_name": settings.BUSINESS_NAME,
-        }
-        subject = str(_("Confirm your request to %(business)s")) % {
-            "business": settings.BUSINESS_NAME
-        }
-        body = render_to_string("privacy/email/verify.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [customer.email])
-
-
 def subject_request_submit(
     *,
     kind: str,
@@ -212,7 +168,7 @@ def subject_request_submit(
     and waits for verification. Whatever the email, the request does the same work:
     it stores the request and queues its verification, and the worker looks for a
     customer with the email on record and sends the link there
-    (`subject_request_verification_send`). So neither the answer, nor its time, nor a
+    (`sending.subject_request_verification_send`). So neither the answer, nor its time, nor a
     mail server that is down tells anyone whether an address is in the register."""
     errors, normalized = _request_errors(kind=kind, name=name, email=email, details=details)
     if not normalized and "email" not in errors:
@@ -229,7 +185,7 @@ def subject_request_submit(
             requester_name=_clean_name(name),
             requester_email=normalized,
             details=details.strip(),
-            language=_language_of(language),
+            language=language_of(language),
             due_on=due_date(now),
             ip_address=ip_address,
         )
@@ -244,83 +200,6 @@ def subject_request_submit(
         # verification are kept together or not at all.
         send_request_verification.enqueue(request.pk, 1)
     return request
-
-
-def _customer_on_record(email: str) -> Customer | None:
-    return (
-        Customer.objects.filter(email=email)
-        .exclude(status=Status.ANONYMISED)
-        .exclude(email="")
-        .order_by("customer_number")
-        .first()
-    )
-
-
-def mail_retry_delay(attempt: int) -> datetime.timedelta:
-    """5, 10, 20, 40 minutes: a mail server that is down for an hour loses nothing."""
-    factor: int = 2 ** (attempt - 1)
-    return MAIL_RETRY_FIRST_DELAY * factor
-
-
-def mail_failure_reason(what: str, error: Exception, attempt: int) -> str:
-    outcome = "tried again later" if attempt < MAIL_ATTEMPTS else "given up"
-    return (
-        f"{what} email failed ({type(error).__name__}), attempt {attempt} of {MAIL_ATTEMPTS}: "
-        f"{outcome}"
-    )
-
-
-def subject_request_verification_send(*, request_id: int, attempt: int = 1) -> bool:
-    """The worker's half of a portal request: when a customer has the request's email
-    on record, the request is linked to them and the verification link is sent to
-    that address. A failed send is recorded and queued again, up to MAIL_ATTEMPTS
-    times. Returns whether a link was sent."""
-    request = SubjectRequest.objects.filter(
-        pk=request_id,
-        received_via=ReceivedVia.PORTAL,
-        status=RequestStatus.AWAITING_VERIFICATION,
-    ).first()
-    if request is None:
-        return False
-    customer = request.customer or _customer_on_record(request.requester_email)
-    if customer is None:
-        return False
-    actor = Actor.system("portal verification")
-    with audited_transaction():
-        changed = ["verification_sent_at"]
-        if request.customer_id is None:
-            changed.insert(0, "customer")
-        SubjectRequest.objects.filter(pk=request.pk).update(
-            customer=customer, verification_sent_at=timezone.now()
-        )
-        audit_record(
-            actor=actor,
-            action=Action.UPDATE,
-            obj=request,
-            customer=customer,
-            changed_fields=changed,
-            reason="verification link sent to the email on record",
-        )
-    request.customer = customer
-    try:
-        _send_verification(request, customer)
-    except Exception as error:
-        with audited_transaction():
-            SubjectRequest.objects.filter(pk=request.pk).update(verification_sent_at=None)
-            audit_record(
-                actor=actor,
-                action=Action.UPDATE,
-                obj=request,
-                customer=customer,
-                changed_fields=["verification_sent_at"],
-                reason=mail_failure_reason("verification", error, attempt),
-            )
-            if attempt < MAIL_ATTEMPTS:
-                send_request_verification.using(
-                    run_after=timezone.now() + mail_retry_delay(attempt)
-                ).enqueue(request.pk, attempt + 1)
-        return False
-    return True
 
 
 def subject_request_record(
@@ -346,7 +225,7 @@ def subject_request_record(
     note = verification_note.strip()
     if note and customer is None:
         errors["customer"] = [_("Choose the customer whose identity was verified.")]
-    if note and len(note) < REASON_MIN_LENGTH:
+    if note and reason_too_short(note):
         errors["verification_note"] = [
             _("Say how the identity was verified (at least %(min)d characters).")
             % {"min": REASON_MIN_LENGTH}
@@ -387,10 +266,8 @@ def subject_request_record(
 def request_for_token(token: str) -> SubjectRequest | None:
     """The request a verification link was made for, if the link is genuine and not
     older than 24 hours."""
-    try:
-        value = signing.TimestampSigner(salt=VERIFY_SALT).unsign(token, max_age=VERIFY_MAX_AGE)
-        public_id = uuid.UUID(hex=value)
-    except (signing.BadSignature, ValueError):
+    public_id = VERIFICATION_TOKENS.unsign(token)
+    if public_id is None:
         return None
     return SubjectRequest.objects.select_related("customer").filter(public_id=public_id).first()
 
@@ -409,7 +286,7 @@ def subject_request_verify(
         current.verified_at = timezone.now()
         current.verification_method = VerificationMethod.EMAIL_LINK
         current.status = RequestStatus.OPEN
-        current.version += 1
+        version_bump(current)
         if current.kind == RequestKind.OBJECTION:
             marketing_object(
                 actor=actor,
@@ -438,7 +315,7 @@ def subject_request_verify_by_staff(
     *, actor: Actor, request: SubjectRequest, customer: Customer, note: str, version: int
 ) -> SubjectRequest:
     """Staff verified the person themselves (by phone, in person, by a signed letter)."""
-    _require_text(
+    reason_require(
         note,
         field="note",
         message=_("Say how the identity was verified (at least %(min)d characters)."),
@@ -453,7 +330,7 @@ def subject_request_verify_by_staff(
         current.verification_note = note.strip()
         current.status = RequestStatus.OPEN
         current.handled_by = actor.user
-        current.version += 1
+        version_bump(current)
         current.save()
         audit_record(
             actor=actor,
@@ -483,23 +360,15 @@ def subject_request_send_verification(*, actor: Actor, request: SubjectRequest) 
             changed_fields=["verification_sent_at"],
             reason="verification link sent",
         )
-    _send_verification(request, request.customer)
+    verification_email_send(request, request.customer)
 
 
 # Handling ---------------------------------------------------------------------------
 
 
-def _require_text(value: str, *, field: str, message: StrOrPromise) -> None:
-    """A note, reason or outcome of at least REASON_MIN_LENGTH characters; `message`
-    takes the minimum as %(min)d."""
-    if len(value.strip()) < REASON_MIN_LENGTH:
-        raise ValidationError({field: [message % {"min": REASON_MIN_LENGTH}]})
-
-
 def _locked(request: SubjectRequest, version: int | None) -> SubjectRequest:
     current = SubjectRequest.objects.select_for_update().get(pk=request.pk)
-    if version is not None and current.version != version:
-        raise RequestConflict
+    version_check(current, version)
     return current
 
 
@@ -513,7 +382,7 @@ def subject_request_extend(
 ) -> SubjectRequest:
     """Extends the deadline by two further months (GDPR art. 12(3)), once, with the
     reason the requester must be told."""
-    _require_text(
+    reason_require(
         reason,
         field="reason",
         message=_("Give the reason for the extension (at least %(min)d characters)."),
@@ -527,7 +396,7 @@ def subject_request_extend(
         received_on = timezone.localdate(current.received_at)
         current.extended_to = add_months(received_on, 1 + EXTENSION_MONTHS)
         current.extension_reason = reason.strip()
-        current.version += 1
+        version_bump(current)
         current.save()
         audit_record(
             actor=actor,
@@ -553,7 +422,7 @@ def _close(
         current.outcome = outcome.strip()
         current.closed_at = timezone.now()
         current.handled_by = actor.user
-        current.version += 1
+        version_bump(current)
         current.save()
         audit_record(
             actor=actor,
@@ -570,7 +439,7 @@ def subject_request_complete(
     *, actor: Actor, request: SubjectRequest, outcome: str, version: int | None = None
 ) -> SubjectRequest:
     """Closes an answered request, with what was done."""
-    _require_text(
+    reason_require(
         outcome, field="outcome", message=_("Say what was done (at least %(min)d characters).")
     )
     return _close(
@@ -586,7 +455,7 @@ def subject_request_refuse(
     *, actor: Actor, request: SubjectRequest, reason: str, version: int | None = None
 ) -> SubjectRequest:
     """Refuses a request, with the reason the requester must be told (GDPR art. 12(4))."""
-    _require_text(
+    reason_require(
         reason,
         field="outcome",
         message=_("Give the reason for refusing (at least %(min)d characters)."),
@@ -745,7 +614,7 @@ def subject_request_deliver(*, actor: Actor, request: SubjectRequest) -> None:
     if customer is None or not customer.email:
         raise ValidationError(_("The customer has no email on record: hand the copy over."))
     delivery = access_delivery_create(actor=actor, subject_request=request)
-    with translation.override(_language_of(request.language)):
+    with translation.override(language_of(request.language)):
         subject = str(_("Your data at %(business)s")) % {"business": settings.BUSINESS_NAME}
         body = render_to_string(
             "privacy/email/download_link.txt",

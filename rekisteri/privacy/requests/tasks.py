@@ -2,10 +2,12 @@
 
 from django_tasks import task
 
+from rekisteri.privacy.requests import sending
+
 
 @task()
 def send_request_verification(request_id: int, attempt: int) -> None:
-    # Imported here: the request services enqueue this task.
-    from rekisteri.privacy.requests.services import subject_request_verification_send
-
-    subject_request_verification_send(request_id=request_id, attempt=attempt)
+    # The task hands itself over: a failed send queues it again.
+    sending.subject_request_verification_send(
+        request_id=request_id, attempt=attempt, retry=send_request_verification
+    )

@@ -4,6 +4,8 @@ their deadlines, recording a request received outside the portal, and answering 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -20,7 +22,21 @@ from rekisteri.customers.models import Customer
 from rekisteri.customers.selectors import customer_get
 from rekisteri.privacy.models import RequestKind, RequestStatus, SubjectRequest
 from rekisteri.privacy.requests import selectors, services
-from rekisteri.privacy.requests.forms import RequestRecordForm
+from rekisteri.privacy.requests.forms import (
+    CompleteForm,
+    DeliverForm,
+    ExtendForm,
+    ObjectForm,
+    RefuseForm,
+    RequestRecordForm,
+    RequestStepForm,
+    SendVerificationForm,
+    VerifyForm,
+)
+from rekisteri.versioning import Conflict
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 @require_GET
@@ -92,99 +108,83 @@ def request_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     return render(request, "privacy/request.html", context)
 
 
-def _version(request: HttpRequest) -> int | None:
-    try:
-        return int(request.POST.get("version", ""))
-    except ValueError:
-        return None
+@dataclass(frozen=True)
+class Step:
+    """One step of answering a request: the form of the page's inputs, the service
+    that validates and audits, and what is said when it is done."""
+
+    form: type[RequestStepForm]
+    service: Callable[..., object]
+    done: StrOrPromise
+    # Emailing the copy of the data is an export: it needs a recent password or code.
+    confirm_first: bool = False
 
 
-def _verify(request: HttpRequest, actor: Actor, subject_request: SubjectRequest) -> None:
-    try:
-        number = int(request.POST.get("customer_number", ""))
-    except ValueError:
-        number = 0
-    customer = customer_get(customer_number=number) if number else subject_request.customer
-    if customer is None:
-        raise ValidationError(_("Give the number of the customer whose identity you verified."))
-    services.subject_request_verify_by_staff(
-        actor=actor,
-        request=subject_request,
-        customer=customer,
-        note=request.POST.get("note", ""),
-        version=_version(request) or 0,
-    )
-
-
-ACTIONS: dict[str, Callable[[HttpRequest, Actor, SubjectRequest], object]] = {
-    "verify": _verify,
-    "send_verification": lambda request, actor, subject_request: (
-        services.subject_request_send_verification(actor=actor, request=subject_request)
+STEPS: dict[str, Step] = {
+    "verify": Step(
+        VerifyForm,
+        services.subject_request_verify_by_staff,
+        gettext_lazy("Identity verified; the request is open."),
     ),
-    "extend": lambda request, actor, subject_request: services.subject_request_extend(
-        actor=actor,
-        request=subject_request,
-        reason=request.POST.get("reason", ""),
-        version=_version(request),
+    "send_verification": Step(
+        SendVerificationForm,
+        services.subject_request_send_verification,
+        gettext_lazy("Verification link sent to the email on record."),
     ),
-    "complete": lambda request, actor, subject_request: services.subject_request_complete(
-        actor=actor,
-        request=subject_request,
-        outcome=request.POST.get("outcome", ""),
-        version=_version(request),
+    "extend": Step(
+        ExtendForm,
+        services.subject_request_extend,
+        gettext_lazy("Deadline extended by two months."),
     ),
-    "refuse": lambda request, actor, subject_request: services.subject_request_refuse(
-        actor=actor,
-        request=subject_request,
-        reason=request.POST.get("outcome", ""),
-        version=_version(request),
+    "complete": Step(
+        CompleteForm, services.subject_request_complete, gettext_lazy("Request completed.")
     ),
-    "object": lambda request, actor, subject_request: services.subject_request_object(
-        actor=actor, request=subject_request, version=_version(request)
+    "refuse": Step(RefuseForm, services.subject_request_refuse, gettext_lazy("Request refused.")),
+    "object": Step(
+        ObjectForm,
+        services.subject_request_object,
+        gettext_lazy("The direct marketing ban was set and the request completed."),
     ),
-    "deliver": lambda request, actor, subject_request: services.subject_request_deliver(
-        actor=actor, request=subject_request
+    "deliver": Step(
+        DeliverForm,
+        services.subject_request_deliver,
+        gettext_lazy("A download link was emailed to the address on record."),
+        confirm_first=True,
     ),
-}
-ACTION_DONE = {
-    "verify": gettext_lazy("Identity verified; the request is open."),
-    "send_verification": gettext_lazy("Verification link sent to the email on record."),
-    "extend": gettext_lazy("Deadline extended by two months."),
-    "complete": gettext_lazy("Request completed."),
-    "refuse": gettext_lazy("Request refused."),
-    "object": gettext_lazy("The direct marketing ban was set and the request completed."),
-    "deliver": gettext_lazy("A download link was emailed to the address on record."),
 }
 
 
 @require_POST
 @require_permission("privacy.change_subjectrequest")
 def request_action(request: HttpRequest, public_id: str) -> HttpResponse:
-    """One step of answering a request; each step is a service that validates and audits."""
+    """One step of answering a request, named by the form's `action`."""
     subject_request = _request_or_404(public_id)
-    action = request.POST.get("action", "")
-    if action not in ACTIONS:
+    step = STEPS.get(request.POST.get("action", ""))
+    if step is None:
         messages.error(request, _("Choose what to do."))
         return redirect("privacy:request", subject_request.public_id)
-    if action in CONFIRM_FIRST:
-        return require_recent_authentication(_request_action)(request, subject_request, action)
-    return _request_action(request, subject_request, action)
+    if step.confirm_first:
+        return require_recent_authentication(_step)(request, subject_request, step)
+    return _step(request, subject_request, step)
 
 
-# Emailing the copy of the data is an export: it needs a recent password or code.
-CONFIRM_FIRST = {"deliver"}
-
-
-def _request_action(
-    request: HttpRequest, subject_request: SubjectRequest, action: str
-) -> HttpResponse:
-    try:
-        ACTIONS[action](request, Actor.from_request(request), subject_request)
-    except services.RequestConflict:
-        messages.error(request, _("Someone else changed this request. Check it again."))
-    except ValidationError as error:
-        for text in error.messages:
-            messages.error(request, text)
-    else:
-        messages.success(request, str(ACTION_DONE[action]))
+def _step(request: HttpRequest, subject_request: SubjectRequest, step: Step) -> HttpResponse:
+    """The step's form, then its service. The answer is the request's page either way,
+    with what was done or each error as a message: the page's forms are small and
+    their refusals short."""
+    form = step.form(request.POST, subject_request=subject_request)
+    if form.is_valid():
+        try:
+            step.service(
+                actor=Actor.from_request(request), request=subject_request, **form.arguments()
+            )
+        except Conflict:
+            messages.error(request, _("Someone else changed this request. Check it again."))
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, str(step.done))
+    for errors in form.errors.values():
+        for text in errors:
+            messages.error(request, str(text))
     return redirect("privacy:request", subject_request.public_id)

@@ -36,11 +36,10 @@ from rekisteri.privacy.erasure.services import (
     ORDER_MINIMISED_FIELDS,
     ORDER_RECIPIENT,
     customer_anonymise,
-    has_legal_hold,
-    legal_holds_active,
     orders_minimise,
 )
 from rekisteri.privacy.models import RetentionCategory, RetentionPolicy
+from rekisteri.privacy.retention.holds import has_legal_hold, legal_holds_active
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise

@@ -121,7 +121,7 @@ class Installed:
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 from django.utils import timezone
-from rekisteri.accounts.reauth import SESSION_AUTH_AT
+from rekisteri.accounts.session_keys import SESSION_AUTH_AT
 session = SessionStore(session_key={key!r})
 session[SESSION_AUTH_AT] = timezone.now().timestamp() - settings.REAUTH_SECONDS - 60
 session.save()

@@ -399,7 +399,7 @@ def signed_in_long_ago(site: Site, page: Page) -> None:
         f"""
 import time
 from django.contrib.sessions.backends.db import SessionStore
-from rekisteri.accounts.reauth import SESSION_AUTH_AT
+from rekisteri.accounts.session_keys import SESSION_AUTH_AT
 session = SessionStore(session_key={session["value"]!r})
 session[SESSION_AUTH_AT] = time.time() - 3600
 session.save()

@@ -8,7 +8,6 @@ import datetime
 import io
 import json
 import zipfile
-from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
@@ -18,27 +17,11 @@ from django.utils import timezone
 
 from rekisteri.audit.models import AuditEvent
 from rekisteri.audit.services import Actor
-from rekisteri.consents import services as consents
-from rekisteri.consents.models import ConsentText
-from rekisteri.credit.models import Decision
-from rekisteri.credit.services import CreditOutcome
+from rekisteri.consents.models import ConsentText, EventKind, Source
 from rekisteri.customers.models import Customer
 from rekisteri.customers.services import customer_input_of, customer_update
-from rekisteri.marketing.models import CampaignMessage, MessageStatus
-from rekisteri.marketing.services import (
-    CampaignInput,
-    TargetGroupInput,
-    campaign_save,
-    target_group_save,
-)
-from rekisteri.orders.models import Order, Product
-from rekisteri.orders.services import (
-    LineInput,
-    delivery_create,
-    delivery_status_change,
-    order_create,
-    return_create,
-)
+from rekisteri.orders.models import Product
+from rekisteri.orders.services import LineInput, delivery_create, order_create
 from rekisteri.privacy.access.copy import (
     ARCHIVE_FILES,
     DataCategory,
@@ -46,14 +29,8 @@ from rekisteri.privacy.access.copy import (
     customer_data,
     subject_data,
 )
-from rekisteri.privacy.access.disclosures import disclosure_record
-from rekisteri.privacy.models import (
-    Disclosure,
-    RequestKind,
-    RequestStatus,
-    SubjectRequest,
-    VerificationMethod,
-)
+from rekisteri.privacy.models import Disclosure, RequestKind
+from rekisteri.testing.everything import Everything, customer_with_everything
 from rekisteri.testing.factories import make_customer
 from rekisteri.testing.identity_codes import identity_code_for
 
@@ -76,96 +53,23 @@ def products(db: None) -> None:
     )
 
 
-@dataclass
-class Held:
-    customer: Customer
-    invoice_order: Order
-    prepaid_order: Order
-    campaign_message: CampaignMessage
-    subject_request: SubjectRequest
-    disclosure: Disclosure
-
-
-def subject_request_for(customer: Customer, kind: str = RequestKind.ACCESS) -> SubjectRequest:
-    now = timezone.now()
-    return SubjectRequest.objects.create(
-        kind=kind,
-        received_via="email",
-        received_at=now,
-        status=RequestStatus.OPEN,
-        requester_name=f"{customer.first_names} {customer.surname}",
-        requester_email=customer.email,
-        details="Pyydän kopion tiedoistani.",
-        customer=customer,
-        verified_at=now,
-        verification_method=VerificationMethod.EMAIL_LINK,
-        due_on=timezone.localdate() + datetime.timedelta(days=30),
+def everything_for(customer: Customer, *, campaign_name: str, tracking_code: str) -> Everything:
+    """Orders (one on invoice with its credit decision), a delivery, a return not yet
+    received, a consent given to staff and a marketing ban, a campaign message, an
+    access request and a disclosure."""
+    return customer_with_everything(
+        customer,
+        settled=False,
+        consent_source=Source.STAFF,
+        consent_ended_by=EventKind.BAN,
+        request_kind=RequestKind.ACCESS,
+        campaign_name=campaign_name,
+        tracking_code=tracking_code,
     )
-
-
-def everything_for(customer: Customer, *, campaign_name: str, tracking_code: str) -> Held:
-    """Orders (one on invoice with its credit decision), a delivery, a return, consent
-    events, a campaign message, a subject request and a disclosure."""
-    invoice_order = order_create(
-        actor=SYSTEM,
-        customer=customer,
-        channel="phone",
-        payment_method="invoice",
-        lines=[LineInput("HYL-120", 2), LineInput("KIRJA-1", 1)],
-        credit_outcome=CreditOutcome(
-            Decision.APPROVED, "no_payment_defaults", "asiakastieto", timezone.now(), None
-        ),
-    )
-    prepaid_order = order_create(
-        actor=SYSTEM,
-        customer=customer,
-        channel="web_shop",
-        payment_method="prepaid",
-        lines=[LineInput("KIRJA-1", 3)],
-    )
-    delivery = delivery_create(
-        actor=SYSTEM, order=invoice_order, carrier="posti", tracking_code=tracking_code
-    )
-    delivery_status_change(actor=SYSTEM, delivery=delivery, status="shipped")
-    return_create(
-        actor=SYSTEM,
-        order=invoice_order,
-        quantities={invoice_order.lines.get(line_number=1).pk: 1},
-        reason="Väärä koko",
-    )
-    consents.consent_grant(actor=SYSTEM, customer=customer, channel="email", source="staff")
-    consents.marketing_ban(actor=SYSTEM, customer=customer, source="phone_call")
-    group = target_group_save(
-        actor=SYSTEM, data=TargetGroupInput(name=f"{campaign_name} ryhmä", channel="email")
-    )
-    campaign = campaign_save(
-        actor=SYSTEM,
-        data=CampaignInput(
-            name=campaign_name,
-            channel="email",
-            target_group=group,
-            subject=f"{campaign_name}: tarjous",
-            body="Hei",
-        ),
-    )
-    message = CampaignMessage.objects.create(
-        campaign=campaign, customer=customer, status=MessageStatus.SENT, sent_at=timezone.now()
-    )
-    subject_request = subject_request_for(customer)
-    disclosure = disclosure_record(
-        actor=SYSTEM,
-        customer=customer,
-        recipient_kind="authority",
-        recipient="Oulun poliisilaitos",
-        legal_ground="Poliisilaki 872/2011 4 luku 3 §",
-        reference=f"R/{customer.customer_number}",
-        categories=["name", "orders"],
-    )
-    return Held(customer, invoice_order, prepaid_order, message, subject_request, disclosure)
 
 
 @pytest.fixture
-def aino(products: None) -> Held:
+def aino(products: None) -> Everything:
     customer = make_customer(
         surname="Virtanen",
         first_names="Aino",
@@ -178,7 +82,7 @@ def aino(products: None) -> Held:
 
 
 @pytest.fixture
-def eino(products: None) -> Held:
+def eino(products: None) -> Everything:
     """Another customer with data of every kind, and the same surname."""
     customer = make_customer(
         surname="Virtanen",
@@ -191,7 +95,7 @@ def eino(products: None) -> Held:
     return everything_for(customer, campaign_name="Syksy", tracking_code="JJFI64526500099999")
 
 
-def test_the_copy_holds_every_category_held_about_the_customer(aino: Held, eino: Held):
+def test_the_copy_holds_every_category_held_about_the_customer(aino: Everything, eino: Everything):
     """Contact data, the identity code, orders with lines, deliveries, returns, the credit
     decision, the consent ledger, the campaign message, the request and the disclosure."""
     data = subject_data(aino.customer, include_identity_code=True)
@@ -312,7 +216,9 @@ def test_the_copy_holds_every_category_held_about_the_customer(aino: Held, eino:
     ]
 
 
-def test_the_copy_holds_nothing_of_another_customer_with_similar_data(aino: Held, eino: Held):
+def test_the_copy_holds_nothing_of_another_customer_with_similar_data(
+    aino: Everything, eino: Everything
+):
     data = subject_data(aino.customer, include_identity_code=True)
     text = json.dumps(data, ensure_ascii=False)
 
@@ -338,7 +244,7 @@ def test_the_copy_holds_nothing_of_another_customer_with_similar_data(aino: Held
     assert len(data["consent_events"]) == 2
 
 
-def test_the_identity_code_is_there_only_when_included(aino: Held):
+def test_the_identity_code_is_there_only_when_included(aino: Everything):
     without = subject_data(aino.customer, include_identity_code=False)
     archive = access_archive(customer=aino.customer, language="fi", include_identity_code=False)
 
@@ -354,7 +260,7 @@ def test_the_identity_code_is_there_only_when_included(aino: Held):
         assert CODE in opened.read("index.html").decode("utf-8")
 
 
-def test_the_archive_holds_index_html_and_data_json(aino: Held):
+def test_the_archive_holds_index_html_and_data_json(aino: Everything):
     archive = access_archive(customer=aino.customer, language="fi", include_identity_code=True)
 
     with zipfile.ZipFile(io.BytesIO(archive)) as opened:
@@ -371,7 +277,7 @@ def test_the_archive_holds_index_html_and_data_json(aino: Held):
     assert "Oulun poliisilaitos" in html
 
 
-def test_the_readable_page_is_in_finnish_for_finnish_and_swedish_speakers(aino: Held):
+def test_the_readable_page_is_in_finnish_for_finnish_and_swedish_speakers(aino: Everything):
     for language in ("fi", "sv"):
         archive = access_archive(
             customer=aino.customer, language=language, include_identity_code=True
@@ -390,7 +296,7 @@ def test_the_readable_page_is_in_finnish_for_finnish_and_swedish_speakers(aino: 
         assert data["article_15"][0]["title"] == "Rekisterinpitäjä"
 
 
-def test_the_readable_page_is_in_english_for_english_speakers(aino: Held):
+def test_the_readable_page_is_in_english_for_english_speakers(aino: Everything):
     archive = access_archive(customer=aino.customer, language="en", include_identity_code=True)
     with zipfile.ZipFile(io.BytesIO(archive)) as opened:
         html = opened.read("index.html").decode("utf-8")
@@ -415,7 +321,7 @@ def test_the_readable_page_escapes_what_people_typed(products: None):
     assert "<script>" not in html
 
 
-def test_the_number_of_queries_does_not_grow_with_the_orders(aino: Held):
+def test_the_number_of_queries_does_not_grow_with_the_orders(aino: Everything):
     """Eleven queries whatever the number of orders: none per order."""
     with CaptureQueriesContext(connection) as few:
         subject_data(aino.customer, include_identity_code=True)
@@ -435,7 +341,7 @@ def test_the_number_of_queries_does_not_grow_with_the_orders(aino: Held):
     assert len(many.captured_queries) == len(few.captured_queries) == 11
 
 
-def test_making_a_copy_writes_nothing(aino: Held):
+def test_making_a_copy_writes_nothing(aino: Everything):
     """The export functions only read; the services that hand a copy out record it."""
     events = AuditEvent.objects.count()
     disclosures = Disclosure.objects.count()
@@ -446,7 +352,7 @@ def test_making_a_copy_writes_nothing(aino: Held):
     assert Disclosure.objects.count() == disclosures
 
 
-def test_customer_data_gives_only_the_categories_asked_for(aino: Held):
+def test_customer_data_gives_only_the_categories_asked_for(aino: Everything):
     data = customer_data(aino.customer, categories=[DataCategory.NAME, DataCategory.RETURNS])
 
     assert data == {
@@ -457,7 +363,7 @@ def test_customer_data_gives_only_the_categories_asked_for(aino: Held):
         customer_data(aino.customer, categories=["everything"])
 
 
-def test_the_copy_is_of_the_customer_as_stored_now(aino: Held):
+def test_the_copy_is_of_the_customer_as_stored_now(aino: Everything):
     """An instance loaded before a change gives the data after it."""
     stale = aino.customer
     changed = dataclasses.replace(customer_input_of(stale), email="aino.uusi@example.fi")

@@ -16,6 +16,7 @@ from django_tasks_db.models import DBTaskResult
 from rekisteri.audit.models import Action, AuditEvent
 from rekisteri.audit.services import Actor
 from rekisteri.privacy.breaches import services as breaches
+from rekisteri.privacy.breaches.tests.breach_steps import add
 from rekisteri.privacy.erasure import services as erasure
 from rekisteri.privacy.models import BreachSubject
 from rekisteri.testing.factories import make_customer
@@ -55,12 +56,6 @@ def write_notice(breach, *, must_be_told=True, subject=SUBJECT, body=BODY):
         notice_subject=subject,
         notice_body=body,
         version=breach.version,
-    )
-
-
-def add(breach, *customers):
-    return breaches.breach_subjects_add(
-        actor=SYSTEM, breach=breach, customer_numbers=[c.customer_number for c in customers]
     )
 
 

@@ -14,8 +14,7 @@ from django_tasks_db.models import DBTaskResult
 
 from rekisteri.accounts.roles import Role
 from rekisteri.audit.models import Action, AuditEvent
-from rekisteri.privacy.breaches.tests.test_breach_notices import add
-from rekisteri.privacy.breaches.tests.test_breaches import breach_events, decide, record
+from rekisteri.privacy.breaches.tests.breach_steps import add, breach_events, decide, record
 from rekisteri.privacy.models import Breach, BreachDecision, BreachSubject
 from rekisteri.testing.factories import make_customer
 from rekisteri.testing.tasks import run_queued_tasks

@@ -3,7 +3,6 @@ notification of the authority (GDPR art. 33), the decision and its reasons, and 
 reminders to the privacy officers."""
 
 import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,53 +15,15 @@ from rekisteri.accounts.roles import Role
 from rekisteri.audit.models import Action, ActorType, AuditEvent
 from rekisteri.audit.services import Actor
 from rekisteri.privacy.breaches import services as breaches
+from rekisteri.privacy.breaches.tests.breach_steps import breach_events, decide, notify, record
 from rekisteri.privacy.models import Breach, BreachDecision
 from rekisteri.testing.factories import make_staff
+from rekisteri.versioning import Conflict
 
 pytestmark = pytest.mark.django_db
 SYSTEM = Actor.system("test")
 HOUR = datetime.timedelta(hours=1)
 HELSINKI = ZoneInfo("Europe/Helsinki")
-
-
-def record(detected_at=None, **overrides):
-    facts: dict[str, Any] = {
-        "detected_at": detected_at or timezone.now(),
-        "occurred_at": None,
-        "summary": "Asiakaslista lähti väärälle vastaanottajalle",
-        "description": "Tilausraportti lähetettiin sähköpostilla väärälle yhteistyökumppanille.",
-        "data_categories": ["contact_details", "names"],
-        "people_affected": 120,
-        "records_affected": 130,
-        "likely_consequences": "Tietojenkalastelu on mahdollista.",
-        "measures_taken": "Vastaanottajaa pyydettiin poistamaan viesti.",
-    }
-    facts.update(overrides)
-    return breaches.breach_record(actor=facts.pop("actor", SYSTEM), **facts)
-
-
-def breach_events(breach=None):
-    events = AuditEvent.objects.filter(object_type="privacy.breach").order_by("seq")
-    if breach is not None:
-        events = events.filter(object_id=str(breach.pk))
-    return list(events.values_list("action", "reason"))
-
-
-def decide(breach, decision=BreachDecision.NOTIFY, reason="Yhteystietoja yli sadalta asiakkaalta."):
-    return breaches.breach_decide(
-        actor=SYSTEM, breach=breach, decision=decision, reason=reason, version=breach.version
-    )
-
-
-def notify(breach, notified_at, late_reason=""):
-    return breaches.breach_authority_notified(
-        actor=SYSTEM,
-        breach=breach,
-        notified_at=notified_at,
-        reference="TSV/1234/2026",
-        late_reason=late_reason,
-        version=breach.version,
-    )
 
 
 # Recording ----------------------------------------------------------------------------
@@ -144,7 +105,7 @@ def test_an_update_with_a_stale_version_changes_nothing():
         actor=SYSTEM, breach=breach, version=1, **_facts(breach, people_affected=150)
     )
 
-    with pytest.raises(breaches.BreachConflict):
+    with pytest.raises(Conflict):
         breaches.breach_update(
             actor=SYSTEM, breach=breach, version=1, **_facts(breach, people_affected=10)
         )

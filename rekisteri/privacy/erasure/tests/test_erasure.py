@@ -15,46 +15,34 @@ from django.db.models import Sum
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from faker import Faker
 
 from rekisteri import fi
 from rekisteri.accounts.roles import Role
-from rekisteri.audit.models import Action, ActorType, AuditEvent
+from rekisteri.audit.models import Action, AuditEvent
 from rekisteri.audit.services import Actor
 from rekisteri.consents.models import ConsentEvent
-from rekisteri.consents.services import consent_grant
 from rekisteri.credit.models import CreditCheck, Decision
-from rekisteri.credit.providers import Answer, CreditReport
-from rekisteri.credit.services import CreditOutcome, credit_decision_override
 from rekisteri.customers.models import Customer, Status
 from rekisteri.intake.models import IdempotencyKey
-from rekisteri.intake.services import integration_create
 from rekisteri.marketing.models import CampaignMessage
-from rekisteri.marketing.services import (
-    CampaignInput,
-    TargetGroupInput,
-    campaign_save,
-    target_group_save,
-)
 from rekisteri.orders.models import Delivery, Order, OrderLine, Product, Return
 from rekisteri.orders.services import (
-    AddressInput,
     LineInput,
     delivery_create,
     order_create,
     order_status_change,
     return_create,
-    return_status_change,
 )
 from rekisteri.privacy.erasure import services as erasure
 from rekisteri.privacy.models import Disclosure, ErasureLogEntry, LegalHold, SubjectRequest
 from rekisteri.privacy.requests.services import subject_request_record
+from rekisteri.privacy.retention import holds
 from rekisteri.testing.auth import sign_in
-from rekisteri.testing.factories import fake_email, fake_phone, make_customer, make_staff
+from rekisteri.testing.everything import api_order, customer_with_everything, person
+from rekisteri.testing.factories import make_customer, make_staff
 from rekisteri.testing.identity_codes import random_identity_code
 
 pytestmark = pytest.mark.django_db
-fake = Faker("fi_FI")
 SYSTEM = Actor.system("test")
 REASON = "Asiakkaan poistopyyntö sähköpostitse"
 # Tables whose rows change with any request: the test client's session.
@@ -139,174 +127,6 @@ def database_snapshot() -> list[tuple[str, str, str]]:
     return sorted(database_rows(skip=VOLATILE_TABLES))
 
 
-# The person, and everything Rekisteri may come to hold of them ------------------------
-
-
-def person() -> dict[str, str]:
-    """A fake person whose names cannot be mistaken for anything else in the database."""
-    surname = f"{fake.last_name()}-{fake.last_name()}"
-    first_names = f"{fake.first_name()}-{fake.first_name()}"
-    phone = fake_phone()
-    return {
-        "surname": surname,
-        "first_names": first_names,
-        "email": fake_email(first_names, surname),
-        "phone": phone,
-        "phone_national": fi.format_phone(phone),
-        "phone_digits": fi.format_phone(phone).replace(" ", ""),
-        "street_address": f"{fake.street_name()} {fake.building_number()} B 12",
-        "identity_code": random_identity_code(),
-    }
-
-
-def customer_with_everything(who: dict[str, str], products) -> Customer:
-    """A customer with orders on invoice and prepaid (deliveries, returns, a credit
-    check and its review), web consents with their evidence, an API order, a subject
-    request, a disclosure, a lifted legal hold and a campaign message."""
-    customer = make_customer(
-        surname=who["surname"],
-        first_names=who["first_names"],
-        email=who["email"],
-        phone=who["phone"],
-        street_address=who["street_address"],
-        postal_code="90100",
-        post_office="Oulu",
-        identity_code=who["identity_code"],
-        notes=f"Soita ennen toimitusta numeroon {who['phone_national']}.",
-    )
-    full_name = f"{who['first_names']} {who['surname']}"
-    report = CreditReport(
-        answer=Answer.NO_DEFAULTS,
-        default_count=0,
-        classification_code="A1",
-        provider_reference="AT-2026-004217",
-    )
-    on_invoice = order_create(
-        actor=SYSTEM,
-        customer=customer,
-        channel="phone",
-        payment_method="invoice",
-        lines=[LineInput("HYL-120", 2), LineInput("KIRJA-1", 1)],
-        notes=f"{who['first_names']} toivoo toimitusta aamupäivällä",
-        credit_outcome=CreditOutcome(
-            Decision.APPROVED, "no_payment_defaults", "asiakastieto", timezone.now(), report
-        ),
-    )
-    credit_decision_override(
-        actor=SYSTEM,
-        check=on_invoice.credit_check,
-        decision=Decision.APPROVED,
-        reason="Maksuhistoria tarkistettu uudelleen",
-    )
-    for status in ("confirmed", "shipped", "delivered", "completed"):
-        order_status_change(actor=SYSTEM, order=on_invoice, status=status)
-    delivery_create(
-        actor=SYSTEM, order=on_invoice, carrier="posti", tracking_code="JJFI64123450000012345"
-    )
-    returned = return_create(
-        actor=SYSTEM,
-        order=on_invoice,
-        quantities={on_invoice.lines.get(sku="KIRJA-1").pk: 1},
-        reason=f"{full_name} sai väärän kirjan, soitti numerosta {who['phone_national']}",
-    )
-    return_status_change(actor=SYSTEM, return_request=returned, status="received")
-    return_status_change(
-        actor=SYSTEM, return_request=returned, status="refunded", refund_amount=Decimal("24.00")
-    )
-    prepaid = order_create(
-        actor=SYSTEM,
-        customer=customer,
-        channel="phone",
-        payment_method="prepaid",
-        lines=[LineInput("KIRJA-1", 3)],
-        delivery_address=AddressInput(
-            name=full_name,
-            street_address=who["street_address"],
-            postal_code="90100",
-            post_office="Oulu",
-        ),
-        notes=f"Ovikoodi 1234, soita {who['phone_digits']}",
-    )
-    order_status_change(actor=SYSTEM, order=prepaid, status="shipped")
-    consent_grant(
-        actor=Actor(type=ActorType.CUSTOMER, label="web shop", ip_address="192.0.2.44"),
-        customer=customer,
-        channel="email",
-        source="web_shop_checkout",
-        order=prepaid,
-        ip_address="192.0.2.44",
-        user_agent="Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
-    )
-    subject_request_record(
-        actor=SYSTEM,
-        kind="erasure",
-        received_via="email",
-        received_at=timezone.now(),
-        customer=customer,
-        name=full_name,
-        email=who["email"],
-        details=f"Poistakaa kaikki tietoni. {full_name}, {who['street_address']}",
-        verification_note=f"Soitettu takaisin numeroon {who['phone_national']}",
-    )
-    Disclosure.objects.create(
-        customer=customer,
-        recipient_kind="authority",
-        recipient="Oulun poliisilaitos",
-        legal_ground="Poliisilaki 4:3 §",
-        reference=f"5500/R/1234/26, {who['surname']}",
-        categories=["contact_data", "orders"],
-        disclosed_at=timezone.now(),
-    )
-    hold = erasure.legal_hold_place(
-        actor=SYSTEM, customer=customer, reason="Reklamaatio käsittelyssä, viite 2026-17"
-    )
-    erasure.legal_hold_lift(actor=SYSTEM, hold=hold)
-    group = target_group_save(
-        actor=SYSTEM, data=TargetGroupInput(name="Sähköpostilista", channel="email")
-    )
-    campaign = campaign_save(
-        actor=SYSTEM,
-        data=CampaignInput(
-            name="Kevät", channel="email", target_group=group, subject="Tarjous", body="Hei"
-        ),
-    )
-    CampaignMessage.objects.create(campaign=campaign, customer=customer, status="sent")
-    return customer
-
-
-def api_order(who: dict[str, str]) -> None:
-    """The web shop sends an order of the same person through the API."""
-    shop = integration_create(actor=SYSTEM, kind="generic", name="Verkkokauppa")
-    body = {
-        "external_id": "WEB-7001",
-        "customer": {
-            "surname": who["surname"],
-            "first_names": who["first_names"],
-            "email": who["email"],
-            "phone": who["phone"],
-            "street_address": who["street_address"],
-            "postal_code": "90100",
-            "post_office": "Oulu",
-        },
-        "delivery_address": {
-            "name": f"{who['first_names']} {who['surname']}",
-            "street_address": who["street_address"],
-            "postal_code": "90100",
-            "post_office": "Oulu",
-        },
-        "lines": [{"sku": "HYL-120", "name": "Hylly 120 cm", "unit_price": "89.90", "quantity": 1}],
-        "payment_method": "prepaid",
-        "notes": f"Puhelin {who['phone_national']}",
-    }
-    response = Client(HTTP_AUTHORIZATION=f"Bearer {shop.api_key}").post(
-        "/api/v1/orders",
-        json.dumps(body),
-        content_type="application/json",
-        headers={"Idempotency-Key": "b7e1c2d4-0f3a-4c55-9e21-3a1f6a2b9c10"},
-    )
-    assert response.status_code == 201
-
-
 def books(customer: Customer) -> tuple[object, ...]:
     orders = Order.objects.filter(customer=customer)
     lines = OrderLine.objects.filter(order__customer=customer)
@@ -324,7 +144,7 @@ def test_an_erased_person_is_nowhere_in_the_database_and_the_books_still_add_up(
     products, erasure_log
 ):
     who = person()
-    customer = customer_with_everything(who, products)
+    customer = customer_with_everything(who=who).customer
     api_order(who)
     officer = signed_in(Role.PRIVACY_OFFICER)
     officer.get(reverse("customers:detail", args=[customer.customer_number]))
@@ -490,7 +310,7 @@ def test_an_unsettled_return_refuses_the_erasure(products):
 
 def test_a_legal_hold_refuses_the_erasure_and_nothing_changes():
     customer = make_customer()
-    hold = erasure.legal_hold_place(
+    hold = holds.legal_hold_place(
         actor=SYSTEM, customer=customer, reason="Riita-asia käräjäoikeudessa, asia L 26/1234"
     )
     officer = signed_in(Role.PRIVACY_OFFICER)
@@ -642,7 +462,7 @@ def test_orders_are_minimised_on_their_own_and_again_changes_nothing(products):
         payment_method="prepaid",
         lines=[LineInput("HYL-120", 1)],
     )
-    erasure.legal_hold_place(actor=SYSTEM, customer=held, reason="Viranomaisen pyyntö 2026/88")
+    holds.legal_hold_place(actor=SYSTEM, customer=held, reason="Viranomaisen pyyntö 2026/88")
 
     changed = erasure.orders_minimise(
         actor=SYSTEM, orders=Order.objects.filter(pk__in=[order.pk, held_order.pk])

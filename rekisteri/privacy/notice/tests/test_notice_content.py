@@ -10,12 +10,9 @@ import re
 import pytest
 
 from rekisteri.privacy.models import RegisterDescription
-from rekisteri.privacy.notice.document import (
-    DEFAULT_DESCRIPTION,
-    current_description,
-    notice_text,
-    validate_description,
-)
+from rekisteri.privacy.notice.document import current_description, validate_description
+from rekisteri.privacy.notice.rendering import notice_text
+from rekisteri.privacy.notice.tests.descriptions import MIGRATION, default_description
 
 pytestmark = pytest.mark.django_db
 
@@ -451,21 +448,19 @@ def test_the_notice_adds_what_articles_13_and_14_require(finnish: str, english: 
         assert phrase in english
 
 
-def test_version_1_is_the_default_description_and_the_migration_writes_it_out_the_same():
-    migration = importlib.import_module(
-        "rekisteri.privacy.migrations.0005_default_register_description"
-    )
+def test_version_1_is_the_description_the_migration_writes_out_and_it_is_valid():
+    migration = importlib.import_module(MIGRATION)
     version = RegisterDescription.objects.get(version=1)
 
-    assert migration.DESCRIPTION == DEFAULT_DESCRIPTION
-    assert version.content == DEFAULT_DESCRIPTION
+    assert version.content == migration.DESCRIPTION
     assert (version.published_by, version.change_note) == (None, migration.CHANGE_NOTE)
     assert current_description() == version
-    validate_description(DEFAULT_DESCRIPTION)
+    validate_description(migration.DESCRIPTION)
 
 
 def test_every_category_of_data_has_its_retention_period():
-    categories = [item["key"] for item in DEFAULT_DESCRIPTION["data_categories"]]
-    retained = [item["category"] for item in DEFAULT_DESCRIPTION["retention"]]
+    default = default_description()
+    categories = [item["key"] for item in default["data_categories"]]
+    retained = [item["category"] for item in default["retention"]]
 
     assert retained == categories

@@ -24,7 +24,7 @@ from rekisteri.privacy.notice.document import (
     description_content,
     description_publish,
 )
-from rekisteri.privacy.notice.tests.test_notice_publish import in_swedish
+from rekisteri.privacy.notice.tests.descriptions import in_swedish
 from rekisteri.testing.factories import make_staff
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,6 @@ errors name the field at fault by its path."""
 from __future__ import annotations
 
 import copy
-from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -14,17 +13,15 @@ from rekisteri.accounts.roles import Role
 from rekisteri.audit.models import Action, AuditEvent
 from rekisteri.audit.services import Actor
 from rekisteri.privacy.models import RegisterDescription
+from rekisteri.privacy.notice.diff import notice_diff
 from rekisteri.privacy.notice.document import (
-    DEFAULT_DESCRIPTION,
     current_description,
     description_content,
     description_publish,
-    notice_diff,
-    notice_languages,
-    notice_text,
-    render_notice,
     validate_description,
 )
+from rekisteri.privacy.notice.rendering import notice_languages, notice_text, render_notice
+from rekisteri.privacy.notice.tests.descriptions import default_description, in_swedish
 from rekisteri.testing.factories import make_staff
 
 pytestmark = pytest.mark.django_db
@@ -35,10 +32,6 @@ NEW_PHONE = "040 123 4567"
 def officer_actor() -> Actor:
     user = make_staff(Role.PRIVACY_OFFICER)
     return Actor(type="staff", user=user, label=user.username)
-
-
-def default() -> dict[str, Any]:
-    return copy.deepcopy(dict(DEFAULT_DESCRIPTION))
 
 
 def errors_of(content: object) -> dict[str, list[str]]:
@@ -136,11 +129,11 @@ def test_an_invalid_description_is_refused_with_nothing_written(officer_actor):
 
 
 def test_the_default_description_is_valid():
-    validate_description(default())
+    validate_description(default_description())
 
 
 def test_errors_name_each_field_at_fault():
-    content = default()
+    content = default_description()
     content["controller"]["name"] = ""
     content["controller"]["business_id"] = "1234567-8"
     content["contact"]["phone"] = "12"
@@ -169,7 +162,7 @@ def test_errors_name_each_field_at_fault():
 
 
 def test_every_category_of_data_needs_one_retention_period():
-    content = default()
+    content = default_description()
     content["data_categories"].append(
         {"key": "photos", "text": {"fi": "Valokuvat tilauksista.", "en": "Photos of orders."}}
     )
@@ -186,7 +179,7 @@ def test_every_category_of_data_needs_one_retention_period():
 
 
 def test_a_retention_category_given_twice_is_refused():
-    content = default()
+    content = default_description()
     content["retention"].append(copy.deepcopy(content["retention"][0]))
 
     assert errors_of(content) == {
@@ -195,7 +188,7 @@ def test_a_retention_category_given_twice_is_refused():
 
 
 def test_swedish_is_optional_but_all_or_nothing():
-    content = default()
+    content = default_description()
     content["register_name"]["sv"] = "Oulunseutuvarastos kundregister"
 
     errors = errors_of(content)
@@ -210,34 +203,18 @@ def test_swedish_is_optional_but_all_or_nothing():
 
 def test_something_that_is_not_a_description_is_refused():
     assert errors_of(["a list"]) == {"__all__": ["This part is missing or is not a set of fields."]}
-    assert errors_of({**default(), "extra": 1}) == {"extra": ["Unknown field."]}
-
-
-def in_swedish(content: dict[str, Any]) -> dict[str, Any]:
-    """Every text given a Swedish version (marked, for the test)."""
-
-    def walk(value: Any) -> Any:
-        if isinstance(value, dict) and "fi" in value and "en" in value:
-            return {**value, "sv": f"SV {value['en']}"}
-        if isinstance(value, dict):
-            return {name: walk(inner) for name, inner in value.items()}
-        if isinstance(value, list):
-            return [walk(inner) for inner in value]
-        return value
-
-    result: dict[str, Any] = walk(content)
-    return result
+    assert errors_of({**default_description(), "extra": 1}) == {"extra": ["Unknown field."]}
 
 
 def test_a_notice_with_every_text_in_swedish_can_be_read_in_swedish(officer_actor):
     published = description_publish(
-        actor=officer_actor, content=in_swedish(default()), change_note="Ruotsiksi"
+        actor=officer_actor, content=in_swedish(default_description()), change_note="Ruotsiksi"
     )
 
     html = str(render_notice(published, "sv"))
 
     assert notice_languages(published.content) == ["fi", "en", "sv"]
-    assert notice_languages(DEFAULT_DESCRIPTION) == ["fi", "en"]
+    assert notice_languages(default_description()) == ["fi", "en"]
     assert '<article class="notice" lang="sv">' in html
     assert "<h1>Dataskyddsbeskrivning</h1>" in html
     assert "Version 2, publicerad" in html

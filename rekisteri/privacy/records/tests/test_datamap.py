@@ -21,7 +21,7 @@ from rekisteri.customers.models import Customer
 from rekisteri.orders.models import Order, Product
 from rekisteri.privacy.access.copy import subject_data
 from rekisteri.privacy.erasure import services as erasure
-from rekisteri.privacy.erasure.tests.test_erasure import api_order, customer_with_everything, person
+from rekisteri.privacy.erasure.personal_terms import REDACTED
 from rekisteri.privacy.models import RetentionCategory
 from rekisteri.privacy.records.datamap import (
     DATA_MAP,
@@ -36,6 +36,7 @@ from rekisteri.privacy.records.datamap import (
     undeclared_fields,
 )
 from rekisteri.privacy.retention import services as retention
+from rekisteri.testing.everything import api_order, customer_with_everything, person
 
 SYSTEM = Actor.system("test")
 REASON = "Asiakkaan poistopyyntö sähköpostitse"
@@ -290,7 +291,7 @@ def test_erasure_does_to_each_field_what_the_map_says(products, erasure_log):
     """Every field the map says is erased or minimised is cleared (or has the person cut
     out of it) for a customer with everything; every field it says is kept stays."""
     who = person()
-    customer = customer_with_everything(who, products)
+    customer = customer_with_everything(who=who).customer
     api_order(who)
     _mention_everywhere(customer, who["surname"])
     before = _rows_of(customer)
@@ -319,7 +320,7 @@ def test_erasure_does_to_each_field_what_the_map_says(products, erasure_log):
                 continue
             if old not in cleared:
                 exercised.add((label, name))
-            assert new in cleared or erasure.REDACTED in new, f"{label}.{name}: {new!r}"
+            assert new in cleared or REDACTED in new, f"{label}.{name}: {new!r}"
             assert not any(term in str(new).casefold() for term in terms), f"{label}.{name}"
     erasable = {
         (label, name)
@@ -380,7 +381,7 @@ def _section(data: dict[str, Any], path: tuple[str, ...]) -> list[dict[str, Any]
 
 def test_every_field_the_map_says_is_exported_is_in_the_customers_own_copy(products, erasure_log):
     who = person()
-    customer = customer_with_everything(who, products)
+    customer = customer_with_everything(who=who).customer
     api_order(who)
 
     data = subject_data(customer, include_identity_code=True, language="en")
@@ -407,7 +408,7 @@ def test_every_model_with_an_exported_field_says_where_the_copy_has_it():
 
 
 def test_the_copy_gives_the_orders_and_credit_checks_the_map_declares(products, erasure_log):
-    customer = customer_with_everything(person(), products)
+    customer = customer_with_everything(who=person()).customer
 
     data = subject_data(customer, include_identity_code=False, language="en")
 

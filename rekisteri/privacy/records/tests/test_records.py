@@ -19,7 +19,8 @@ from rekisteri.accounts.roles import Role
 from rekisteri.audit.models import Action, AuditEvent
 from rekisteri.audit.services import Actor
 from rekisteri.privacy.models import RegisterDescription, RetentionPolicy
-from rekisteri.privacy.notice import document as notice
+from rekisteri.privacy.notice.document import current_description, description_publish
+from rekisteri.privacy.notice.rendering import paragraphs
 from rekisteri.privacy.records import datamap
 from rekisteri.privacy.records.selectors import records_csv, records_of_processing
 from rekisteri.privacy.retention.services import retention_policy_update
@@ -145,7 +146,7 @@ def description() -> dict[str, Any]:
 
 
 def publish(content: dict[str, Any], note: str = "Testiversio") -> RegisterDescription:
-    return notice.description_publish(actor=SYSTEM, content=content, change_note=note)
+    return description_publish(actor=SYSTEM, content=content, change_note=note)
 
 
 @pytest.fixture
@@ -257,7 +258,7 @@ def test_the_retention_of_each_category_is_beside_the_notices_words_for_it(publi
 
 def test_the_records_of_the_description_shipped_name_the_bureau_carriers_and_authorities():
     """Version 1, which migrating publishes from the seed's privacy notice."""
-    shipped = notice.current_description()
+    shipped = current_description()
     purposes = shipped.content["purposes"]
 
     for language, authorities in (("en", "authority"), ("fi", "viranomaisen")):
@@ -265,7 +266,7 @@ def test_the_records_of_the_description_shipped_name_the_bureau_carriers_and_aut
             csv.reader(io.StringIO(records_csv(language).removeprefix("\ufeff")), delimiter=";")
         )
         assert [row[3] for row in rows] == [
-            "\n".join(notice.paragraphs(purpose["text"][language])) for purpose in purposes
+            "\n".join(paragraphs(purpose["text"][language])) for purpose in purposes
         ]
         assert all(row[4] for row in rows)  # every purpose has its legal basis
         assert rows[0][0] == "Adexcon\nHintantie 85 B, 90650 Oulu"

@@ -13,6 +13,7 @@ from rekisteri.audit.services import Actor
 from rekisteri.customers.models import Customer, Status
 from rekisteri.privacy.erasure import services as erasure
 from rekisteri.privacy.models import LegalHold
+from rekisteri.privacy.retention import holds
 from rekisteri.testing.factories import make_customer
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +55,7 @@ def test_the_privacy_officer_places_a_hold_and_it_stops_erasure(privacy_officer_
         customer.pk,
         "legal hold placed",
     )
-    assert erasure.has_legal_hold(customer)
+    assert holds.has_legal_hold(customer)
     detail = reverse("customers:detail", args=[customer.customer_number])
     assert "Legal hold in force since" in privacy_officer_client.get(detail).content.decode()
     assert REASON in privacy_officer_client.get(holds_url(customer)).content.decode()
@@ -67,7 +68,7 @@ def test_the_privacy_officer_places_a_hold_and_it_stops_erasure(privacy_officer_
 
 def test_lifting_the_hold_lets_the_erasure_go_ahead(privacy_officer_client):
     customer = make_customer()
-    hold = erasure.legal_hold_place(actor=SYSTEM, customer=customer, reason=REASON)
+    hold = holds.legal_hold_place(actor=SYSTEM, customer=customer, reason=REASON)
 
     response = privacy_officer_client.post(lift_url(hold))
 
@@ -75,7 +76,7 @@ def test_lifting_the_hold_lets_the_erasure_go_ahead(privacy_officer_client):
     hold.refresh_from_db()
     assert hold.lifted_by == response.wsgi_request.user
     assert hold.lifted_at is not None
-    assert not erasure.has_legal_hold(customer)
+    assert not holds.has_legal_hold(customer)
     assert erasure.erasure_plan(customer).refusals == []
     again = privacy_officer_client.post(lift_url(hold), follow=True)
     assert "The legal hold has already been lifted." in again.content.decode()
@@ -83,7 +84,7 @@ def test_lifting_the_hold_lets_the_erasure_go_ahead(privacy_officer_client):
 
 
 def test_a_hold_is_lifted_only_through_its_own_customer(privacy_officer_client):
-    hold = erasure.legal_hold_place(actor=SYSTEM, customer=make_customer(), reason=REASON)
+    hold = holds.legal_hold_place(actor=SYSTEM, customer=make_customer(), reason=REASON)
     other = make_customer()
 
     response = privacy_officer_client.post(
@@ -91,7 +92,7 @@ def test_a_hold_is_lifted_only_through_its_own_customer(privacy_officer_client):
     )
 
     assert response.status_code == 404
-    assert erasure.has_legal_hold(hold.customer)
+    assert holds.has_legal_hold(hold.customer)
 
 
 @pytest.mark.parametrize(
@@ -133,7 +134,7 @@ def test_an_anonymised_customer_cannot_be_held(privacy_officer_client):
 @pytest.mark.parametrize("role", [Role.CUSTOMER_SERVICE, Role.MARKETING, Role.ADMINISTRATOR])
 def test_only_the_privacy_officer_places_and_lifts_holds(client_as, role):
     customer = make_customer()
-    hold = erasure.legal_hold_place(actor=SYSTEM, customer=customer, reason=REASON)
+    hold = holds.legal_hold_place(actor=SYSTEM, customer=customer, reason=REASON)
     client = client_as(role)
 
     placed = client.post(holds_url(customer), {"reason": "Toinen riita-asia, L 26/99"})
@@ -146,6 +147,6 @@ def test_only_the_privacy_officer_places_and_lifts_holds(client_as, role):
 
 def test_retention_finds_the_held_customers_as_a_query():
     customer = make_customer()
-    erasure.legal_hold_place(actor=SYSTEM, customer=customer, reason=REASON)
+    holds.legal_hold_place(actor=SYSTEM, customer=customer, reason=REASON)
 
-    assert list(erasure.legal_holds_active().values_list("customer_id", flat=True)) == [customer.pk]
+    assert list(holds.legal_holds_active().values_list("customer_id", flat=True)) == [customer.pk]

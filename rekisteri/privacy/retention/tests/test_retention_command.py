@@ -14,7 +14,7 @@ from rekisteri.audit.models import Action, AuditEvent
 from rekisteri.marketing.models import CampaignMessage
 from rekisteri.privacy.models import RetentionPolicy
 from rekisteri.privacy.retention.services import RULES, retention_cutoff
-from rekisteri.privacy.retention.tests.test_retention_policies import (
+from rekisteri.privacy.retention.tests.backdated import (
     at,
     campaign_finished,
     legal_hold_on,

@@ -13,11 +13,7 @@ from rekisteri.accounts.roles import Role
 from rekisteri.audit.models import Action, AuditEvent
 from rekisteri.marketing.models import CampaignMessage
 from rekisteri.privacy.models import RetentionPolicy
-from rekisteri.privacy.retention.tests.test_retention_policies import (
-    at,
-    campaign_finished,
-    message_to,
-)
+from rekisteri.privacy.retention.tests.backdated import at, campaign_finished, message_to
 from rekisteri.testing.factories import make_customer
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -14,26 +13,12 @@ from django.utils import timezone
 from rekisteri.audit.models import Action, AuditEvent
 from rekisteri.audit.selectors import audit_chain_verify
 from rekisteri.audit.services import Actor
-from rekisteri.consents.models import ConsentEvent
-from rekisteri.consents.services import (
-    consent_grant,
-    consent_withdraw,
-    marketing_ban,
-    marketing_ban_lift,
-)
-from rekisteri.credit.models import CreditCheck, Decision
-from rekisteri.credit.providers import Answer, CreditReport
-from rekisteri.credit.services import CreditOutcome, credit_check_record
+from rekisteri.consents.models import ConsentEvent, EventKind
+from rekisteri.consents.services import marketing_ban_lift
+from rekisteri.credit.models import CreditCheck
 from rekisteri.customers.models import Customer, Status
 from rekisteri.marketing.models import Campaign, CampaignMessage, CampaignStatus
-from rekisteri.marketing.services import (
-    CampaignInput,
-    TargetGroupInput,
-    campaign_save,
-    target_group_save,
-)
-from rekisteri.orders.models import Order, Product
-from rekisteri.orders.services import LineInput, order_create
+from rekisteri.orders.models import Order
 from rekisteri.privacy.models import LegalHold, RetentionCategory, RetentionPolicy
 from rekisteri.privacy.retention.services import (
     PolicyReport,
@@ -42,129 +27,29 @@ from rekisteri.privacy.retention.services import (
     retention_plan,
     retention_run,
 )
+from rekisteri.privacy.retention.tests.backdated import (
+    IP_ADDRESS,
+    USER_AGENT,
+    at,
+    backdate,
+    ban,
+    campaign_finished,
+    credit_checked,
+    customer_active_until,
+    first_moment_of,
+    grant,
+    last_minute_of,
+    legal_hold_on,
+    message_to,
+    order_placed,
+    withdraw,
+)
+from rekisteri.testing.everything import customer_with_everything
 from rekisteri.testing.factories import make_customer
 
 pytestmark = pytest.mark.django_db
-HELSINKI = ZoneInfo("Europe/Helsinki")
 TODAY = datetime.date(2026, 11, 26)
 ACTOR = Actor.system("retention")
-# Documentation addresses (RFC 5737) and a made-up browser: evidence, not anyone's.
-IP_ADDRESS = "192.0.2.44"
-USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) Testiselain/1.0"
-
-
-# Test data ---------------------------------------------------------------------------
-
-
-def at(day: datetime.date, hour: int = 12, minute: int = 0) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=HELSINKI)
-
-
-def last_minute_of(day: datetime.date) -> datetime.datetime:
-    return at(day, 23, 59)
-
-
-def first_moment_of(day: datetime.date) -> datetime.datetime:
-    return at(day, 0, 0)
-
-
-def customer_active_until(moment: datetime.datetime) -> Customer:
-    customer = make_customer()
-    Customer.objects.filter(pk=customer.pk).update(created_at=moment, last_activity_at=moment)
-    customer.refresh_from_db()
-    return customer
-
-
-def order_placed(customer: Customer, moment: datetime.datetime) -> Order:
-    Product.objects.get_or_create(
-        sku="HYL-120", defaults={"name": "Varastohylly", "unit_price": Decimal("89.90")}
-    )
-    return order_create(
-        actor=Actor.system("test"),
-        customer=customer,
-        channel="phone",
-        payment_method="invoice",
-        lines=[LineInput("HYL-120", 2)],
-        placed_at=moment,
-    )
-
-
-def backdate(event: ConsentEvent, moment: datetime.datetime) -> ConsentEvent:
-    ConsentEvent.objects.filter(pk=event.pk).update(occurred_at=moment)
-    event.refresh_from_db()
-    return event
-
-
-def grant(customer: Customer, moment: datetime.datetime, channel: str = "email") -> ConsentEvent:
-    event = consent_grant(
-        actor=Actor.system("test"),
-        customer=customer,
-        channel=channel,
-        source="web_shop_checkout",
-        ip_address=IP_ADDRESS,
-        user_agent=USER_AGENT,
-    )
-    return backdate(event, moment)
-
-
-def withdraw(customer: Customer, moment: datetime.datetime, channel: str = "email") -> ConsentEvent:
-    event = consent_withdraw(
-        actor=Actor.system("test"),
-        customer=customer,
-        channel=channel,
-        source="unsubscribe_link",
-        ip_address=IP_ADDRESS,
-        user_agent=USER_AGENT,
-    )
-    return backdate(event, moment)
-
-
-def ban(customer: Customer, moment: datetime.datetime) -> ConsentEvent:
-    event = marketing_ban(
-        actor=Actor.system("test"),
-        customer=customer,
-        source="privacy_portal",
-        ip_address=IP_ADDRESS,
-        user_agent=USER_AGENT,
-    )
-    return backdate(event, moment)
-
-
-def credit_checked(order: Order, moment: datetime.datetime) -> CreditCheck:
-    report = CreditReport(
-        answer=Answer.NO_DEFAULTS,
-        default_count=0,
-        classification_code="A2",
-        provider_reference="AT-2019-55501",
-    )
-    outcome = CreditOutcome(Decision.APPROVED, "approved", "asiakastieto", moment, report)
-    return credit_check_record(actor=Actor.system("test"), order=order, outcome=outcome)
-
-
-def campaign_finished(moment: datetime.datetime | None, status: str = "sent") -> Campaign:
-    group = target_group_save(
-        actor=Actor.system("test"), data=TargetGroupInput(name="Sähköpostilista", channel="email")
-    )
-    campaign = campaign_save(
-        actor=Actor.system("test"),
-        data=CampaignInput(
-            name="Syysale", channel="email", target_group=group, subject="Tarjous", body="Hei!"
-        ),
-    )
-    Campaign.objects.filter(pk=campaign.pk).update(status=status, finished_at=moment)
-    return campaign
-
-
-def message_to(customer: Customer, campaign: Campaign) -> CampaignMessage:
-    return CampaignMessage.objects.create(
-        campaign=campaign, customer=customer, status="sent", sent_at=campaign.finished_at
-    )
-
-
-def legal_hold_on(customer: Customer) -> LegalHold:
-    return LegalHold.objects.create(
-        customer=customer, reason="Käräjäoikeuden asia 24/1234", placed_at=timezone.now()
-    )
 
 
 def only(category: str) -> None:
@@ -481,14 +366,14 @@ def test_audit_events_past_their_period_are_only_reported():
 
 
 def customer_with_everything_due() -> Customer:
-    """A customer whose data every policy finds past its period on TODAY."""
-    customer = customer_active_until(at(datetime.date(2014, 1, 1)))
-    grant(customer, at(datetime.date(2014, 2, 1)))
-    withdraw(customer, at(datetime.date(2014, 3, 1)))
-    order = order_placed(customer, at(datetime.date(2015, 5, 5)))
-    credit_checked(order, at(datetime.date(2015, 5, 5)))
-    message_to(customer, campaign_finished(at(datetime.date(2016, 4, 4))))
-    return customer
+    """A customer whose data every policy finds past its period on TODAY: one order
+    with its credit check, a consent given and withdrawn and a campaign's message, all
+    of 5 May 2015, and no activity since."""
+    return customer_with_everything(
+        at=at(datetime.date(2015, 5, 5)),
+        prepaid_order=False,
+        consent_ended_by=EventKind.WITHDRAWAL,
+    ).customer
 
 
 def counts(reports: list[PolicyReport]) -> dict[str, tuple[int, int]]:

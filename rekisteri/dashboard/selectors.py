@@ -23,40 +23,33 @@ them but does not); the privacy officer sees the backups because a lost backup m
 a breach of availability (GDPR art. 32(1)(c)).
 
 Every section is a fixed number of aggregate queries, whatever the size of the
-register. Weeks and months are Finnish ones: they start on Monday and on the first
-day of the month at midnight in Helsinki (settings.TIME_ZONE). The consent counts read
-the whole consent ledger, so they are kept in the cache for a while (see
-`marketing_section`)."""
+register. Weeks and months are Finnish ones (periods.py); the charts are drawn in
+charts.py. The consent counts read the whole consent ledger, so they are kept in the
+cache for a while (see `marketing_section`)."""
 
 from __future__ import annotations
 
 import datetime
-import zoneinfo
-from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import cast
 
 from axes.helpers import get_cool_off
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import TruncMonth, TruncWeek
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
-from django.utils.formats import date_format
-from django.utils.text import capfirst
-from django.utils.translation import gettext as _
 
 from rekisteri.accounts.models import Authenticator, User
 from rekisteri.accounts.notices import SecurityEvent, staff_security_events
 from rekisteri.accounts.selectors import GrantRow, confirmed_role_holders, role_grants_pending
 from rekisteri.backups.selectors import BackupStatus, backup_status
-from rekisteri.charts import Chart, Series
+from rekisteri.charts import Chart
 from rekisteri.consents.models import Channel
 from rekisteri.consents.selectors import consent_reach_at
-from rekisteri.customers.models import Customer, Source
+from rekisteri.dashboard.charts import consent_chart, customers_chart, orders_chart
+from rekisteri.dashboard.periods import local_zone, month_starts
 from rekisteri.intake.models import Integration
 from rekisteri.marketing.models import Campaign, CampaignStatus
 from rekisteri.orders.models import Order, OrderStatus, Return, ReturnStatus
@@ -64,8 +57,6 @@ from rekisteri.orders.selectors import order_list
 from rekisteri.privacy.breaches.services import BreachRow, breach_register
 from rekisteri.privacy.requests.selectors import BoardRow, request_board
 
-MONTHS = 12
-WEEKS = 12
 LIST_LIMIT = 10
 CAMPAIGNS_SHOWN = 5
 # The consent counts read the whole consent ledger, a second or more per moment counted
@@ -84,77 +75,6 @@ STAFF = "accounts.manage_staff"
 INTEGRATIONS = "intake.manage_integrations"
 STAFF_SECURITY = "accounts.decide_rolegrant"
 STAFF_SECURITY_DAYS = 30
-
-
-# Weeks and months in Helsinki ----------------------------------------------------------
-
-
-def _zone() -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
-
-
-def _midnight(day: datetime.date) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time(), tzinfo=_zone())
-
-
-def month_starts(now: datetime.datetime, months: int = MONTHS) -> list[datetime.datetime]:
-    """The first moments of the last `months` months in Helsinki, this one last."""
-    today = timezone.localtime(now, _zone()).date()
-    index = today.year * 12 + today.month - 1
-    return [
-        _midnight(datetime.date(month // 12, month % 12 + 1, 1))
-        for month in range(index - months + 1, index + 1)
-    ]
-
-
-def week_starts(now: datetime.datetime, weeks: int = WEEKS) -> list[datetime.datetime]:
-    """The Monday midnights in Helsinki that start the last `weeks` weeks, this one last."""
-    today = timezone.localtime(now, _zone()).date()
-    monday = today - datetime.timedelta(days=today.weekday())
-    return [_midnight(monday - datetime.timedelta(weeks=back)) for back in range(weeks - 1, -1, -1)]
-
-
-def _bucket_day(value: datetime.datetime) -> datetime.date:
-    return timezone.localtime(value, _zone()).date() if timezone.is_aware(value) else value.date()
-
-
-def _counts_by_period(
-    queryset: QuerySet[Any],
-    *,
-    field: str,
-    period: type[TruncMonth] | type[TruncWeek],
-    starts: Sequence[datetime.datetime],
-    group: str | None = None,
-) -> Counter[tuple[datetime.date, str]]:
-    """How many rows of `queryset` fall in each period from `starts[0]` on, by `group`:
-    one grouped query."""
-    rows = (
-        queryset.filter(**{f"{field}__gte": starts[0]})
-        .annotate(period=period(field, tzinfo=_zone()))
-        .values("period", *([group] if group else []))
-        .annotate(count=Count("pk"))
-        .order_by()
-    )
-    counts: Counter[tuple[datetime.date, str]] = Counter()
-    for row in rows:
-        counts[(_bucket_day(row["period"]), row[group] if group else "")] += row["count"]
-    return counts
-
-
-def _month_labels(starts: Sequence[datetime.datetime]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    short = tuple(date_format(start, "n/Y") for start in starts)
-    full = tuple(capfirst(date_format(start, "YEAR_MONTH_FORMAT")) for start in starts)
-    return short, full
-
-
-def _week_labels(starts: Sequence[datetime.datetime]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    short = tuple(_("wk %(week)d") % {"week": start.isocalendar().week} for start in starts)
-    full = tuple(
-        _("Week %(week)d, from %(day)s")
-        % {"week": start.isocalendar().week, "day": date_format(start, "SHORT_DATE_FORMAT")}
-        for start in starts
-    )
-    return short, full
 
 
 # Customer service ----------------------------------------------------------------------
@@ -184,36 +104,6 @@ def orders_section(*, now: datetime.datetime) -> OrdersSection:
         returns_open_count=open_returns.count(),
         not_shipped_count=Order.objects.filter(status__in=NOT_SHIPPED_STATUSES).count(),
         chart=orders_chart(now=now),
-    )
-
-
-def orders_chart(*, now: datetime.datetime) -> Chart:
-    """Orders placed and returns recorded in each of the last twelve weeks."""
-    starts = week_starts(now)
-    orders = _counts_by_period(
-        Order.objects.all(), field="placed_at", period=TruncWeek, starts=starts
-    )
-    returns = _counts_by_period(
-        Return.objects.all(), field="created_at", period=TruncWeek, starts=starts
-    )
-    days = [start.date() for start in starts]
-    short, full = _week_labels(starts)
-    return Chart(
-        chart_id="chart-orders-per-week",
-        title=_("Orders and returns per week"),
-        description=_(
-            "Orders placed and returns recorded in each of the last %(weeks)d weeks, "
-            "Monday to Sunday."
-        )
-        % {"weeks": WEEKS},
-        kind="bars",
-        categories=short,
-        category_names=full,
-        category_heading=_("Week"),
-        series=(
-            Series(_("Orders"), tuple(orders[(day, "")] for day in days)),
-            Series(_("Returns"), tuple(returns[(day, "")] for day in days)),
-        ),
     )
 
 
@@ -299,75 +189,6 @@ def marketing_section(*, now: datetime.datetime) -> MarketingSection:
             },
         ),
         customers_chart=customers_chart(starts=starts),
-    )
-
-
-def consent_chart(
-    *,
-    month_ends: Sequence[datetime.datetime],
-    totals: Sequence[int],
-    reach: dict[str, list[int]],
-) -> Chart:
-    """The share of active customers marketing may reach per channel at each moment: the
-    ends of past months, and now."""
-    days = [
-        timezone.localtime(moment, _zone()) - datetime.timedelta(microseconds=1)
-        for moment in month_ends
-    ]
-    # The last moment is now, not a month's end: it is labelled with today.
-    days[-1] = timezone.localtime(month_ends[-1], _zone())
-    series = tuple(
-        Series(
-            str(channel.label),
-            tuple(
-                100 * reached / total if total else None
-                for reached, total in zip(reach[channel.value], totals, strict=True)
-            ),
-        )
-        for channel in Channel
-    )
-    return Chart(
-        chart_id="chart-consent-rates",
-        title=_("Who marketing may reach, per channel"),
-        description=_(
-            "The share of active customers whom marketing may reach on each channel, "
-            "at the end of each of the last %(months)d months and today, by the consents "
-            "and bans in force then."
-        )
-        % {"months": len(month_ends) - 1},
-        kind="lines",
-        categories=tuple(date_format(day, "n/Y") for day in days),
-        category_names=tuple(date_format(day, "SHORT_DATE_FORMAT") for day in days),
-        category_heading=_("Date"),
-        series=series,
-        percent=True,
-    )
-
-
-def customers_chart(*, starts: Sequence[datetime.datetime]) -> Chart:
-    """New customers per month by the channel the relationship started from (web shop,
-    email, phone, import): Customer.source, which stays what it was when they came."""
-    counts = _counts_by_period(
-        Customer.objects.all(), field="created_at", period=TruncMonth, starts=starts, group="source"
-    )
-    days = [start.date() for start in starts]
-    short, full = _month_labels(starts)
-    return Chart(
-        chart_id="chart-new-customers",
-        title=_("New customers per channel"),
-        description=_(
-            "New customers in each of the last %(months)d months, by the channel the "
-            "customer relationship started from."
-        )
-        % {"months": len(starts)},
-        kind="stacked",
-        categories=short,
-        category_names=full,
-        category_heading=_("Month"),
-        series=tuple(
-            Series(str(source.label), tuple(counts[(day, source.value)] for day in days))
-            for source in Source
-        ),
     )
 
 
@@ -463,7 +284,7 @@ def start_page(*, user: User | AnonymousUser, now: datetime.datetime | None = No
     allowed = user.has_perm
     return StartPage(
         orders=orders_section(now=now) if allowed(ORDERS) else None,
-        requests=requests_section(today=timezone.localtime(now, _zone()).date())
+        requests=requests_section(today=timezone.localtime(now, local_zone()).date())
         if allowed(REQUESTS)
         else None,
         breaches=breaches_running(now=now) if allowed(BREACHES) else None,
