@@ -26,6 +26,7 @@ from rekisteri.orders.models import Product
 from rekisteri.portal.sending import consent_token
 from rekisteri.testing import shops
 from rekisteri.testing.factories import make_customer
+from rekisteri.testing.order_form import order_post as order_post_with
 from rekisteri.tests import bad_inputs
 from rekisteri.tests.bad_inputs import ApiCase, FormCase, WebhookCase
 from rekisteri.tests.unchanged import Unchanged, assert_no_identity_code
@@ -128,26 +129,8 @@ def products():
 
 
 def order_post(**changes: str) -> dict[str, str]:
-    data = {
-        "channel": "phone",
-        "payment_method": "prepaid",
-        "delivery_name": "Aino Virtanen",
-        "delivery_street_address": "Kauppurienkatu 12 A 3",
-        "delivery_postal_code": "90100",
-        "delivery_post_office": "Oulu",
-        "delivery_country": "FI",
-        "notes": "",
-        "lines-TOTAL_FORMS": "8",
-        "lines-INITIAL_FORMS": "0",
-        "lines-MIN_NUM_FORMS": "0",
-        "lines-MAX_NUM_FORMS": "8",
-    }
-    for index in range(8):
-        data[f"lines-{index}-sku"] = ""
-        data[f"lines-{index}-quantity"] = ""
-    data.update({"lines-0-sku": "HYL-120", "lines-0-quantity": "2"})
-    data.update(changes)
-    return data
+    """The order form with one line of shelves, and the case's changes."""
+    return order_post_with((("HYL-120", "2"),), **changes)
 
 
 @pytest.mark.parametrize(

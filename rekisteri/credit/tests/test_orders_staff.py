@@ -14,6 +14,7 @@ from rekisteri.credit.tests.simulator_codes import code_for
 from rekisteri.orders.models import Order, OrderStatus
 from rekisteri.orders.services import LineInput, order_create
 from rekisteri.testing.factories import make_customer
+from rekisteri.testing.order_form import order_post as order_form
 
 pytestmark = pytest.mark.django_db
 
@@ -25,25 +26,8 @@ DECLINED_MESSAGE = "The order cannot be paid by invoice. Offer the customer anot
 
 
 def order_post(payment_method: str = "invoice", quantity: str = "2") -> dict[str, str]:
-    """The staff order form as a browser sends it: one line of shelves (89.90 € each)."""
-    data = {
-        "channel": "phone",
-        "payment_method": payment_method,
-        "delivery_name": "Aino Virtanen",
-        "delivery_street_address": "Kauppurienkatu 12 A 3",
-        "delivery_postal_code": "90100",
-        "delivery_post_office": "Oulu",
-        "delivery_country": "FI",
-        "notes": "",
-        "lines-TOTAL_FORMS": "8",
-        "lines-INITIAL_FORMS": "0",
-        "lines-MIN_NUM_FORMS": "0",
-        "lines-MAX_NUM_FORMS": "8",
-    }
-    for index in range(8):
-        data[f"lines-{index}-sku"] = "HYL-120" if index == 0 else ""
-        data[f"lines-{index}-quantity"] = quantity if index == 0 else ""
-    return data
+    """The staff order form with one line of shelves (89.90 € each)."""
+    return order_form((("HYL-120", quantity),), payment_method=payment_method)
 
 
 def enter_order(client, customer, **form):

@@ -13,8 +13,8 @@ from rekisteri.consents import services as consent_services
 from rekisteri.consents.models import ConsentEvent, ConsentText
 from rekisteri.customers.models import Customer, Status
 from rekisteri.orders.models import Order, OrderLine
-from rekisteri.orders.tests.order_form import order_post
 from rekisteri.testing.factories import make_customer
+from rekisteri.testing.order_form import order_post
 
 pytestmark = pytest.mark.django_db
 

@@ -11,9 +11,9 @@ from django.utils import timezone
 from rekisteri.audit.models import Action, AuditEvent
 from rekisteri.customers.models import Customer
 from rekisteri.orders.models import Order, OrderLine
-from rekisteri.orders.tests.order_form import order_post
 from rekisteri.testing.factories import make_customer
 from rekisteri.testing.identity_codes import random_identity_code
+from rekisteri.testing.order_form import order_post
 
 pytestmark = pytest.mark.django_db
 
@@ -120,7 +120,7 @@ def test_empty_rows_between_lines_are_skipped(customer_service_client, products)
 
     customer_service_client.post(
         reverse("orders:create", args=[customer.customer_number]),
-        order_post(rows=(("", ""), ("KIRJA-1", "3"), ("", ""), ("HYL-120", "1"))),
+        order_post((("", ""), ("KIRJA-1", "3"), ("", ""), ("HYL-120", "1"))),
     )
 
     assert list(Order.objects.get().lines.values_list("sku", "quantity")) == [
@@ -149,7 +149,7 @@ def test_bad_lines_get_a_clear_error_and_nothing_is_stored(
     events_before = AuditEvent.objects.count()
 
     response = customer_service_client.post(
-        reverse("orders:create", args=[customer.customer_number]), order_post(rows=rows)
+        reverse("orders:create", args=[customer.customer_number]), order_post(rows)
     )
 
     assert response.status_code == 400
@@ -164,7 +164,7 @@ def test_one_bad_line_among_good_ones_stores_none_of_them(customer_service_clien
 
     response = customer_service_client.post(
         reverse("orders:create", args=[customer.customer_number]),
-        order_post(rows=(("HYL-120", "1"), ("EI-OLE", "2"))),
+        order_post((("HYL-120", "1"), ("EI-OLE", "2"))),
     )
 
     assert response.status_code == 400

@@ -1,11 +1,15 @@
-"""The staff order form as a browser posts it."""
+"""The staff order form as a browser posts it, for the tests of orders, credit checks
+and bad input."""
 
 from __future__ import annotations
 
 
-def order_post(rows=(("HYL-120", "2"), ("KIRJA-1", "1")), **overrides):
-    """The order form as a browser sends it: eight line rows, the unused ones empty."""
-    data = {
+def order_post(
+    rows: tuple[tuple[str, str], ...] = (("HYL-120", "2"), ("KIRJA-1", "1")), /, **overrides: str
+) -> dict[str, str]:
+    """The order form as a browser sends it: eight line rows (sku, quantity), the unused
+    ones empty, and the other fields changed by `overrides`."""
+    data: dict[str, str] = {
         "channel": "phone",
         # Invoice orders run a credit check: rekisteri/credit/tests covers those.
         "payment_method": "prepaid",
