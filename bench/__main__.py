@@ -1,7 +1,9 @@
 """`python -m bench customer_search --customers N [--searches K] [--keep] [--fresh]`
 `python -m bench order_intake [--orders N] [--clients C] [--threads T]`
 `python -m bench campaign_export --customers N [--keep] [--fresh]`
-and `python -m bench subject_access [--orders N] [--runs R] [--keep] [--fresh]`."""
+`python -m bench subject_access [--orders N] [--runs R] [--keep] [--fresh]`
+`python -m bench audit_append [--writers W] [--processes P] [--seconds S] [--keep] [--fresh]`
+and `python -m bench import_customers [--rows N] [--keep] [--fresh]`."""
 
 from __future__ import annotations
 
@@ -104,7 +106,72 @@ def parser() -> argparse.ArgumentParser:
         "--fresh", action="store_true", help="drop a kept bench database and start anew"
     )
     access.add_argument("--seed", type=int, default=2026, help="seed of the fake data")
+
+    append = benchmarks.add_parser(
+        "audit_append",
+        help="audit events per second from concurrent writers, and their sealing lag",
+        description=(
+            "W writers append audit events (one transaction each) for S seconds while "
+            "the sealer runs as the worker runs it, in a bench database of its own "
+            "(SQLite under REKISTERI_DATA_DIR/bench-audit-append, or "
+            "<name>_bench_audit on DATABASE_URL's server)."
+        ),
+    )
+    append.add_argument("--writers", type=_positive, default=16, help="concurrent writers")
+    append.add_argument(
+        "--processes", type=_positive, default=4, help="processes the writers run in"
+    )
+    append.add_argument("--seconds", type=_positive, default=20, help="how long to write")
+    append.add_argument(
+        "--keep", action="store_true", help="keep a bench database this run creates"
+    )
+    append.add_argument(
+        "--fresh", action="store_true", help="drop a kept bench database and start anew"
+    )
+
+    imports = benchmarks.add_parser(
+        "import_customers",
+        help="`rekisteri import customers` of N valid rows: the dry run, then the import",
+        description=(
+            "Writes a CSV file of N valid fake customers and times `rekisteri import "
+            "customers FILE --dry-run` and then the import, in a bench database of its "
+            "own (SQLite under REKISTERI_DATA_DIR/bench-import-customers, or "
+            "<name>_bench_import on DATABASE_URL's server)."
+        ),
+    )
+    imports.add_argument("--rows", type=_positive, default=100_000, help="rows of the file")
+    imports.add_argument(
+        "--keep", action="store_true", help="keep a bench database this run creates"
+    )
+    imports.add_argument(
+        "--fresh", action="store_true", help="drop a kept bench database and start anew"
+    )
+    imports.add_argument("--seed", type=int, default=2026, help="seed of the fake data")
     return main
+
+
+def _import_customers(args: argparse.Namespace) -> int:
+    import os
+    from pathlib import Path
+
+    from bench.database import BASE_DIR, configure
+
+    # A directory of its own: the import adds customers, which must not land in
+    # customer_search's kept register (on SQLite the file name is shared).
+    data_dir = Path(os.environ.get("REKISTERI_DATA_DIR") or BASE_DIR / "var").resolve()
+    directory = data_dir / "bench-import-customers"
+    os.environ["REKISTERI_DATA_DIR"] = str(directory)
+    database = configure(fresh=args.fresh, suffix="bench_import")
+    from bench import import_customers
+
+    try:
+        import_customers.main(
+            rows=args.rows, seed=args.seed, directory=directory, database=database
+        )
+    finally:
+        if not args.keep and not database.existed:
+            database.drop()
+    return 0
 
 
 def _subject_access(args: argparse.Namespace) -> int:
@@ -122,6 +189,30 @@ def _subject_access(args: argparse.Namespace) -> int:
 
     try:
         subject_access.main(orders=args.orders, runs=args.runs, seed=args.seed, database=database)
+    finally:
+        if not args.keep and not database.existed:
+            database.drop()
+    return 0
+
+
+def _audit_append(args: argparse.Namespace) -> int:
+    import os
+    from pathlib import Path
+
+    from bench.database import BASE_DIR, configure
+
+    data_dir = Path(os.environ.get("REKISTERI_DATA_DIR") or BASE_DIR / "var").resolve()
+    os.environ["REKISTERI_DATA_DIR"] = str(data_dir / "bench-audit-append")
+    database = configure(fresh=args.fresh, suffix="bench_audit")
+    from bench import audit_append
+
+    try:
+        audit_append.main(
+            writers=args.writers,
+            processes=args.processes,
+            seconds=args.seconds,
+            database=database,
+        )
     finally:
         if not args.keep and not database.existed:
             database.drop()
@@ -182,6 +273,10 @@ def main(argv: list[str] | None = None) -> int:
         return _campaign_export(args)
     if args.benchmark == "subject_access":
         return _subject_access(args)
+    if args.benchmark == "import_customers":
+        return _import_customers(args)
+    if args.benchmark == "audit_append":
+        return _audit_append(args)
     from bench.database import configure
 
     database = configure(fresh=args.fresh)

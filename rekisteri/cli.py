@@ -12,7 +12,7 @@ def main() -> None:
 
 
 # Command names people type, as the Python modules behind them are named.
-COMMAND_ALIASES = {"credit-simulator": "credit_simulator", "worker": "db_worker"}
+COMMAND_ALIASES = {"credit-simulator": "credit_simulator"}
 
 
 def _with_command_names(argv: list[str]) -> list[str]:

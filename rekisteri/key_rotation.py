@@ -11,9 +11,10 @@ Every step can be repeated, so an interrupted rotation resumes where it stopped:
    before and after.
 2. `rotation_batches` moves what is stored with older keys onto the active ones, one
    short audited transaction per batch: identity codes (encrypted and indexed again),
-   the integrations' webhook secrets and shop credentials, and the staff's
-   authenticator keys. A ciphertext names its
-   key, so what is left is found by a query. A blind index is written together with
+   the integrations' webhook secrets and shop credentials, the staff's authenticator
+   keys and the customers' keys of their audit texts (`audit.SubjectKey`; the texts
+   themselves stay under those keys). A ciphertext names its key, so what is left is
+   found by a query. A blind index is written together with
    its ciphertext, from one ring, and a new index key is only ever made active together
    with a new encryption key: so an identity code on the active encryption key is
    indexed with the active index key.
@@ -34,12 +35,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from rekisteri import crypto
 from rekisteri.accounts.models import AUTHENTICATOR_KEY_PURPOSE, Authenticator
-from rekisteri.audit.models import Action
+from rekisteri.audit.models import Action, SubjectKey
 from rekisteri.audit.services import Actor, audit_record, audited_transaction
+from rekisteri.audit.subject_keys import SUBJECT_KEY_PURPOSE
 from rekisteri.customers.models import Customer
 from rekisteri.customers.services import customer_identity_codes_rekey
 from rekisteri.intake.models import Integration
@@ -50,6 +52,7 @@ BATCH_SIZE = 500
 IDENTITY_CODES = "identity codes"
 INTEGRATIONS = "integrations"
 AUTHENTICATORS = "authenticators"
+SUBJECT_KEYS = "subject keys"
 INTEGRATION_FIELDS = {
     "secret_encrypted": SECRET_PURPOSE,
     "consumer_key_encrypted": CONSUMER_KEY_PURPOSE,
@@ -64,7 +67,7 @@ class RotationError(Exception):
 
 @dataclass(frozen=True)
 class Batch:
-    what: str  # IDENTITY_CODES, INTEGRATIONS or AUTHENTICATORS
+    what: str  # IDENTITY_CODES, INTEGRATIONS, AUTHENTICATORS or SUBJECT_KEYS
     count: int
 
 
@@ -97,6 +100,7 @@ def values_left(ring: crypto.KeyRing) -> dict[str, int]:
         IDENTITY_CODES: customers.count(),
         INTEGRATIONS: Integration.objects.filter(_integrations_not_on(prefix)).count(),
         AUTHENTICATORS: Authenticator.objects.exclude(key_encrypted__startswith=prefix).count(),
+        SUBJECT_KEYS: _subject_keys_not_on(prefix).count(),
     }
 
 
@@ -164,6 +168,36 @@ def authenticator_keys_rekey(*, ring: crypto.KeyRing, actor: Actor, batch_size: 
     return len(batch)
 
 
+def _subject_keys_not_on(prefix: str) -> QuerySet[SubjectKey]:
+    # A destroyed key ("") is left as it is: there is nothing to move.
+    return SubjectKey.objects.exclude(key_encrypted="").exclude(key_encrypted__startswith=prefix)
+
+
+def subject_keys_rekey(*, ring: crypto.KeyRing, actor: Actor, batch_size: int) -> int:
+    """Moves one batch of customers' audit text keys (`SubjectKey`) not yet on the
+    active encryption key onto it. Returns how many keys moved."""
+    prefix = ring.active_prefix
+    with audited_transaction():
+        batch = list(_subject_keys_not_on(prefix).select_for_update().order_by("pk")[:batch_size])
+        if not batch:
+            return 0
+        for key in batch:
+            row = str(key.customer_id)  # bound to its customer: no copying it to another
+            plain = ring.decrypt(key.key_encrypted, purpose=SUBJECT_KEY_PURPOSE, row=row)
+            key.key_encrypted = ring.encrypt(plain, purpose=SUBJECT_KEY_PURPOSE, row=row)
+        # An erasure that destroyed one of them meanwhile waited for the lock above and
+        # overwrites it after this commits.
+        SubjectKey.objects.bulk_update(batch, ["key_encrypted"])
+        audit_record(
+            actor=actor,
+            action=Action.KEY_ROTATE,
+            object_type="audit.subjectkey",
+            changed_fields=["key_encrypted"],
+            reason=f"{len(batch)} customers' audit text keys moved to encryption key {ring.active}",
+        )
+    return len(batch)
+
+
 def rotation_batches(
     *, ring: crypto.KeyRing, actor: Actor, batch_size: int = BATCH_SIZE
 ) -> Iterator[Batch]:
@@ -177,6 +211,8 @@ def rotation_batches(
         yield Batch(INTEGRATIONS, count)
     while count := authenticator_keys_rekey(ring=ring, actor=actor, batch_size=batch_size):
         yield Batch(AUTHENTICATORS, count)
+    while count := subject_keys_rekey(ring=ring, actor=actor, batch_size=batch_size):
+        yield Batch(SUBJECT_KEYS, count)
 
 
 def rotation_begin(

@@ -95,6 +95,12 @@ REKISTERI_BACKUP_KEEP_MONTHLY = env_int("REKISTERI_BACKUP_KEEP_MONTHLY", 12)
 # that a restored backup can have its erasures done again (`rekisteri erasures replay`).
 REKISTERI_ERASURE_LOG = Path(env_str("REKISTERI_ERASURE_LOG", str(DATA_DIR / "erasure-log.jsonl")))
 
+# The audit trail's checkpoints (docs/security.md): the sealed head after each sealing,
+# kept outside the database beside the backups, so a rewrite of the whole table is caught.
+REKISTERI_AUDIT_CHECKPOINTS = Path(
+    env_str("REKISTERI_AUDIT_CHECKPOINTS", str(REKISTERI_BACKUP_DIR / "audit-checkpoints.jsonl"))
+)
+
 SECRET_KEY = env_str("SECRET_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 DEBUG = env_bool("REKISTERI_DEBUG", default=False)

@@ -100,8 +100,10 @@ def describe(event: AuditEvent, username: str) -> str | None:
 
 def _candidates() -> list[AuditEvent]:
     return list(
+        # Newest first by id: an event is there as soon as it has committed, before the
+        # sealer gives it a seq (NULL until then).
         AuditEvent.objects.filter(object_type=USER_OBJECT_TYPE, action__in=NOTICE_ACTIONS).order_by(
-            "-seq"
+            "-id"
         )[:EVENTS_SCANNED]
     )
 

@@ -46,13 +46,23 @@ class Action(models.TextChoices):
 class AuditEvent(models.Model):
     """One entry of the append-only, hash-chained audit trail.
 
-    Database triggers refuse UPDATE and DELETE on this table; `seq` runs without gaps
-    and `hash` is a MAC over this event and the previous event's hash, so
-    `rekisteri audit verify` notices a row altered or removed behind our back.
+    A writer inserts its event in its own transaction with `mac`, a MAC over the
+    event's own content, and no place in the chain: no writer waits for another. The
+    sealer (rekisteri/audit/sealing.py) later gives committed events, in batches, their
+    `seq` (gapless), `prev_hash` and `hash` (a MAC over `seq`, the previous hash and
+    `mac`). Database triggers refuse DELETE, and every UPDATE but that one sealing of
+    an unsealed event; `rekisteri audit verify` checks the sealed chain and each
+    unsealed event's MAC, so a row altered or removed behind our back is noticed.
+    Events written before sealing existed have no `mac`: their `hash` covers their
+    content directly (chain format 1).
+
     Values of personal data are never stored here, only the names of changed fields.
+    A reason typed about a customer is kept in `personal_reason`, encrypted under that
+    customer's own key (`SubjectKey`), which erasure destroys.
     """
 
-    seq = models.PositiveBigIntegerField(unique=True)
+    # Null until sealed; then the event's place in the chain, without gaps.
+    seq = models.PositiveBigIntegerField(unique=True, null=True, blank=True)
     occurred_at = models.DateTimeField(db_index=True)
     actor_type = models.CharField(max_length=16, choices=ActorType.choices)
     actor_user = models.ForeignKey(
@@ -75,21 +85,65 @@ class AuditEvent(models.Model):
     )
     changed_fields = models.JSONField(default=list, blank=True)
     reason = models.TextField(blank=True)
+    # A reason about the customer, encrypted under the customer's SubjectKey.
+    personal_reason = models.TextField(blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64)
+    # The MAC over the event's own content, set by its writer.
+    mac = models.CharField(max_length=64, blank=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
-        ordering = ["-seq"]
+        ordering = ["-id"]
         indexes = [
-            models.Index(fields=["customer", "-seq"], name="audit_customer_seq"),
-            models.Index(fields=["actor_user", "-seq"], name="audit_actor_seq"),
-            models.Index(fields=["action", "-seq"], name="audit_action_seq"),
+            models.Index(fields=["customer", "-id"], name="audit_customer_id"),
+            models.Index(fields=["actor_user", "-id"], name="audit_actor_id"),
+            models.Index(fields=["action", "-id"], name="audit_action_id"),
+            # What the sealer reads: the few events still waiting for their place.
+            models.Index(
+                fields=["id"], condition=models.Q(seq__isnull=True), name="audit_unsealed"
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.action} by {self.actor_label or self.actor_type}"
+        place = f"#{self.seq}" if self.seq is not None else f"(unsealed {self.pk})"
+        return f"{place} {self.action} by {self.actor_label or self.actor_type}"
+
+
+class AuditCheckpoint(models.Model):
+    """The head of the chain after one sealed batch: its last `seq`, that event's hash
+    and the time. Each is also appended to a file beside the backups and written to
+    the log, so a copy kept outside the database catches a rewrite of the whole table
+    (which would leave a chain that verifies on its own)."""
+
+    last_seq = models.PositiveBigIntegerField(unique=True)
+    last_hash = models.CharField(max_length=64)
+    sealed_at = models.DateTimeField()
+    events = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["-last_seq"]
+
+    def __str__(self) -> str:
+        return f"#{self.last_seq} {self.last_hash[:12]}"
+
+
+class SubjectKey(models.Model):
+    """A customer's own key for the personal text of their audit events
+    (crypto-shredding). The key is stored encrypted under the key ring. Erasure
+    destroys it: the text in the immutable trail becomes unreadable, while the chain,
+    which covers the ciphertext, still verifies."""
+
+    customer = models.OneToOneField(
+        "customers.Customer", on_delete=models.PROTECT, related_name="+"
+    )
+    key_encrypted = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    destroyed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"key of customer {self.customer_id}"
 
 
 class RefusalTally(models.Model):

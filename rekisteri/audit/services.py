@@ -11,20 +11,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
 from rekisteri import crypto
 from rekisteri.audit.models import Action, ActorType, AuditEvent
+from rekisteri.audit.subject_keys import SubjectKeys, personal_text_encrypt
 
 if TYPE_CHECKING:
     from rekisteri.accounts.models import User
     from rekisteri.customers.models import Customer
 
 GENESIS_HASH = "0" * 64
-# Any constant works; it names the lock that serialises appends on PostgreSQL.
-CHAIN_LOCK_ID = 0x52454B49  # "REKI"
 
 
 @dataclass(frozen=True)
@@ -53,49 +52,131 @@ class Actor:
         return cls(type=ActorType.SYSTEM, label=label)
 
 
-def event_mac(event: AuditEvent) -> str:
-    """The MAC of an event over its content and its predecessor's hash."""
-    occurred_at = event.occurred_at.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    content = {
-        "seq": event.seq,
-        "prev_hash": event.prev_hash,
-        "occurred_at": occurred_at,
-        "actor_type": event.actor_type,
-        "actor_user_id": event.actor_user_id,
-        "actor_label": event.actor_label,
-        "action": event.action,
-        "object_type": event.object_type,
-        "object_id": event.object_id,
-        "customer_id": event.customer_id,
-        "changed_fields": list(event.changed_fields),
-        "reason": event.reason,
-        "ip_address": event.ip_address,
-        "request_id": event.request_id,
-    }
+def _occurred_at(event: AuditEvent) -> str:
+    return event.occurred_at.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _mac(content: dict[str, object]) -> str:
     message = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return crypto.keyring().audit_mac(message.encode("utf-8"))
 
 
-def _lock_chain() -> None:
-    # SQLite transactions begin IMMEDIATE (see settings), which already serialises
-    # writers; PostgreSQL needs an explicit lock held to the end of the transaction.
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_ID])
+def event_mac(event: AuditEvent) -> str:
+    """Chain format 1, of events written before sealing: the MAC over an event's
+    content, its `seq` and its predecessor's hash, all at once. Kept to verify them."""
+    return _mac(
+        {
+            "seq": event.seq,
+            "prev_hash": event.prev_hash,
+            "occurred_at": _occurred_at(event),
+            "actor_type": event.actor_type,
+            "actor_user_id": event.actor_user_id,
+            "actor_label": event.actor_label,
+            "action": event.action,
+            "object_type": event.object_type,
+            "object_id": event.object_id,
+            "customer_id": event.customer_id,
+            "changed_fields": list(event.changed_fields),
+            "reason": event.reason,
+            "ip_address": event.ip_address,
+            "request_id": event.request_id,
+        }
+    )
+
+
+def content_mac(event: AuditEvent) -> str:
+    """The MAC over an event's own content (chain format 2), set by its writer. It
+    covers the personal reason as ciphertext, so the event still verifies once
+    erasure has destroyed the key that could read it."""
+    return _mac(
+        {
+            "format": 2,
+            "occurred_at": _occurred_at(event),
+            "actor_type": event.actor_type,
+            "actor_user_id": event.actor_user_id,
+            "actor_label": event.actor_label,
+            "action": event.action,
+            "object_type": event.object_type,
+            "object_id": event.object_id,
+            "customer_id": event.customer_id,
+            "changed_fields": list(event.changed_fields),
+            "reason": event.reason,
+            "personal_reason": event.personal_reason,
+            "ip_address": event.ip_address,
+            "request_id": event.request_id,
+        }
+    )
+
+
+def chain_hash(*, seq: int, prev_hash: str, mac: str) -> str:
+    """A sealed event's hash: its place, its predecessor's hash and its content's MAC."""
+    return crypto.keyring().audit_mac(f"{seq}:{prev_hash}:{mac}".encode())
 
 
 @contextmanager
 def audited_transaction() -> Iterator[None]:
-    """The transaction of a write that appends to the audit trail.
+    """The transaction of a write that appends to the audit trail: the change and its
+    event commit together or not at all.
 
-    It takes the chain's lock before anything else, so every writer locks in the same
-    order (chain first, then rows and counters) and no two can deadlock: otherwise one
-    holding a customer's row and waiting for the chain could meet one holding the
-    chain and waiting for that row. On SQLite, BEGIN IMMEDIATE already orders writers
-    this way. Nested, it is a savepoint and the lock is already held."""
+    No lock is taken for the trail: an event is inserted like any row, with the MAC of
+    its own content, and the sealer gives it its place in the chain after it has
+    committed (rekisteri/audit/sealing.py). So writers never wait for each other
+    because of the trail. Nested, it is a savepoint."""
     with transaction.atomic():
-        _lock_chain()
         yield
+
+
+def audit_event_build(
+    *,
+    actor: Actor,
+    action: str,
+    obj: models.Model | None = None,
+    customer: Customer | None = None,
+    changed_fields: Iterable[str] = (),
+    reason: str = "",
+    object_type: str = "",
+    object_id: str = "",
+    occurred_at: datetime.datetime | None = None,
+    keys: SubjectKeys | None = None,
+) -> AuditEvent:
+    """One event, not yet saved, with the MAC of its content.
+
+    A reason about a customer is stored encrypted under the customer's own key
+    (`personal_reason`, rekisteri/audit/subject_keys.py), which erasure destroys; only
+    the erasure's own reason, checked free of the person's details, stays readable
+    to prove the erasure. `keys` (a `SubjectKeys` loaded with the customers) spares a
+    batch path a query per event; by default the keys fetched in the transaction."""
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+    personal_reason = ""
+    if customer is not None and reason and action != Action.ERASE:
+        personal_reason = personal_text_encrypt(customer.pk, reason, keys=keys)
+        reason = ""
+    event = AuditEvent(
+        occurred_at=occurred_at or timezone.now(),
+        actor_type=actor.type,
+        actor_user=actor.user,
+        actor_label=actor.label[:150],
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        customer=customer,
+        changed_fields=sorted(set(changed_fields)),
+        reason=reason,
+        personal_reason=personal_reason,
+        ip_address=actor.ip_address,
+        request_id=actor.request_id,
+    )
+    # The database enforces the foreign keys; checking them here would cost two
+    # queries per event.
+    event.full_clean(
+        exclude=["actor_user", "customer"], validate_unique=False, validate_constraints=False
+    )
+    # After cleaning, which normalises values as they will be stored (an IPv6 address
+    # in its short form): the MAC must cover the row as it will be read back.
+    event.mac = content_mac(event)
+    return event
 
 
 def audit_record(
@@ -109,39 +190,43 @@ def audit_record(
     object_type: str = "",
     object_id: str = "",
 ) -> AuditEvent:
-    """Appends one event to the chain, in the caller's transaction."""
-    if obj is not None:
-        object_type = object_type or obj._meta.label_lower
-        object_id = object_id or str(obj.pk)
+    """Appends one event to the trail, in the caller's transaction."""
+    event = audit_event_build(
+        actor=actor,
+        action=action,
+        obj=obj,
+        customer=customer,
+        changed_fields=changed_fields,
+        reason=reason,
+        object_type=object_type,
+        object_id=object_id,
+    )
     # No savepoint of its own: an event that fails fails its caller's transaction.
     with transaction.atomic(savepoint=False):
-        _lock_chain()
-        last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
-        seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
-        event = AuditEvent(
-            seq=seq,
-            occurred_at=timezone.now(),
-            actor_type=actor.type,
-            actor_user=actor.user,
-            actor_label=actor.label[:150],
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            customer=customer,
-            changed_fields=sorted(set(changed_fields)),
-            reason=reason,
-            ip_address=actor.ip_address,
-            request_id=actor.request_id,
-            prev_hash=prev_hash,
-        )
-        event.hash = event_mac(event)
-        # The database enforces the unique seq and the foreign keys; checking them here
-        # would cost three queries per event.
-        event.full_clean(
-            exclude=["actor_user", "customer"], validate_unique=False, validate_constraints=False
-        )
         event.save(force_insert=True)
     return event
+
+
+# Events per INSERT of a batch: well inside SQLite's limit of bound variables.
+INSERT_BATCH = 500
+
+
+def audit_records_insert(events: Iterable[AuditEvent]) -> int:
+    """Appends many events built with `audit_event_build` (a batch path: an import, a
+    retention run) in as few statements as the batch allows, in the caller's
+    transaction. Returns how many.
+
+    Their reasons about customers are already encrypted by `audit_event_build`; give
+    it a `SubjectKeys` loaded with the batch's customers (`SubjectKeys().load(ids)`)
+    to fetch their keys with a query or three instead of one per event."""
+    events = list(events)
+    for event in events:
+        if event.customer_id is not None and event.reason and event.action != Action.ERASE:
+            # Built some other way: its reason would outlive the customer's erasure.
+            raise ValueError("a reason about a customer must be built with audit_event_build")
+    with transaction.atomic(savepoint=False):
+        AuditEvent.objects.bulk_create(events, batch_size=INSERT_BATCH)
+    return len(events)
 
 
 def audit_permission_denied(*, actor: Actor, path: str, customer: Customer | None = None) -> None:
@@ -154,4 +239,13 @@ def audit_permission_denied(*, actor: Actor, path: str, customer: Customer | Non
     )
 
 
-__all__ = ["Actor", "audit_permission_denied", "audit_record", "event_mac"]
+__all__ = [
+    "Actor",
+    "audit_event_build",
+    "audit_permission_denied",
+    "audit_record",
+    "audit_records_insert",
+    "chain_hash",
+    "content_mac",
+    "event_mac",
+]

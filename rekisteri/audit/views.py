@@ -23,7 +23,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         page = selectors.audit_log_page(
             filters=form.audit_filter(),
-            before_seq=form.cleaned_data["before"],
+            before=form.cleaned_data["before"],
             page_size=settings.AUDIT_PAGE_SIZE,
         )
         context["page"] = page

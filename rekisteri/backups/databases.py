@@ -28,8 +28,8 @@ from django.db import connection, connections, transaction
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from rekisteri.audit.models import AuditEvent
-from rekisteri.audit.services import GENESIS_HASH, event_mac
+from rekisteri.audit.selectors import audit_chain_verify
+from rekisteri.audit.services import GENESIS_HASH
 from rekisteri.backups.fileformat import Manifest
 
 AUDIT_TABLE = "audit_auditevent"
@@ -92,7 +92,7 @@ def sqlite_manifest(database: sqlite3.Connection) -> Manifest:
         table: database.execute(_count_sql(_sqlite_quote(table))).fetchone()[0] for table in tables
     }
     head = database.execute(
-        "SELECT seq, hash FROM audit_auditevent ORDER BY seq DESC LIMIT 1"
+        "SELECT seq, hash FROM audit_auditevent WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1"
     ).fetchone()
     migrations = database.execute("SELECT app, name FROM django_migrations").fetchall()
     return Manifest(
@@ -112,7 +112,7 @@ def _postgresql_manifest(database: psycopg.Connection[Any]) -> Manifest:
         ).fetchone()
         counts[table] = row[0] if row else 0
     head = database.execute(
-        sql.SQL("SELECT seq, hash FROM {} ORDER BY seq DESC LIMIT 1").format(
+        sql.SQL("SELECT seq, hash FROM {} WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1").format(
             sql.Identifier(AUDIT_TABLE)
         )
     ).fetchone()
@@ -416,13 +416,16 @@ def audit_triggers_ensure() -> bool:
         return False
     updates = importlib.import_module("rekisteri.audit.migrations.0002_append_only_triggers")
     truncate = importlib.import_module("rekisteri.audit.migrations.0003_refuse_truncate")
+    # 0007 lets exactly one UPDATE through: the sealing of an unsealed event.
+    sealing = importlib.import_module("rekisteri.audit.migrations.0007_sealing_and_subject_keys")
     if connection.vendor == "sqlite":
-        statements = [*updates.SQLITE_DROP, *updates.SQLITE_CREATE]
+        statements = list(sealing.SQLITE)
     else:
         statements = [
             *truncate.POSTGRESQL_DROP,
             *updates.POSTGRESQL_DROP,
             *updates.POSTGRESQL_CREATE,
+            *sealing.POSTGRESQL,
             *truncate.POSTGRESQL_CREATE,
         ]
     with transaction.atomic(), connection.cursor() as cursor:
@@ -445,29 +448,17 @@ def table_counts(alias: str) -> dict[str, int]:
 
 
 def audit_chain_problems(alias: str, manifest: Manifest) -> tuple[list[str], int]:
-    """Walks the copy's audit chain as `rekisteri audit verify` walks the live one, and
+    """Walks the copy's audit chain as `rekisteri audit verify` walks the live one
+    (the sealed chain, each unsealed event's MAC, the checkpoints in the copy), and
     checks that it ends at the head the manifest recorded. Returns the problems and
-    how many events were checked."""
-    expected_seq, previous_hash, checked = 1, GENESIS_HASH, 0
-    events = AuditEvent.objects.using(alias).order_by("seq")
-    while True:
-        batch = list(events.filter(seq__gt=expected_seq - 1)[:CHAIN_BATCH])
-        for event in batch:
-            problem = ""
-            if event.seq != expected_seq:
-                problem = f"event {expected_seq} is missing"
-            elif event.prev_hash != previous_hash:
-                problem = "its link to the previous event does not match"
-            elif event.hash != event_mac(event):
-                problem = "its content does not match its hash (altered)"
-            if problem:
-                return [f"the audit trail is broken at event seq {event.seq}: {problem}"], checked
-            expected_seq, previous_hash, checked = event.seq + 1, event.hash, checked + 1
-        if len(batch) < CHAIN_BATCH:
-            break
-    if (checked, previous_hash) != (manifest.audit_head_seq, manifest.audit_head_hash):
+    how many sealed events were checked."""
+    report = audit_chain_verify(using=alias, with_file=False)
+    if not report.is_intact:
+        where = f"seq {report.broken_seq}" if report.broken_seq is not None else "its end"
+        return [f"the audit trail is broken at event {where}: {report.problem}"], report.checked
+    if (report.checked, report.head_hash) != (manifest.audit_head_seq, manifest.audit_head_hash):
         return [
-            f"the audit trail ends at seq {checked}, the manifest says seq "
+            f"the audit trail ends at seq {report.checked}, the manifest says seq "
             f"{manifest.audit_head_seq} (hash {manifest.audit_head_hash[:12]}…)"
-        ], checked
-    return [], checked
+        ], report.checked
+    return [], report.checked

@@ -35,6 +35,7 @@ from django.utils import timezone
 
 from rekisteri import crypto
 from rekisteri.audit.models import Action
+from rekisteri.audit.sealing import audit_seal, checkpoint_restart, sealed_head
 from rekisteri.audit.services import Actor, audit_record, audited_transaction
 from rekisteri.backups import databases, fileformat
 from rekisteri.backups.fileformat import BackupFileError, Header
@@ -249,6 +250,9 @@ def backup_create(*, actor: Actor, directory: Path | None = None) -> BackupRun:
     directory = Path(directory or settings.REKISTERI_BACKUP_DIR)
     started_at = timezone.now()
     try:
+        # What has committed gets its place in the chain first, so the backup's
+        # manifest names the head of everything it holds.
+        audit_seal()
         written = _backup_write(directory)
     except Exception as error:
         message = _safe_error(error)
@@ -466,6 +470,9 @@ def backup_restore(path: Path, *, actor: Actor) -> RestoreReport:
             f"failed: {_safe_error(error)}. Run `rekisteri migrate` and `rekisteri erasures "
             f"replay` before starting the app; the previous database is in {previous}"
         ) from error
+    # The chain is back at the backup's head: the audit checkpoints kept outside the
+    # database start again from there (rekisteri/audit/sealing.py).
+    checkpoint_restart(sealed_head(), f"restored {path.name}")
     with audited_transaction():
         run = _run_record(
             kind=RunKind.RESTORE,

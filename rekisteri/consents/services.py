@@ -4,8 +4,9 @@ lifted ban is a new event."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -82,33 +83,77 @@ def _append(
             raise ValidationError({"customer": [NOT_ACTIVE]})
         if kind == EventKind.BAN_LIFTED and not consent_state(current).banned:
             raise ValidationError(_("The customer has no direct marketing ban to lift."))
-        event = ConsentEvent(
+        event = consent_event_built(
+            actor=actor,
             customer=current,
-            channel=channel,
-            purpose=Purpose.OWN_DIRECT_MARKETING,
             kind=kind,
-            occurred_at=timezone.now(),
             source=source,
+            channel=channel,
+            language=language,
             text=text,
-            language=language or current.preferred_language,
-            staff_user=actor.user,
-            ip_address=ip_address or None,
-            user_agent=" ".join(user_agent.split())[:USER_AGENT_MAX_LENGTH],
             order=order,
-        )
-        event.full_clean(
-            exclude=["customer", "text", "staff_user", "order"], validate_constraints=False
+            ip_address=ip_address,
+            user_agent=user_agent,
+            occurred_at=timezone.now(),
         )
         event.save(force_insert=True)
-        audit_record(
-            actor=actor,
-            action=Action.CREATE,
-            obj=event,
-            customer=current,
-            changed_fields=["consent"],
-            reason=f"{kind} {channel or 'all channels'} ({source})",
-        )
+        audit_record(actor=actor, **consent_event_audit_fields(event))
     return event
+
+
+def consent_event_built(
+    *,
+    actor: Actor,
+    customer: Customer,
+    kind: str,
+    source: str,
+    occurred_at: datetime.datetime,
+    channel: str = "",
+    language: str = "",
+    text: ConsentText | None = None,
+    order: Order | None = None,
+    ip_address: str | None = None,
+    user_agent: str = "",
+) -> ConsentEvent:
+    """One event of the ledger, validated and not saved: what `_append` saves, and the
+    import saves in bulk for customers it creates in the same batch."""
+    event = ConsentEvent(
+        customer=customer,
+        channel=channel,
+        purpose=Purpose.OWN_DIRECT_MARKETING,
+        kind=kind,
+        occurred_at=occurred_at,
+        source=source,
+        text=text,
+        language=language or customer.preferred_language,
+        staff_user=actor.user,
+        ip_address=ip_address or None,
+        user_agent=" ".join(user_agent.split())[:USER_AGENT_MAX_LENGTH],
+        order=order,
+    )
+    event.full_clean(
+        exclude=["customer", "text", "staff_user", "order"], validate_constraints=False
+    )
+    return event
+
+
+def consent_event_audit_fields(event: ConsentEvent) -> dict[str, Any]:
+    """What the audit event of a new (saved) consent event says, but its actor."""
+    return {
+        "action": Action.CREATE,
+        "obj": event,
+        "customer": event.customer,
+        "changed_fields": ["consent"],
+        "reason": f"{event.kind} {event.channel or 'all channels'} ({event.source})",
+    }
+
+
+def consent_text_check(*, channel: str, text: ConsentText | None) -> ConsentText:
+    """The wording a grant on `channel` is given with, or a ValidationError when the
+    channel has none."""
+    if text is None or text.channel != channel:
+        raise ValidationError({"channel": [_("There is no consent text for this channel.")]})
+    return text
 
 
 def consent_grant(
@@ -128,9 +173,7 @@ def consent_grant(
 
     A restricted or anonymised customer cannot be given a consent (ValidationError)."""
     _check(customer=customer, source=source, language=language, channel=channel, order=order)
-    text = text or consent_text_current(channel=channel)
-    if text is None or text.channel != channel:
-        raise ValidationError({"channel": [_("There is no consent text for this channel.")]})
+    text = consent_text_check(channel=channel, text=text or consent_text_current(channel=channel))
     if customer.status != Status.ACTIVE:
         raise ValidationError({"customer": [NOT_ACTIVE]})
     return _append(

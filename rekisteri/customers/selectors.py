@@ -119,5 +119,39 @@ def customer_duplicates(
     return list(_listing().filter(match).order_by("customer_number")[:10])
 
 
+@dataclass(frozen=True)
+class TakenValues:
+    """Which of the values asked about a customer in the register already has."""
+
+    emails: frozenset[str]
+    phones: frozenset[str]
+    identity_code_indexes: frozenset[str]
+
+
+def customer_values_taken(
+    *, emails: Collection[str], phones: Collection[str], identity_code_indexes: Collection[str]
+) -> TakenValues:
+    """`customer_duplicates` for a batch (an import's): the emails, phones and identity
+    code blind indexes of the batch that customers in the register have, in one query."""
+    emails, phones, indexes = set(emails), set(phones), set(identity_code_indexes)
+    match = Q()
+    if emails:
+        match |= Q(email__in=emails)
+    if phones:
+        match |= Q(phone__in=phones)
+    if indexes:
+        match |= Q(identity_code_index__in=indexes)
+    if not match:
+        return TakenValues(frozenset(), frozenset(), frozenset())
+    found = list(
+        Customer.objects.filter(match).values_list("email", "phone", "identity_code_index")
+    )
+    return TakenValues(
+        emails=frozenset(email for email, _phone, _index in found if email in emails),
+        phones=frozenset(phone for _email, phone, _index in found if phone in phones),
+        identity_code_indexes=frozenset(index for _e, _p, index in found if index in indexes),
+    )
+
+
 def customer_get(*, customer_number: int) -> Customer | None:
     return Customer.objects.filter(customer_number=customer_number).first()

@@ -1,7 +1,7 @@
 """From one row of the file to what the import writes: the customer's data as the
 customer services take it, the consents whose evidence holds, the ban, and what is
-wrong. No database: the services validate the customer's data and look for
-duplicates in the register.
+wrong. No database: `imports.batches` validates the customer's data as the services
+do and looks for duplicates in the register.
 
 A reason is kept as its source-language text (a msgid) and translated when shown,
 so that the report reads in each reader's language."""
@@ -59,6 +59,10 @@ EVIDENCE_WORD = re.compile(r"[^\W\d_]{3,}")
 DUPLICATE_IN_FILE = gettext_noop("The same as on row %(row)s: likely the same customer.")
 DUPLICATE_IN_REGISTER = gettext_noop(
     "A customer in the register has the same: likely the same customer."
+)
+BATCH_FAILED = gettext_noop(
+    "Not imported: the database refused to store the rows around this one, so none of "
+    "them was stored. Import this row again."
 )
 BAN_UNKNOWN = gettext_noop(
     "Write kyllä or ei (yes or no): the customer is not imported without knowing whether "

@@ -130,6 +130,15 @@ def pytest_runtest_logfinish(nodeid: str) -> None:
 
 
 @pytest.fixture(autouse=True)
+def audit_checkpoints_of_this_test(settings, tmp_path_factory) -> None:
+    """Each test's audit checkpoints in a file of its own: the database is rolled back
+    after a test, and a checkpoint left from another would not fit its chain."""
+    settings.REKISTERI_AUDIT_CHECKPOINTS = (
+        tmp_path_factory.mktemp("audit") / "audit-checkpoints.jsonl"
+    )
+
+
+@pytest.fixture(autouse=True)
 def no_personal_data_in_logs(request: pytest.FixtureRequest) -> Iterator[None]:
     """Fails the test during which personal data reached a log line. Lines logged
     after this check (or outside tests) fail the run at its end."""

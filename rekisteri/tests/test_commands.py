@@ -187,11 +187,17 @@ def test_hyphenated_command_names_reach_their_commands():
     assert _with_command_names(["rekisteri", "demo"]) == ["rekisteri", "demo"]
 
 
-def test_rekisteri_worker_runs_the_database_queues_worker():
+def test_rekisteri_worker_runs_the_database_queues_worker_and_the_sealer():
+    from django.core.management import get_commands
+    from django_tasks_db.management.commands.db_worker import Command as TaskWorkerCommand
+
     from rekisteri.cli import _with_command_names
+    from rekisteri.management.commands.worker import Command as WorkerCommand
 
     assert _with_command_names(["rekisteri", "worker", "--batch"]) == [
         "rekisteri",
-        "db_worker",
+        "worker",
         "--batch",
     ]
+    assert get_commands()["worker"] == "rekisteri"
+    assert issubclass(WorkerCommand, TaskWorkerCommand)

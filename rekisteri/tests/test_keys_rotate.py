@@ -109,7 +109,7 @@ def begin_and_move_one(key_file: Path) -> crypto.KeyRing:
 def rotation_events() -> list[str]:
     return list(
         AuditEvent.objects.filter(action=Action.KEY_ROTATE)
-        .order_by("seq")
+        .order_by("id")
         .values_list("reason", flat=True)
     )
 
@@ -161,7 +161,8 @@ def test_rotate_moves_every_value_onto_new_keys_and_retires_the_old_ones(key_fil
     assert output.splitlines() == [
         f"Added encryption key k2 and index key i2 to {key_file} and made them active: new "
         "values use them from now on.",
-        "To move onto the active keys: 5 identity code(s), 1 integration(s), 0 authenticator(s).",
+        "To move onto the active keys: 5 identity code(s), 1 integration(s), "
+        "0 authenticator(s), 0 customer audit text key(s).",
         "  identity codes: 2 moved",
         "  identity codes: 4 moved",
         "  identity codes: 5 moved",
@@ -254,7 +255,8 @@ def test_an_interrupted_rotation_resumes_and_adds_no_more_keys(key_file):
 
     assert output.splitlines()[:2] == [
         "Resuming the unfinished rotation to encryption key k2 and index key i2.",
-        "To move onto the active keys: 2 identity code(s), 0 integration(s), 0 authenticator(s).",
+        "To move onto the active keys: 2 identity code(s), 0 integration(s), "
+        "0 authenticator(s), 0 customer audit text key(s).",
     ]
     ring = ring_in(key_file)
     assert (list(ring.encryption), list(ring.index_keys)) == (["k2"], ["i2"])
@@ -499,6 +501,12 @@ def test_a_backup_made_before_a_rotation_verifies_and_restores_after_it(tmp_path
     verified = run(site, "backup", "verify", str(backup))
     restored = run(site, "backup", "restore", str(backup), "--yes")
     stale = identity_codes_in(data_dir)
+    with closing(
+        sqlite3.connect(f"{(data_dir / 'rekisteri.sqlite3').as_uri()}?mode=ro", uri=True)
+    ) as database:
+        (subject_keys,) = database.execute(
+            "SELECT count(*) FROM audit_subjectkey WHERE key_encrypted LIKE 'v2:k1:%'"
+        ).fetchone()
     resumed = succeed(site, "keys", "rotate")
 
     assert rotated.splitlines()[-1] == (
@@ -509,7 +517,8 @@ def test_a_backup_made_before_a_rotation_verifies_and_restores_after_it(tmp_path
     assert {token[:6] for token, _index in stale.values()} == {"v2:k1:"}
     assert resumed.splitlines()[:2] == [
         "Resuming the unfinished rotation to encryption key k2 and index key i2.",
-        "To move onto the active keys: 4 identity code(s), 0 integration(s), 2 authenticator(s).",
+        "To move onto the active keys: 4 identity code(s), 0 integration(s), "
+        f"2 authenticator(s), {subject_keys} customer audit text key(s).",
     ]
     ring = ring_in(data_dir / "keys.json")
     assert (list(ring.encryption), list(ring.index_keys)) == (["k2"], ["i2"])
@@ -534,7 +543,7 @@ def test_rotation_moves_the_staffs_authenticator_keys_and_they_still_sign_in(key
 
     output = rotate()
 
-    assert "0 integration(s), 1 authenticator(s)." in output
+    assert "0 integration(s), 1 authenticator(s), 0 customer audit text key(s)." in output
     assert "  authenticators: 1 moved" in output
     device.refresh_from_db()
     assert device.key_encrypted.startswith("v2:k2:")
@@ -545,6 +554,47 @@ def test_rotation_moves_the_staffs_authenticator_keys_and_they_still_sign_in(key
     )
     assert twofactor.second_factor_check(user=user, code=twofactor.current_code(device)).device
     assert "1 authenticator keys moved to encryption key k2" in rotation_events()
+
+
+def test_rotation_moves_the_customers_audit_text_keys_and_their_texts_still_read(key_file):
+    from rekisteri.audit.models import SubjectKey
+    from rekisteri.audit.services import audit_record
+    from rekisteri.audit.subject_keys import SUBJECT_KEY_PURPOSE, personal_text_decrypt
+
+    aino, bertta = make_customer(), make_customer()
+    events = [
+        audit_record(
+            actor=Actor.system("test"),
+            action=Action.REVEAL,
+            customer=customer,
+            reason=f"Tarkastuspyyntö {customer.customer_number}",
+        )
+        for customer in (aino, bertta)
+    ]
+    SubjectKey.objects.filter(customer=bertta).update(key_encrypted="")  # erased
+    assert SubjectKey.objects.get(customer=aino).key_encrypted.startswith("v2:k1:")
+
+    output = rotate()
+
+    assert "0 authenticator(s), 1 customer audit text key(s)." in output
+    assert "  subject keys: 1 moved" in output
+    key = SubjectKey.objects.get(customer=aino)
+    assert key.key_encrypted.startswith("v2:k2:")
+    ring = crypto.keyring()
+    assert (
+        len(
+            base64.b64decode(
+                ring.decrypt(key.key_encrypted, purpose=SUBJECT_KEY_PURPOSE, row=str(aino.pk))
+            )
+        )
+        == 32
+    )
+    assert SubjectKey.objects.get(customer=bertta).key_encrypted == ""
+    assert [personal_text_decrypt(event) for event in events] == [
+        f"Tarkastuspyyntö {aino.customer_number}",
+        None,
+    ]
+    assert "1 customers' audit text keys moved to encryption key k2" in rotation_events()
 
 
 def field_bound_ciphertext(ring: crypto.KeyRing, plaintext: str, purpose: str) -> str:

@@ -309,7 +309,7 @@ def test_a_role_without_the_permission_is_refused_before_the_record_is_looked_up
 
     assert response.status_code == 403
     unchanged.check(refusals=1)
-    assert AuditEvent.objects.order_by("-seq").values_list("action", "object_id")[0] == (
+    assert AuditEvent.objects.order_by("-id").values_list("action", "object_id")[0] == (
         Action.PERMISSION_DENIED,
         url[:64],
     )
@@ -526,7 +526,7 @@ def two_shops() -> tuple[Client, Client]:
 def _api_denials() -> list[tuple[str, str]]:
     return list(
         AuditEvent.objects.filter(action=Action.PERMISSION_DENIED)
-        .order_by("seq")
+        .order_by("id")
         .values_list("object_id", "reason")
     )
 

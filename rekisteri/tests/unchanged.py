@@ -47,14 +47,14 @@ class Unchanged:
 
     def __init__(self) -> None:
         self.state = database_state()
-        self.last_seq = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first()
+        self.last_id = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
 
     def check(self, *, refusals: int = 0) -> None:
         after = database_state()
         changed = sorted(label for label in after if after[label] != self.state[label])
         assert changed == []
         new_events = list(
-            AuditEvent.objects.filter(seq__gt=self.last_seq or 0).values_list(
+            AuditEvent.objects.filter(id__gt=self.last_id or 0).values_list(
                 "action", "reason", "object_id"
             )
         )

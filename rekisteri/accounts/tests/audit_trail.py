@@ -11,13 +11,13 @@ from rekisteri.audit.models import AuditEvent
 def audit_trail(*fields: str) -> list[tuple[Any, ...]]:
     """Every audit event in order, as tuples of the given fields."""
     fields = fields or ("action", "actor_user_id", "object_id", "changed_fields")
-    return list(AuditEvent.objects.order_by("seq").values_list(*fields))
+    return list(AuditEvent.objects.order_by("id").values_list(*fields))
 
 
 def actions(user: User) -> list[tuple[str, str]]:
     """The action and reason of each audit event of `user`'s account, in order."""
     return list(
         AuditEvent.objects.filter(object_id=str(user.pk))
-        .order_by("seq")
+        .order_by("id")
         .values_list("action", "reason")
     )

@@ -263,7 +263,7 @@ def test_the_person_cannot_confirm_their_own_grant(administrator, officer):
     grant.refresh_from_db()
     assert grant.decision == RoleGrantDecision.PENDING
     assert user_roles(officer) == [Role.PRIVACY_OFFICER]
-    last = AuditEvent.objects.order_by("-seq").first()
+    last = AuditEvent.objects.order_by("-id").first()
     assert last is not None and last.action == "permission_denied"
 
 

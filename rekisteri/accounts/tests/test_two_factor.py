@@ -271,7 +271,7 @@ def test_an_administrator_resets_a_lost_phone_and_the_next_sign_in_sets_it_up_ag
     assert (response.status_code, response["Location"]) == (302, f"/accounts/staff/{user.pk}/")
     assert not Authenticator.objects.filter(user=user).exists()
     assert not RecoveryCodes.objects.filter(user=user).exists()
-    event = AuditEvent.objects.order_by("-seq").first()
+    event = AuditEvent.objects.order_by("-id").first()
     assert event is not None
     assert (event.action, event.actor_user_id, event.object_id) == (
         "two_factor_reset",

@@ -1,41 +1,56 @@
+"""Writing an event: it is inserted at once with the MAC of its own content, and has
+no place in the chain until the sealer gives it one (rekisteri/audit/sealing.py)."""
+
 import pytest
 
 from rekisteri.accounts.roles import Role
 from rekisteri.audit.models import Action, ActorType, AuditEvent
-from rekisteri.audit.services import GENESIS_HASH, Actor, audit_record, event_mac
+from rekisteri.audit.selectors import audit_chain_verify
+from rekisteri.audit.services import (
+    GENESIS_HASH,
+    Actor,
+    audit_event_build,
+    audit_record,
+    audit_records_insert,
+    chain_hash,
+    content_mac,
+    event_mac,
+)
 from rekisteri.audit.tests.helpers import staff_actor
 from rekisteri.testing.factories import make_staff
 
 pytestmark = pytest.mark.django_db
 
 
-def test_it_chains_events_in_order_from_the_genesis_hash():
-    """Each event takes the next seq and links to its predecessor's hash."""
+def test_an_event_is_inserted_unsealed_with_a_valid_mac_and_no_place():
+    """The writer takes no lock: no seq, no link, no hash; only its content's MAC."""
     user = make_staff(Role.PRIVACY_OFFICER)
     first = audit_record(actor=Actor.system("retention"), action=Action.ERASE)
     second = audit_record(actor=staff_actor(user), action=Action.VIEW, reason="Phone call")
-    third = audit_record(
-        actor=staff_actor(user), action=Action.UPDATE, changed_fields=["phone", "email", "phone"]
-    )
 
-    stored = list(AuditEvent.objects.order_by("seq"))
-    assert [event.seq for event in stored] == [1, 2, 3]
-    assert [event.pk for event in stored] == [first.pk, second.pk, third.pk]
-    assert stored[0].prev_hash == GENESIS_HASH
-    assert stored[1].prev_hash == stored[0].hash
-    assert stored[2].prev_hash == stored[1].hash
-    assert len({event.hash for event in stored}) == 3
+    stored = list(AuditEvent.objects.order_by("id"))
+    assert [event.pk for event in stored] == [first.pk, second.pk]
+    assert [(event.seq, event.prev_hash, event.hash) for event in stored] == [(None, "", "")] * 2
+    for event in stored:
+        assert len(event.mac) == 64
+        # Recomputed from the row read back from the database.
+        assert event.mac == content_mac(event)
+    assert stored[0].mac != stored[1].mac
 
 
-def test_each_hash_is_the_mac_of_the_event_as_stored():
-    """The hash can be recomputed from the row read back from the database."""
-    user = make_staff(None)
-    audit_record(actor=staff_actor(user), action=Action.SEARCH, object_type="url", object_id="/x/")
-    audit_record(actor=staff_actor(user), action=Action.UPDATE, changed_fields=["surname"])
+def test_a_batch_of_events_is_inserted_unsealed_with_valid_macs():
+    """The batch path (an import, a retention run) writes the same events in bulk."""
+    actor = Actor.system("import")
+    built = [
+        audit_event_build(actor=actor, action=Action.CREATE, reason=f"row {number}")
+        for number in range(3)
+    ]
 
-    for event in AuditEvent.objects.order_by("seq"):
-        assert len(event.hash) == 64
-        assert event.hash == event_mac(event)
+    assert audit_records_insert(built) == 3
+
+    stored = list(AuditEvent.objects.order_by("id"))
+    assert [event.reason for event in stored] == ["row 0", "row 1", "row 2"]
+    assert all(event.seq is None and event.mac == content_mac(event) for event in stored)
 
 
 def test_it_stores_the_actor_and_sorted_distinct_changed_fields():
@@ -59,8 +74,30 @@ def test_it_stores_the_actor_and_sorted_distinct_changed_fields():
 
 
 def test_any_change_to_an_event_changes_its_mac():
-    """Altering any recorded value, or the link, gives a different MAC."""
+    """Altering any recorded value, the personal reason's ciphertext included, gives a
+    different MAC; the chain hash depends on the place, the link and the MAC."""
     event = audit_record(actor=Actor.system("test"), action=Action.VIEW, reason="Original")
+    original = content_mac(event)
+    assert event.mac == original
+
+    event.reason = "Altered"
+    assert content_mac(event) != original
+    event.reason = "Original"
+    event.personal_reason = "ciphertext"
+    assert content_mac(event) != original
+    event.personal_reason = ""
+    assert content_mac(event) == original
+
+    sealed = chain_hash(seq=1, prev_hash=GENESIS_HASH, mac=original)
+    assert chain_hash(seq=2, prev_hash=GENESIS_HASH, mac=original) != sealed
+    assert chain_hash(seq=1, prev_hash="1" * 64, mac=original) != sealed
+    assert chain_hash(seq=1, prev_hash=GENESIS_HASH, mac=content_mac(event)) == sealed
+
+
+def test_the_old_format_covers_the_content_the_place_and_the_link():
+    """Chain format 1 (events written before sealing) is kept to verify old events."""
+    event = audit_record(actor=Actor.system("test"), action=Action.VIEW, reason="Original")
+    event.seq, event.prev_hash = 1, GENESIS_HASH
     original = event_mac(event)
 
     event.reason = "Altered"
@@ -69,4 +106,20 @@ def test_any_change_to_an_event_changes_its_mac():
     event.prev_hash = "1" * 64
     assert event_mac(event) != original
     event.prev_hash = GENESIS_HASH
+    event.seq = 2
+    assert event_mac(event) != original
+    event.seq = 1
     assert event_mac(event) == original
+
+
+def test_the_mac_covers_the_values_as_stored():
+    """An address given in a long IPv6 form is stored in its short form: the MAC is of
+    what is read back, so the event verifies."""
+    actor = Actor(type=ActorType.ANONYMOUS, ip_address="2001:0DB8:0000:0000::0001")
+
+    event = audit_record(actor=actor, action=Action.VIEW)
+
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert stored.ip_address == "2001:db8::1"
+    assert stored.mac == content_mac(stored)
+    assert audit_chain_verify().is_intact

@@ -41,7 +41,7 @@ def test_it_lists_only_this_customers_events_newest_first():
 
     created = events[-1]
     assert created.action == Action.CREATE
-    assert [event.seq for event in events] == [revealed.seq, viewed.seq, created.seq]
+    assert [event.pk for event in events] == [revealed.pk, viewed.pk, created.pk]
 
 
 def test_it_shows_at_most_the_limit():
@@ -51,7 +51,7 @@ def test_it_shows_at_most_the_limit():
 
     events = customer_audit_events(customer_id=customer.pk, limit=2)
 
-    assert [event.seq for event in events] == [latest[3].seq, latest[2].seq]
+    assert [event.pk for event in events] == [latest[3].pk, latest[2].pk]
 
 
 def test_the_partial_shows_time_actor_action_changed_fields_and_reason():

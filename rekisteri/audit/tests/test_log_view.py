@@ -25,9 +25,9 @@ LOG_URL = "/audit/"
 HELSINKI = zoneinfo.ZoneInfo("Europe/Helsinki")
 
 
-def shown_seqs(response) -> list[int]:
-    """The seq of each event row on the page, top to bottom."""
-    return [int(seq) for seq in re.findall(r'<tr id="event-(\d+)"', response.content.decode())]
+def shown_ids(response) -> list[int]:
+    """The id of each event row on the page, top to bottom."""
+    return [int(pk) for pk in re.findall(r'<tr id="event-(\d+)"', response.content.decode())]
 
 
 def older_link(response) -> str | None:
@@ -48,7 +48,7 @@ def test_privacy_officers_and_auditors_see_the_log(client_as, role):
     response = client_as(role).get(LOG_URL)
 
     assert response.status_code == 200
-    assert shown_seqs(response) == [second.seq, first.seq]
+    assert shown_ids(response) == [second.pk, first.pk]
 
 
 @pytest.mark.parametrize("role", [Role.CUSTOMER_SERVICE, Role.MARKETING, Role.ADMINISTRATOR, None])
@@ -56,14 +56,14 @@ def test_other_staff_are_refused_and_the_attempt_is_audited(client_as, role):
     """Without audit.view_auditevent: 403, no events shown, one permission_denied event."""
     record(Actor.system("retention"), Action.ERASE, reason="Secret reason")
     client = client_as(role)
-    seq_before = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first()
+    last_id = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
 
     response = client.get(LOG_URL, {"action": Action.ERASE}, REMOTE_ADDR="198.51.100.7")
 
     assert response.status_code == 403
     assert b"Secret reason" not in response.content
     user = response.wsgi_request.user
-    new_events = list(AuditEvent.objects.filter(seq__gt=seq_before))
+    new_events = list(AuditEvent.objects.filter(id__gt=last_id))
     assert len(new_events) == 1
     denied = new_events[0]
     assert denied.action == Action.PERMISSION_DENIED
@@ -107,7 +107,7 @@ def test_the_columns_show_the_event(privacy_officer_client):
 
     assert response.status_code == 200
     page = response.content.decode()
-    row = re.search(rf'<tr id="event-{event.seq}">(.*?)</tr>', page, re.DOTALL)
+    row = re.search(rf'<tr id="event-{event.pk}">(.*?)</tr>', page, re.DOTALL)
     assert row is not None
     cells = [
         re.sub(r"<[^>]+>", "", cell).strip()
@@ -139,7 +139,7 @@ def test_it_filters_by_customer_number(privacy_officer_client):
 
     response = privacy_officer_client.get(LOG_URL, {"customer": customer.customer_number})
 
-    assert shown_seqs(response) == [updated.seq, viewed.seq, created.seq]
+    assert shown_ids(response) == [updated.pk, viewed.pk, created.pk]
 
 
 def test_it_filters_by_actor_username(privacy_officer_client):
@@ -151,7 +151,7 @@ def test_it_filters_by_actor_username(privacy_officer_client):
 
     response = privacy_officer_client.get(LOG_URL, {"actor": aino.username})
 
-    assert shown_seqs(response) == [second.seq, first.seq]
+    assert shown_ids(response) == [second.pk, first.pk]
 
 
 def test_it_filters_by_action(privacy_officer_client):
@@ -163,7 +163,7 @@ def test_it_filters_by_action(privacy_officer_client):
 
     response = privacy_officer_client.get(LOG_URL, {"action": Action.REVEAL})
 
-    assert shown_seqs(response) == [second.seq, first.seq]
+    assert shown_ids(response) == [second.pk, first.pk]
 
 
 def test_the_date_range_is_whole_days_in_helsinki_time_both_ends_included(
@@ -184,7 +184,7 @@ def test_the_date_range_is_whole_days_in_helsinki_time_both_ends_included(
     response = privacy_officer_client.get(LOG_URL, {"since": "2026-03-10", "until": "2026-03-11"})
 
     assert response.status_code == 200
-    assert shown_seqs(response) == [last_inside.seq, first_inside.seq]
+    assert shown_ids(response) == [last_inside.pk, first_inside.pk]
 
 
 def test_one_day_range_and_filters_combine(privacy_officer_client):
@@ -206,23 +206,23 @@ def test_one_day_range_and_filters_combine(privacy_officer_client):
         },
     )
 
-    assert shown_seqs(response) == [wanted.seq]
+    assert shown_ids(response) == [wanted.pk]
 
 
 def test_it_pages_back_with_an_older_events_link(privacy_officer_client, settings):
-    """Pages follow seq (keyset), keep the filters, and the last page has no link."""
+    """Pages follow the id (keyset), keep the filters, and the last page has no link."""
     settings.AUDIT_PAGE_SIZE = 2
     actor = Actor.system("test")
     events = [record(actor, Action.EXPORT) for _ in range(5)]
     record(actor, Action.VIEW)
-    newest_first = [event.seq for event in reversed(events)]
+    newest_first = [event.pk for event in reversed(events)]
 
     first = privacy_officer_client.get(LOG_URL, {"action": Action.EXPORT})
-    assert shown_seqs(first) == newest_first[0:2]
+    assert shown_ids(first) == newest_first[0:2]
     second = privacy_officer_client.get(older_link(first))
-    assert shown_seqs(second) == newest_first[2:4]
+    assert shown_ids(second) == newest_first[2:4]
     third = privacy_officer_client.get(older_link(second))
-    assert shown_seqs(third) == newest_first[4:5]
+    assert shown_ids(third) == newest_first[4:5]
     assert older_link(third) is None
     assert older_link(first) == f"{LOG_URL}?action=export&before={newest_first[1]}"
 
@@ -235,7 +235,7 @@ def test_an_exactly_full_last_page_has_no_older_link(privacy_officer_client, set
 
     response = privacy_officer_client.get(LOG_URL, {"action": Action.EXPORT})
 
-    assert shown_seqs(response) == [events[1].seq, events[0].seq]
+    assert shown_ids(response) == [events[1].pk, events[0].pk]
     assert older_link(response) is None
 
 
@@ -287,7 +287,7 @@ def test_an_invalid_filter_gives_a_clear_error_and_no_events(
     assert response.status_code == 200
     assert message in html.unescape(response.content.decode())
     assert 'role="alert"' in response.content.decode()
-    assert shown_seqs(response) == []
+    assert shown_ids(response) == []
 
 
 def test_viewing_the_log_writes_nothing_to_it(privacy_officer_client):

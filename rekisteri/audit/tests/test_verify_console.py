@@ -19,11 +19,13 @@ pytestmark = pytest.mark.skipif(
 )
 
 GENESIS = "0" * 64
+# An event of chain format 1 (no MAC of its own; the hash covers it all), forged.
 FORGED_EVENT = (
     "INSERT INTO audit_auditevent (seq, occurred_at, actor_type, actor_label, action,"
-    " object_type, object_id, changed_fields, reason, request_id, prev_hash, hash)"
+    " object_type, object_id, changed_fields, reason, personal_reason, request_id, mac,"
+    " prev_hash, hash)"
     " VALUES (1, '2026-01-01 00:00:00', 'system', 'forger', 'view', '', '', '[]', '', '',"
-    " ?, ?)"
+    " '', '', ?, ?)"
 )
 
 
@@ -53,7 +55,10 @@ def test_the_console_command_exits_0_when_intact_and_1_when_broken(tmp_path):
 
     intact = run(environment, "audit", "verify")
     assert (intact.returncode, intact.stderr) == (0, "")
-    assert intact.stdout == f"Audit trail intact: 0 events, head {GENESIS}\n"
+    assert intact.stdout == (
+        f"Audit trail intact: 0 events, head {GENESIS}\n"
+        "Not sealed yet: 0 events; checkpoints compared: 0\n"
+    )
 
     with closing(sqlite3.connect(tmp_path / "rekisteri.sqlite3")) as database, database:
         forged_id = database.execute(FORGED_EVENT, [GENESIS, "f" * 64]).lastrowid

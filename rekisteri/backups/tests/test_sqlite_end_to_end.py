@@ -265,7 +265,7 @@ def test_verify_finds_a_copy_that_does_not_match_its_manifest(site, tmp_path):
         "CommandError: Backup forged.rkbackup failed verification: table django_content_type "
         f"has {content_types + 1} rows, the manifest says {content_types}; the audit trail's "
         "append-only triggers are missing; the audit trail is broken at event seq 5: its "
-        "content does not match its hash (altered).\n"
+        "content does not match its MAC (altered).\n"
     )
     assert site.query("SELECT COUNT(*) FROM backups_backuprun WHERE verified_at IS NOT NULL") == [
         (0,)
@@ -283,7 +283,9 @@ def test_a_scheduled_run_creates_verifies_and_rotates(site):
 
     output = succeed(keep_two, "backup", "create", "--verify", "--rotate")
 
-    names = sorted(p.name for p in (site.data_dir / "backups").iterdir())
+    # The audit trail's checkpoint file lives beside the backups; rotation leaves it.
+    assert (site.data_dir / "backups" / "audit-checkpoints.jsonl").exists()
+    names = sorted(p.name for p in (site.data_dir / "backups").glob("*.rkbackup"))
     assert len(names) == 2
     assert names[0] == old[2]
     newest = names[1]

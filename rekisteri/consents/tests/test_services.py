@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from rekisteri.accounts.roles import Role
 from rekisteri.audit.models import Action, AuditEvent
 from rekisteri.audit.services import Actor
+from rekisteri.audit.subject_keys import personal_text_decrypt
 from rekisteri.consents import selectors, services
 from rekisteri.consents.models import Channel, ConsentEvent, ConsentText, EventKind, Source
 from rekisteri.consents.selectors import Reason, consent_state, customers_eligible
@@ -89,7 +90,7 @@ def test_a_grant_is_an_event_with_the_wording_the_evidence_and_an_audit_event():
         customer.pk,
     )
     assert audit.changed_fields == ["consent"]
-    assert audit.reason == "grant email (phone_call)"
+    assert personal_text_decrypt(audit) == "grant email (phone_call)"
     assert reasons(customer)["email"] == (True, Reason.OPT_IN)
     assert eligible("email") == {customer.pk}
 

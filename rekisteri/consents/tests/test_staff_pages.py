@@ -7,6 +7,7 @@ from django.urls import reverse
 from rekisteri.accounts.roles import Role
 from rekisteri.audit.models import Action, AuditEvent
 from rekisteri.audit.services import Actor
+from rekisteri.audit.subject_keys import personal_text_decrypt
 from rekisteri.consents import services
 from rekisteri.consents.models import ConsentEvent, ConsentText
 from rekisteri.customers.models import Customer, Status
@@ -46,7 +47,7 @@ def test_customer_service_records_a_consent_given_by_phone(customer_service_clie
     assert event.text == ConsentText.objects.get(channel="sms", version=1)
     assert event.staff_user == user
     audit = AuditEvent.objects.get(object_type="consents.consentevent")
-    assert (audit.actor_user, audit.customer_id, audit.reason) == (
+    assert (audit.actor_user, audit.customer_id, personal_text_decrypt(audit)) == (
         user,
         customer.pk,
         "grant sms (phone_call)",

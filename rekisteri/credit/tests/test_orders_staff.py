@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from rekisteri.audit.models import Action, AuditEvent
 from rekisteri.audit.services import Actor
+from rekisteri.audit.subject_keys import personal_text_decrypt
 from rekisteri.credit.models import CreditCheck, CreditPolicy
 from rekisteri.credit.tests.simulator_codes import code_for
 from rekisteri.orders.models import Order, OrderStatus
@@ -83,7 +84,7 @@ def test_an_invoice_order_keeps_the_bureaus_decision_with_the_order(
     event = AuditEvent.objects.get(action=Action.CREDIT_CHECK)
     assert (event.object_type, event.object_id) == ("credit.creditcheck", str(check.pk))
     assert (event.customer_id, event.actor_type) == (customer.pk, "staff")
-    assert event.reason == f"{decision}: {reason_code}"
+    assert personal_text_decrypt(event) == f"{decision}: {reason_code}"
     assert order.status == OrderStatus.RECEIVED
 
 
@@ -146,7 +147,9 @@ def test_a_bureau_slower_than_the_timeout_is_referred_never_approved(
     assert (check.default_count, check.classification_code) == (None, "")
     assert REFERRED_MESSAGE in flashed(response)
     assert "The credit bureau did not answer in time" in response.content.decode()
-    assert AuditEvent.objects.get(action=Action.CREDIT_CHECK).reason == "referred: timeout"
+    assert personal_text_decrypt(AuditEvent.objects.get(action=Action.CREDIT_CHECK)) == (
+        "referred: timeout"
+    )
 
 
 def test_an_order_over_the_policy_limit_is_declined_without_asking_the_bureau(

@@ -10,6 +10,7 @@ from django.urls import reverse
 from rekisteri.accounts.roles import Role
 from rekisteri.audit.models import Action, AuditEvent
 from rekisteri.audit.services import Actor
+from rekisteri.audit.subject_keys import personal_text_decrypt
 from rekisteri.credit.models import CreditCheck
 from rekisteri.credit.tests.simulator_codes import code_for
 from rekisteri.orders.models import Order
@@ -62,7 +63,7 @@ def test_a_reviewer_overrides_a_decline_with_a_reason(client_as, checked_order, 
     assert (event.object_type, event.object_id) == ("credit.creditcheck", str(check.pk))
     assert (event.customer_id, event.actor_label) == (order.customer_id, user.username)
     assert event.changed_fields == ["override_decision"]
-    assert event.reason == f"approved: {REASON}"
+    assert personal_text_decrypt(event) == f"approved: {REASON}"
 
 
 def test_the_order_page_shows_the_review(customer_service_client, checked_order):

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from rekisteri.audit.models import Action, AuditEvent
+from rekisteri.audit.subject_keys import personal_text_decrypt
 from rekisteri.customers.models import Customer
 from rekisteri.testing.factories import make_customer
 from rekisteri.testing.identity_codes import random_identity_code
@@ -72,7 +73,7 @@ def test_the_privacy_officer_reveals_the_code_for_a_recorded_reason(privacy_offi
     assert code not in url
     event = AuditEvent.objects.get(action=Action.REVEAL)
     assert event.customer_id == customer.pk
-    assert event.reason == "Asiakkaan tarkastuspyyntö 12/2026"
+    assert personal_text_decrypt(event) == "Asiakkaan tarkastuspyyntö 12/2026"
     assert response["Cache-Control"].startswith("max-age=0")
 
 

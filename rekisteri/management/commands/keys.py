@@ -162,7 +162,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"To move onto the active keys: {left[key_rotation.IDENTITY_CODES]} identity "
             f"code(s), {left[key_rotation.INTEGRATIONS]} integration(s), "
-            f"{left[key_rotation.AUTHENTICATORS]} authenticator(s)."
+            f"{left[key_rotation.AUTHENTICATORS]} authenticator(s), "
+            f"{left[key_rotation.SUBJECT_KEYS]} customer audit text key(s)."
         )
         moved = dict.fromkeys(left, 0)
         batches = key_rotation.rotation_batches(ring=ring, actor=actor, batch_size=batch_size)

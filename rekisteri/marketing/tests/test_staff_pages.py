@@ -144,7 +144,7 @@ def test_marketing_edits_a_group_and_the_change_is_audited(marketing_client):
     assert response.status_code == 302
     group.refresh_from_db()
     assert group.minimum_total_spent == Decimal("100.00")
-    audit = AuditEvent.objects.filter(object_type="marketing.targetgroup").latest("seq")
+    audit = AuditEvent.objects.filter(object_type="marketing.targetgroup").latest("id")
     assert (audit.action, audit.changed_fields) == (
         Action.UPDATE,
         ["minimum_total_spent", "postal_code_ranges"],

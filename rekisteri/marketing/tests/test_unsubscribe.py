@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from rekisteri.audit.models import AuditEvent
 from rekisteri.audit.services import Actor
+from rekisteri.audit.subject_keys import personal_text_decrypt
 from rekisteri.consents import services as consents
 from rekisteri.consents.models import ConsentEvent, Source
 from rekisteri.consents.selectors import consent_state
@@ -135,7 +136,7 @@ def test_the_campaign_arrives_over_smtp_and_one_click_unsubscribes(
     assert (withdrawal.channel, withdrawal.source) == ("email", "unsubscribe_link")
     assert withdrawal.ip_address == "127.0.0.1"
     audit = AuditEvent.objects.get(customer_id=anna.pk, actor_type="customer")
-    assert audit.reason == "withdrawal email (unsubscribe_link)"
+    assert personal_text_decrypt(audit) == "withdrawal email (unsubscribe_link)"
     assert CampaignMessage.objects.get(customer=anna).unsubscribed_at is not None
 
     # Again: the same answer, and nothing new is written.

@@ -75,7 +75,7 @@ def snapshot() -> dict[str, list[Any]]:
         model.__name__: list(model.objects.order_by("pk").values()) for model in MODELS
     }
     rows["events"] = list(
-        AuditEvent.objects.exclude(action=Action.PERMISSION_DENIED).values_list("seq", flat=True)
+        AuditEvent.objects.exclude(action=Action.PERMISSION_DENIED).values_list("id", flat=True)
     )
     return rows
 

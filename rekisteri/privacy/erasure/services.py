@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from rekisteri import fi
 from rekisteri.audit.models import Action, AuditEvent
 from rekisteri.audit.services import Actor, audit_record, audited_transaction
+from rekisteri.audit.subject_keys import subject_key_destroy
 from rekisteri.consents.models import ConsentEvent
 from rekisteri.credit.models import CreditCheck
 from rekisteri.customers.models import Customer, Status
@@ -349,6 +350,13 @@ def erasure_plan(customer: Customer) -> ErasurePlan:
             ),
         ),
         PlanItem(gettext("API idempotency keys of orders"), keys.count(), gettext("Deleted.")),
+        PlanItem(
+            gettext("Reasons about the customer in the audit trail"),
+            AuditEvent.objects.filter(customer=customer).exclude(personal_reason="").count(),
+            gettext(
+                "Made unreadable: the customer's own key they are encrypted under is destroyed."
+            ),
+        ),
     ]
     kept = [
         PlanItem(
@@ -548,6 +556,10 @@ def _anonymise(customer: Customer) -> None:
         disclosure.reference = terms.redact(disclosure.reference)
         disclosure.legal_ground = terms.redact(disclosure.legal_ground)
     Disclosure.objects.bulk_update(disclosures, ["recipient", "reference", "legal_ground"])
+    # The reasons about the customer in the audit trail, which is never changed, become
+    # unreadable: their key goes (crypto-shredding). The erasure's own event, written
+    # after this, keeps its reason readable: it was checked free of the person's data.
+    subject_key_destroy(customer.pk)
 
 
 def erasure_log_path() -> Path:

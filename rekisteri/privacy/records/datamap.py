@@ -352,11 +352,38 @@ DATA_MAP: dict[str, dict[str, Entry]] = {
         "customer": LINK,
         # Names of fields, never their values.
         "changed_fields": _audit(Category.ACCESS_LOG, _("names of the fields changed")),
+        # A reason about no customer, or an erasure's own (checked free of the
+        # person's details: `erasure.personal_terms`).
         "reason": _audit(Category.FREE_TEXT, _("reason")),
+        # Encrypted under the customer's own key (`SubjectKey`): erasure destroys the
+        # key, and the text, which the trail never changes, can no longer be read.
+        "personal_reason": erased(
+            Category.FREE_TEXT,
+            not_exported=AUDIT_COPY,
+            label=_("reason about the customer (encrypted under a key of their own)"),
+        ),
         "ip_address": _audit(Category.ONLINE_IDENTIFIERS, _("IP address")),
         "request_id": NOT_PERSONAL,
+        "mac": NOT_PERSONAL,
         "prev_hash": NOT_PERSONAL,
         "hash": NOT_PERSONAL,
+    },
+    # The sealed chain's head after each batch: numbers and hashes.
+    "audit.AuditCheckpoint": {
+        "id": NOT_PERSONAL,
+        "last_seq": NOT_PERSONAL,
+        "last_hash": NOT_PERSONAL,
+        "sealed_at": NOT_PERSONAL,
+        "events": NOT_PERSONAL,
+    },
+    "audit.SubjectKey": {
+        "id": NOT_PERSONAL,
+        "customer": LINK,
+        # A random key, encrypted; it says nothing about the person. Erasure overwrites
+        # it with "", which is what erases `AuditEvent.personal_reason`.
+        "key_encrypted": NOT_PERSONAL,
+        "created_at": _audit(Category.ACCESS_LOG, _("time"), CUSTOMERS),
+        "destroyed_at": _audit(Category.ACCESS_LOG, _("time"), CUSTOMERS),
     },
     # Refusals of requests nobody proved who sent, counted until their window closes
     # and one audit event carries the count (rekisteri/audit/refusals.py).

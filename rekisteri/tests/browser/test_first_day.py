@@ -510,7 +510,7 @@ from rekisteri.audit.models import AuditEvent
 story = ("login", "two_factor_enroll", "two_factor_reset", "pledge_accept", "create",
          "role_grant_request", "role_grant_confirm", "reauthenticate")
 events = {}
-for event in AuditEvent.objects.filter(action__in=story).order_by("seq"):
+for event in AuditEvent.objects.filter(action__in=story).order_by("id"):
     events.setdefault(event.actor_label, []).append(event.action)
 print(json.dumps({
     "events": events,

@@ -71,7 +71,7 @@ def test_the_privacy_officer_signs_in_with_an_authenticator_code_and_the_pledge(
 import json
 from rekisteri.accounts.models import PledgeAcceptance
 from rekisteri.audit.models import AuditEvent
-events = AuditEvent.objects.filter(actor_label="tietosuoja").order_by("seq")
+events = AuditEvent.objects.filter(actor_label="tietosuoja").order_by("id")
 print(json.dumps({
     "events": [[e.action, e.reason] for e in events if e.action.startswith(("login", "pledge"))],
     "pledges": PledgeAcceptance.objects.filter(user__username="tietosuoja").count(),

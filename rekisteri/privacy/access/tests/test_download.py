@@ -78,7 +78,7 @@ def download(client: Client, delivery: AccessDelivery, **extra: Any):
 
 
 def exports() -> list[AuditEvent]:
-    return list(AuditEvent.objects.filter(action=Action.EXPORT).order_by("seq"))
+    return list(AuditEvent.objects.filter(action=Action.EXPORT).order_by("id"))
 
 
 def archive_data(content: bytes) -> dict[str, Any]:

@@ -31,7 +31,7 @@ def record(detected_at=None, **overrides):
 
 
 def breach_events(breach=None):
-    events = AuditEvent.objects.filter(object_type="privacy.breach").order_by("seq")
+    events = AuditEvent.objects.filter(object_type="privacy.breach").order_by("id")
     if breach is not None:
         events = events.filter(object_id=str(breach.pk))
     return list(events.values_list("action", "reason"))

@@ -76,7 +76,7 @@ def outcomes(breach):
 def breach_reasons():
     return list(
         AuditEvent.objects.filter(object_type="privacy.breach")
-        .order_by("seq")
+        .order_by("id")
         .values_list("reason", flat=True)
     )
 

@@ -116,7 +116,7 @@ def test_an_update_with_a_stale_version_changes_nothing():
         (Action.CREATE, "breach recorded"),
         (Action.UPDATE, "breach updated"),
     ]
-    assert AuditEvent.objects.filter(object_type="privacy.breach").latest("seq").changed_fields == [
+    assert AuditEvent.objects.filter(object_type="privacy.breach").latest("id").changed_fields == [
         "people_affected"
     ]
 

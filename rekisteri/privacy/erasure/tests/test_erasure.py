@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Collection, Iterator
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.db.models import Sum
 from django.test import Client
 from django.urls import reverse
@@ -20,6 +18,7 @@ from rekisteri import fi
 from rekisteri.accounts.roles import Role
 from rekisteri.audit.models import Action, AuditEvent
 from rekisteri.audit.services import Actor
+from rekisteri.audit.subject_keys import personal_text_decrypt
 from rekisteri.consents.models import ConsentEvent
 from rekisteri.credit.models import CreditCheck, Decision
 from rekisteri.customers.models import Customer, Status
@@ -38,6 +37,7 @@ from rekisteri.privacy.models import Disclosure, ErasureLogEntry, LegalHold, Sub
 from rekisteri.privacy.requests.services import subject_request_record
 from rekisteri.privacy.retention import holds
 from rekisteri.testing.auth import sign_in
+from rekisteri.testing.database import database_rows, found_in_database
 from rekisteri.testing.everything import api_order, customer_with_everything, person
 from rekisteri.testing.factories import make_customer, make_staff
 from rekisteri.testing.identity_codes import random_identity_code
@@ -77,50 +77,6 @@ def erase_url(customer: Customer) -> str:
 
 
 # Reading the whole database ---------------------------------------------------------
-
-
-def _as_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, memoryview):
-        value = value.tobytes()
-    if isinstance(value, bytes):
-        return value.decode("utf-8", errors="replace")
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
-
-
-def database_rows(*, skip: Collection[str] = ()) -> Iterator[tuple[str, str, str]]:
-    """(table, column, value as text) of every value of every row of every table."""
-    with connection.cursor() as cursor:
-        for table in sorted(connection.introspection.table_names(cursor)):
-            if table in skip:
-                continue
-            columns = [
-                column.name
-                for column in connection.introspection.get_table_description(cursor, table)
-            ]
-            # The table names come from the database's own catalogue.
-            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
-            for row in cursor.fetchall():
-                for column, value in zip(columns, row, strict=True):
-                    yield table, column, _as_text(value)
-
-
-def found_in_database(terms: dict[str, str]) -> set[tuple[str, str, str]]:
-    """(what, table, column) for each term found anywhere, in any case, also in the
-    escaped form JSON stores non-ASCII letters in."""
-    wanted = {
-        what: {term.casefold(), json.dumps(term)[1:-1].casefold()} for what, term in terms.items()
-    }
-    found = set()
-    for table, column, text in database_rows():
-        folded = text.casefold()
-        for what, forms in wanted.items():
-            if any(form in folded for form in forms):
-                found.add((what, table, column))
-    return found
 
 
 def database_snapshot() -> list[tuple[str, str, str]]:
@@ -242,7 +198,12 @@ def test_the_dry_run_shows_what_is_erased_and_kept_and_changes_nothing(products)
         ("The customer's own data", 1),
         ("Delivery addresses and notes of orders", 2),
         ("Tracking codes of deliveries", 1),
+        (
+            "Reasons about the customer in the audit trail",
+            AuditEvent.objects.filter(customer=customer).exclude(personal_reason="").count(),
+        ),
     ]
+    assert plan.erased[-1].count == 1  # "status cancelled"
     assert plan.erased[0].what == (
         f"Replaced by the pseudonym Poistettu asiakas {customer.customer_number}; "
         "removed: name, address, phone, email, identity code, notes."
@@ -423,7 +384,7 @@ def test_customer_service_and_marketing_cannot_erase_and_nothing_changes(role):
     response = client.post(erase_url(customer), {"reason": REASON, "confirm": "on"})
 
     assert (page.status_code, response.status_code) == (403, 403)
-    new_events = AuditEvent.objects.order_by("seq")[audit_before:]
+    new_events = AuditEvent.objects.order_by("id")[audit_before:]
     assert [event.action for event in new_events] == [Action.PERMISSION_DENIED] * 2
     assert [row for row in database_snapshot() if row[0] != AuditEvent._meta.db_table] == [
         row for row in before if row[0] != AuditEvent._meta.db_table
@@ -482,7 +443,11 @@ def test_orders_are_minimised_on_their_own_and_again_changes_nothing(products):
     held_order.refresh_from_db()
     assert held_order.delivery_name == f"{held.first_names} {held.surname}"
     event = AuditEvent.objects.filter(object_type="orders.order", action=Action.UPDATE).get()
-    assert (event.customer_id, event.reason) == (customer.pk, "orders minimised: 1")
+    assert (event.customer_id, event.reason, personal_text_decrypt(event)) == (
+        customer.pk,
+        "",
+        "orders minimised: 1",
+    )
     customer.refresh_from_db()
     assert customer.status == Status.ACTIVE
 

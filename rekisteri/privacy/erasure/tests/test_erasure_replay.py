@@ -100,7 +100,7 @@ def test_replay_after_a_restore_erases_the_customer_again(erasure_log):
     entry = ErasureLogEntry.objects.get()
     assert entry.customer_public_id == customer.public_id
     assert entry.erased_at == datetime.datetime.fromisoformat(logged["erased_at"])
-    event = AuditEvent.objects.filter(action=Action.ERASE).order_by("-seq")[0]
+    event = AuditEvent.objects.filter(action=Action.ERASE).order_by("-id")[0]
     assert (event.customer_id, event.actor_label, event.reason) == (
         customer.pk,
         "erasures replay",

@@ -11,6 +11,7 @@ from django.utils import timezone
 from rekisteri.accounts.roles import Role
 from rekisteri.audit.models import Action, AuditEvent
 from rekisteri.audit.services import Actor
+from rekisteri.audit.subject_keys import personal_text_decrypt
 from rekisteri.consents.selectors import customers_eligible
 from rekisteri.consents.services import consent_grant
 from rekisteri.customers.models import Customer, Status
@@ -41,9 +42,9 @@ def detail_url(customer: Customer) -> str:
     return reverse("customers:detail", args=[customer.customer_number])
 
 
-def status_events(customer: Customer) -> list[tuple[str, list[str], str]]:
+def status_events(customer: Customer) -> list[tuple[str, list[str], str | None]]:
     events = AuditEvent.objects.filter(customer=customer, changed_fields=["status"])
-    return [(e.action, e.changed_fields, e.reason) for e in events.order_by("seq")]
+    return [(e.action, e.changed_fields, personal_text_decrypt(e)) for e in events.order_by("id")]
 
 
 def test_the_privacy_officer_restricts_a_customer_and_everyone_sees_the_banner(

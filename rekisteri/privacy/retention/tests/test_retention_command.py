@@ -123,7 +123,7 @@ def test_a_run_does_it_and_says_what_was_done(old_message):
 
     assert output == expected(dry_run=False, messages_due=1)
     assert not CampaignMessage.objects.filter(pk=old_message.pk).exists()
-    events = AuditEvent.objects.filter(object_type="privacy.retentionpolicy").order_by("seq")
+    events = AuditEvent.objects.filter(object_type="privacy.retentionpolicy").order_by("id")
     assert [(e.action, e.actor_type, e.actor_label) for e in events] == [
         (Action.ERASE, "system", "retention"),
         (Action.UPDATE, "system", "retention"),

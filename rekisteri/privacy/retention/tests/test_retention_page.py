@@ -41,7 +41,7 @@ DEFAULTS = {
 
 
 def retention_events() -> list[AuditEvent]:
-    return list(AuditEvent.objects.filter(object_type="privacy.retentionpolicy").order_by("seq"))
+    return list(AuditEvent.objects.filter(object_type="privacy.retentionpolicy").order_by("id"))
 
 
 @pytest.fixture
