@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -24,12 +25,23 @@ def language_restored() -> Iterator[None]:
     translation.deactivate_all()
 
 
+# The start of a day (and so of every minute and hour in it), as seconds since 1970.
+WINDOWS_START = 86_400 * 20_834.0
+
+
 @pytest.fixture(autouse=True)
-def cache_cleared() -> Iterator[None]:
-    """Rate-limit counters live in the (per-process) cache: each test starts afresh."""
+def cache_cleared(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Rate-limit counters live in the (per-process) cache: each test starts afresh.
+    Their fixed windows start with the test, too: the limiter's clock runs from the
+    start of a day, so a test that counts up to a limit never sees its minute or hour
+    end half-way (which made such tests fail now and then on a real clock)."""
     from django.core.cache import cache
 
     cache.clear()
+    started = time.monotonic()
+    monkeypatch.setattr(
+        "rekisteri.ratelimit._now", lambda: WINDOWS_START + (time.monotonic() - started)
+    )
     yield
 
 

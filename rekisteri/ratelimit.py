@@ -10,6 +10,11 @@ import time
 from django.core.cache import cache
 
 
+def _now() -> float:
+    """The clock of the windows (a test starts it at a window's start)."""
+    return time.time()
+
+
 def _cache_key(key: str, now: float, window_seconds: int) -> str:
     return f"ratelimit:{key}:{int(now // window_seconds)}"
 
@@ -21,7 +26,7 @@ def _wait(now: float, window_seconds: int) -> int:
 def limit_hit(key: str, *, limit: int, window_seconds: int) -> int | None:
     """Counts one use of `key`. None while within `limit` uses per window; over it,
     the seconds until the window ends (for a Retry-After header)."""
-    now = time.time()
+    now = _now()
     cache_key = _cache_key(key, now, window_seconds)
     cache.add(cache_key, 0, timeout=window_seconds * 2)
     try:
@@ -37,7 +42,7 @@ def limit_hit(key: str, *, limit: int, window_seconds: int) -> int | None:
 def limit_reached(key: str, *, limit: int, window_seconds: int) -> int | None:
     """Whether `key` has had its `limit` uses in this window, without counting one:
     None if not, else the seconds until the window ends."""
-    now = time.time()
+    now = _now()
     used = cache.get(_cache_key(key, now, window_seconds), 0)
     if used < limit:
         return None

@@ -51,6 +51,8 @@ def clock() -> Iterator[Clock]:
     with (
         mock.patch("django.utils.timezone.now", side_effect=lambda: clock.at),
         mock.patch("time.time", side_effect=lambda: clock.at.timestamp()),
+        # The rate limiter's own clock, which every test otherwise starts at a window's start.
+        mock.patch("rekisteri.ratelimit._now", side_effect=lambda: clock.at.timestamp()),
     ):
         yield clock
 
