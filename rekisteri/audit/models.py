@@ -120,7 +120,6 @@ class AuditCheckpoint(models.Model):
     last_seq = models.PositiveBigIntegerField(unique=True)
     last_hash = models.CharField(max_length=64)
     sealed_at = models.DateTimeField()
-    events = models.PositiveIntegerField()
 
     class Meta:
         ordering = ["-last_seq"]

@@ -166,7 +166,7 @@ def checkpoint_write(head: Head) -> AuditCheckpoint | None:
     now = timezone.now()
     checkpoint, _created = AuditCheckpoint.objects.get_or_create(
         last_seq=head.seq,
-        defaults={"last_hash": head.hash, "sealed_at": now, "events": head.seq},
+        defaults={"last_hash": head.hash, "sealed_at": now},
     )
     line = json.dumps(
         {"seq": head.seq, "hash": head.hash, "sealed_at": now.isoformat()}, sort_keys=True

@@ -10,15 +10,15 @@ encrypted under the key ring (bound to the customer's id, so it cannot be moved 
 another customer) and moved onto a new ring key by `rekisteri keys rotate`. The audit
 app does not import the customers app: everything here works with customer ids.
 
-Fetching a key costs a query. `SubjectKeys` holds the keys of many customers fetched
-at once, for the batch paths; a single event reuses the keys already fetched in its
-transaction (see `_transaction_keys`)."""
+Fetching a key costs a query: a single event with a reason about a customer reads its
+key (and makes it, the first time). `SubjectKeys` holds the keys of many customers
+fetched at once, for the batch paths. Nothing is cached beyond one call or one batch,
+so a key destroyed or rolled back is never used from a stale copy."""
 
 from __future__ import annotations
 
 import base64
 import os
-import weakref
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -32,7 +32,6 @@ from rekisteri import crypto
 from rekisteri.audit.models import AuditEvent, SubjectKey
 
 if TYPE_CHECKING:
-    from django.db.backends.base.base import BaseDatabaseWrapper
     from django_stubs_ext import StrOrPromise
 
 # The key ring's purpose for a subject key: it decrypts nowhere else.
@@ -85,16 +84,12 @@ class SubjectKeys:
     `load` many ids with a few queries, then encrypt any number of texts of theirs.
     A destroyed key is held as None: a text for it is made unreadable at once."""
 
-    def __init__(self, parent: SubjectKeys | None = None) -> None:
+    def __init__(self) -> None:
         self._ciphers: dict[int, AESGCM | None] = {}
-        self._parent = parent
 
     def _known(self, customer_id: int) -> tuple[bool, AESGCM | None]:
-        keys: SubjectKeys | None = self
-        while keys is not None:
-            if customer_id in keys._ciphers:
-                return True, keys._ciphers[customer_id]
-            keys = keys._parent
+        if customer_id in self._ciphers:
+            return True, self._ciphers[customer_id]
         return False, None
 
     def load(self, customer_ids: Iterable[int], *, create: bool = True) -> SubjectKeys:
@@ -140,10 +135,6 @@ class SubjectKeys:
             ignore_conflicts=True,
         )
 
-    def forget(self, customer_id: int) -> None:
-        """Drops the customer's key: the next use reads it again (`subject_key_destroy`)."""
-        self._ciphers.pop(customer_id, None)
-
     def encrypt(self, customer_id: int, text: str) -> str:
         """`text` encrypted under the customer's key (fetched or made first if not held).
         For a destroyed key, under a fresh key that is thrown away at once: nothing
@@ -174,46 +165,9 @@ class SubjectKeys:
             return None
 
 
-# Keys fetched in the current transaction, by connection. Each holder is valid while
-# the transaction or savepoint it was made in is: an on_commit marker registered there
-# stays in the connection's list until that commit, and goes with a rollback of it or
-# of any savepoint around it. So a key made in a savepoint that is rolled back (and so
-# never stored) is never used again.
-_Holder = tuple[object, tuple[object, ...], "SubjectKeys"]  # (marker, savepoints, keys)
-_holders: weakref.WeakKeyDictionary[BaseDatabaseWrapper, list[_Holder]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _transaction_keys() -> SubjectKeys:
-    """The keys already fetched in the current transaction, savepoint by savepoint; a
-    new holder outside a transaction."""
-    connection = transaction.get_connection()
-    if not connection.in_atomic_block:
-        return SubjectKeys()
-    level = tuple(connection.savepoint_ids)
-    pending = {id(entry[1]) for entry in connection.run_on_commit}
-    holders = [
-        holder
-        for holder in _holders.get(connection, [])
-        if id(holder[0]) in pending and level[: len(holder[1])] == holder[1]
-    ]
-    if holders and holders[-1][1] == level:
-        _holders[connection] = holders
-        return holders[-1][2]
-
-    def marker() -> None:
-        """A new object each time: its id is the holder's token."""
-
-    transaction.on_commit(marker)
-    keys = SubjectKeys(parent=holders[-1][2] if holders else None)
-    _holders[connection] = [*holders, (marker, level, keys)]
-    return keys
-
-
 def personal_text_encrypt(customer_id: int, text: str, *, keys: SubjectKeys | None = None) -> str:
     """`text` encrypted under the customer's own key (made if they have none yet)."""
-    return (keys or _transaction_keys()).encrypt(customer_id, text)
+    return (keys or SubjectKeys()).encrypt(customer_id, text)
 
 
 def personal_text_decrypt(event: AuditEvent, *, keys: SubjectKeys | None = None) -> str | None:
@@ -250,10 +204,6 @@ def subject_keys_destroy(customer_ids: Iterable[int]) -> None:
             SubjectKey.objects.filter(customer_id__in=chunk, destroyed_at__isnull=True).update(
                 key_encrypted="", destroyed_at=now
             )
-    # Read again where next used: destroyed, unless this savepoint is rolled back.
-    for _marker, _level, keys in _holders.get(transaction.get_connection(), []):
-        for customer_id in ids:
-            keys.forget(customer_id)
 
 
 def event_reasons_read(events: list[AuditEvent]) -> list[AuditEvent]:

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from bench.generate import FIRST_NUMBER
-from bench.order_intake import Connection, PlannedOrder, free_port, plan_orders
+from bench.order_intake import Connection, PlannedOrder, free_port
 from rekisteri.testing.servers import Installation, ServerProcess, throwaway_installation
+from rekisteri.testing.shops import benchmark_orders
 
 ORDERS = 120
 CLIENTS = 6
@@ -55,31 +55,7 @@ def installation(tmp_path: Path) -> Iterator[Installation]:
 
 
 def shop_orders() -> list[PlannedOrder]:
-    """The order intake benchmark's orders: half from new buyers, half from returning
-    ones (these first seen in this run), three lines each, paid in advance or on
-    delivery."""
-    returning = [
-        {
-            "surname": "Korhonen",
-            "first_names": "Eino",
-            "email": f"eino.korhonen.{number}@example.fi",
-            "phone": "+358401234567",
-            "identity_code": "",
-            "street_address": "Isokatu 1",
-            "postal_code": "90100",
-            "post_office": "Oulu",
-            "country": "FI",
-        }
-        for number in range(20)
-    ]
-    plan = plan_orders(
-        count=ORDERS,
-        warm_up=0,
-        seed=1808,
-        register=returning,
-        first_free_number=FIRST_NUMBER + 100_000,
-    )
-    return plan.measured
+    return benchmark_orders(count=ORDERS, seed=1808, returning=20, first_free_number=100_000)
 
 
 def external_id(order: PlannedOrder) -> str:

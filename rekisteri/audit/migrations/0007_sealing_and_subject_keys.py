@@ -83,7 +83,6 @@ class Migration(migrations.Migration):
                 ('last_seq', models.PositiveBigIntegerField(unique=True)),
                 ('last_hash', models.CharField(max_length=64)),
                 ('sealed_at', models.DateTimeField()),
-                ('events', models.PositiveIntegerField()),
             ],
             options={
                 'ordering': ['-last_seq'],

@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
-from bench.generate import FIRST_NUMBER
-from bench.order_intake import Connection, PlannedOrder, free_port, plan_orders
+from bench.order_intake import Connection, PlannedOrder, free_port
 from rekisteri.testing.servers import Installation, ServerProcess, throwaway_installation
+from rekisteri.testing.shops import benchmark_orders
 
 ORDERS = 60
 CLIENTS = 4
@@ -70,29 +70,7 @@ def chain_state(installation: Installation) -> dict[str, Any]:
 
 
 def shop_orders() -> list[PlannedOrder]:
-    """The order intake benchmark's orders: half new buyers, half returning ones."""
-    returning = [
-        {
-            "surname": "Korhonen",
-            "first_names": "Eino",
-            "email": f"eino.korhonen.{number}@example.fi",
-            "phone": "+358401234567",
-            "identity_code": "",
-            "street_address": "Isokatu 1",
-            "postal_code": "90100",
-            "post_office": "Oulu",
-            "country": "FI",
-        }
-        for number in range(10)
-    ]
-    plan = plan_orders(
-        count=ORDERS,
-        warm_up=0,
-        seed=1612,
-        register=returning,
-        first_free_number=FIRST_NUMBER + 200_000,
-    )
-    return plan.measured
+    return benchmark_orders(count=ORDERS, seed=1612, returning=10, first_free_number=200_000)
 
 
 def post_to_both(orders: list[PlannedOrder], ports: list[int], api_key: str) -> list[int]:

@@ -374,7 +374,6 @@ DATA_MAP: dict[str, dict[str, Entry]] = {
         "last_seq": NOT_PERSONAL,
         "last_hash": NOT_PERSONAL,
         "sealed_at": NOT_PERSONAL,
-        "events": NOT_PERSONAL,
     },
     "audit.SubjectKey": {
         "id": NOT_PERSONAL,
