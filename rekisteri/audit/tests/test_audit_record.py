@@ -123,3 +123,63 @@ def test_the_mac_covers_the_values_as_stored():
     assert stored.ip_address == "2001:db8::1"
     assert stored.mac == content_mac(stored)
     assert audit_chain_verify().is_intact
+
+
+def test_an_ipv4_mapped_address_is_stored_as_django_stores_it():
+    """The check normalises the address with the model field's own cleaning."""
+    actor = Actor(type=ActorType.ANONYMOUS, ip_address="::ffff:192.0.2.1")
+
+    event = audit_record(actor=actor, action=Action.VIEW)
+
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert stored.ip_address == event.ip_address
+    assert stored.mac == content_mac(stored)
+
+
+def test_an_event_stored_by_its_own_insert_reads_back_as_the_orm_would_store_it():
+    """Every field of the event read back equals the one the writer built."""
+    user = make_staff(Role.CUSTOMER_SERVICE)
+    event = audit_record(
+        actor=staff_actor(user),
+        action=Action.UPDATE,
+        object_type="customers.customer",
+        object_id="42",
+        changed_fields=["b", "a"],
+        reason="Asked",
+    )
+
+    stored = AuditEvent.objects.get(pk=event.pk)
+    for field in AuditEvent._meta.concrete_fields:
+        assert getattr(stored, field.attname) == getattr(event, field.attname), field.name
+
+
+@pytest.mark.parametrize(
+    ("values", "field"),
+    [
+        ({"action": "no-such-action"}, "action"),
+        ({"object_id": "x" * 65}, "object_id"),
+        ({"object_type": "x" * 65}, "object_type"),
+    ],
+)
+def test_a_bad_value_is_refused_and_nothing_is_stored(values, field):
+    """A caller's mistake fails loudly with the field named, and no event is written."""
+    from django.core.exceptions import ValidationError
+
+    arguments = {"action": Action.VIEW, **values}
+    with pytest.raises(ValidationError) as refused:
+        audit_record(actor=Actor.system("test"), **arguments)
+
+    assert field in refused.value.message_dict
+    assert not AuditEvent.objects.exists()
+
+
+def test_an_address_that_is_not_one_is_refused_and_nothing_is_stored():
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as refused:
+        audit_record(
+            actor=Actor(type=ActorType.ANONYMOUS, ip_address="999.1.1.1"), action=Action.VIEW
+        )
+
+    assert "ip_address" in refused.value.message_dict
+    assert not AuditEvent.objects.exists()
