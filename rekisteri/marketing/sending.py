@@ -4,18 +4,21 @@
    one `CampaignMessage` each (status queued).
 2. Then, a batch at a time, the consents are checked again just before the batch
    leaves: a customer who withdrew, objected, banned marketing, was restricted or
-   anonymised, or left the group since is skipped with the reason. Each message's
-   outcome is saved as soon as it is known, so the log and the progress are current
-   and a sender that dies resumes where it stopped.
+   anonymised, or left the group since is skipped with the reason. The batch's skipped
+   messages are recorded together, with a statement or two, before any of it leaves;
+   each message sent (or failed) has its outcome saved as soon as it is known, so the
+   log and the progress are current and a sender that dies resumes where it stopped.
 
 A message whose outcome was not saved before a crash is sent again on resume: at
-least once, never silently lost."""
+least once, never silently lost. That is why a sent message is not kept to be recorded
+with the rest of its batch: a crash would send the whole batch again."""
 
 from __future__ import annotations
 
 import logging
 import smtplib
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 
 import phonenumbers
 from django.core.mail import get_connection
@@ -24,7 +27,8 @@ from django.utils import timezone
 
 from rekisteri.audit.models import Action
 from rekisteri.audit.services import Actor, audit_record, audited_transaction
-from rekisteri.consents.selectors import Reason, consent_state
+from rekisteri.consents.models import ConsentEvent
+from rekisteri.consents.selectors import ConsentState, Reason, derive_state
 from rekisteri.customers.models import Customer
 from rekisteri.marketing.composing import campaign_email, campaign_sms
 from rekisteri.marketing.models import (
@@ -46,6 +50,8 @@ SENDER = "campaign sender"
 # Why a message was not sent, besides the consent reasons of consents.selectors.Reason.
 NOT_IN_GROUP = "not_in_group"
 NO_MOBILE = "no_mobile_number"
+# What a message's outcome is: the columns `_record` saves.
+OUTCOME_FIELDS = ("status", "detail", "provider_id", "sent_at")
 MOBILE_TYPES = (
     phonenumbers.PhoneNumberType.MOBILE,
     phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
@@ -124,17 +130,15 @@ def _send_batch(campaign: Campaign, batch: Sequence[CampaignMessage]) -> None:
             pk__in=[message.customer_id for message in batch]
         )
     }
-    counts = {MessageStatus.SENT: 0, MessageStatus.SKIPPED: 0, MessageStatus.FAILED: 0}
+    skipped = _skipped(campaign, batch, allowed)
+    CampaignMessage.objects.bulk_update(skipped, OUTCOME_FIELDS)
+    counts = {MessageStatus.SENT: 0, MessageStatus.SKIPPED: len(skipped), MessageStatus.FAILED: 0}
     connection = get_connection() if campaign.channel == CampaignChannel.EMAIL else None
     try:
         for message in batch:
-            customer = allowed.get(message.customer_id)
-            if customer is None:
-                _record(message, MessageStatus.SKIPPED, skip_reason(campaign, message.customer_id))
-            elif campaign.channel == CampaignChannel.SMS and not is_mobile(customer.phone):
-                _record(message, MessageStatus.SKIPPED, NO_MOBILE)
-            else:
-                _deliver(campaign, message, customer, connection)
+            if message.status != MessageStatus.QUEUED:
+                continue
+            _deliver(campaign, message, allowed[message.customer_id], connection)
             counts[MessageStatus(message.status)] += 1
     finally:
         if connection is not None:
@@ -144,6 +148,28 @@ def _send_batch(campaign: Campaign, batch: Sequence[CampaignMessage]) -> None:
             skipped_count=F("skipped_count") + counts[MessageStatus.SKIPPED],
             failed_count=F("failed_count") + counts[MessageStatus.FAILED],
         )
+
+
+def _skipped(
+    campaign: Campaign, batch: Sequence[CampaignMessage], allowed: dict[int, Customer]
+) -> list[CampaignMessage]:
+    """The batch's messages that are not to be sent, their outcome set (not yet saved):
+    the recipient may no longer be reached, or an SMS has no mobile number to go to."""
+    reasons = skip_reasons(
+        campaign, [message.customer_id for message in batch if message.customer_id not in allowed]
+    )
+    skipped = []
+    for message in batch:
+        customer = allowed.get(message.customer_id)
+        if customer is None:
+            detail = reasons[message.customer_id]
+        elif campaign.channel == CampaignChannel.SMS and not is_mobile(customer.phone):
+            detail = NO_MOBILE
+        else:
+            continue
+        _outcome(message, MessageStatus.SKIPPED, detail)
+        skipped.append(message)
+    return skipped
 
 
 def _deliver(
@@ -166,18 +192,39 @@ def _deliver(
     _record(message, MessageStatus.SENT, "", provider_id=provider_id)
 
 
-def _record(message: CampaignMessage, status: str, detail: str, *, provider_id: str = "") -> None:
+def _outcome(message: CampaignMessage, status: str, detail: str, *, provider_id: str = "") -> None:
     message.status = status
     message.detail = detail
     message.provider_id = provider_id[:200]
     message.sent_at = timezone.now() if status == MessageStatus.SENT else None
-    message.save(update_fields=["status", "detail", "provider_id", "sent_at"])
+
+
+def _record(message: CampaignMessage, status: str, detail: str, *, provider_id: str = "") -> None:
+    _outcome(message, status, detail, provider_id=provider_id)
+    message.save(update_fields=OUTCOME_FIELDS)
 
 
 def skip_reason(campaign: Campaign, customer_id: int) -> str:
     """Why a recipient written down when sending began may no longer be reached."""
-    customer = Customer.objects.get(pk=customer_id)
-    state = consent_state(customer).channels[campaign.channel]
+    return skip_reasons(campaign, [customer_id])[customer_id]
+
+
+def skip_reasons(campaign: Campaign, customer_ids: Iterable[int]) -> dict[int, str]:
+    """`skip_reason` of many recipients, by customer id, with two queries."""
+    ids = set(customer_ids)
+    if not ids:
+        return {}
+    statuses = dict(Customer.objects.filter(pk__in=ids).values_list("pk", "status"))
+    events: dict[int, list[ConsentEvent]] = defaultdict(list)
+    for event in ConsentEvent.objects.filter(customer_id__in=ids):
+        events[event.customer_id].append(event)
+    return {
+        pk: _why_not(campaign, derive_state(status=statuses[pk], events=events[pk])) for pk in ids
+    }
+
+
+def _why_not(campaign: Campaign, consents: ConsentState) -> str:
+    state = consents.channels[campaign.channel]
     refusals = (Reason.RESTRICTED, Reason.BANNED, Reason.WITHDRAWN)
     if state.reason in refusals:
         return state.reason

@@ -14,21 +14,28 @@ import json
 import logging
 import os
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from rekisteri import fi
 from rekisteri.audit.models import Action, AuditEvent
-from rekisteri.audit.services import Actor, audit_record, audited_transaction
-from rekisteri.audit.subject_keys import subject_key_destroy
+from rekisteri.audit.services import (
+    Actor,
+    audit_event_build,
+    audit_record,
+    audit_records_insert,
+    audited_transaction,
+)
+from rekisteri.audit.subject_keys import SubjectKeys, subject_keys_destroy
 from rekisteri.consents.models import ConsentEvent
 from rekisteri.credit.models import CreditCheck
 from rekisteri.customers.models import Customer, Status
@@ -51,8 +58,8 @@ from rekisteri.privacy.models import (
     SubjectRequest,
 )
 from rekisteri.privacy.requests.services import subject_request_complete
-from rekisteri.privacy.retention.holds import has_legal_hold, legal_holds_active
-from rekisteri.reasons import REASON_MIN_LENGTH
+from rekisteri.privacy.retention.holds import legal_holds_active
+from rekisteri.reasons import REASON_MIN_LENGTH, reason_collapse
 from rekisteri.versioning import version_bump
 
 logger = logging.getLogger(__name__)
@@ -69,6 +76,7 @@ ACCOUNTING_GROUND = "Kirjanpitolaki 2:10 §"
 SQL_BATCH = 500  # ids per IN (...) list: well inside SQLite's variable limit
 
 ALREADY_ANONYMISED = _("The customer has already been anonymised.")
+LEGAL_HOLD_IN_FORCE = _("A legal hold is in force: the customer is not erased.")
 CUSTOMER_ERASED_FIELDS = (
     "surname",
     "first_names",
@@ -97,6 +105,35 @@ ORDER_MINIMISED_FIELDS = (
     "delivery_post_office",
     "notes",
 )
+# The columns of an anonymised customer that differ from the living one's.
+CUSTOMER_ANONYMISED_COLUMNS = (
+    "surname",
+    "first_names",
+    "street_address",
+    "postal_code",
+    "post_office",
+    "phone",
+    "email",
+    "notes",
+    "identity_code_encrypted",
+    "identity_code_index",
+    "name_key",
+    "status",
+    "updated_at",
+    "version",
+)
+SUBJECT_REQUEST_MINIMISED_FIELDS = (
+    "requester_name",
+    "requester_email",
+    "details",
+    "ip_address",
+    "verification_note",
+    "extension_reason",
+    "outcome",
+    "version",
+)
+
+Item = TypeVar("Item")
 
 
 def pseudonym(customer: Customer) -> str:
@@ -430,9 +467,30 @@ def erasure_plan(customer: Customer) -> ErasurePlan:
 # Minimising and anonymising ------------------------------------------------------------
 
 
-def _chunks(ids: list[int]) -> Iterable[list[int]]:
-    for start in range(0, len(ids), SQL_BATCH):
-        yield ids[start : start + SQL_BATCH]
+def _chunks(items: Sequence[Item], size: int = SQL_BATCH) -> Iterable[Sequence[Item]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _columns_save(rows: Sequence[Model], columns: Sequence[str]) -> None:
+    """Saves `columns` of `rows` of one model: a column that has the same value in every
+    row with one plain UPDATE, only the others with `bulk_update`, whose CASE per row
+    and column costs much more to build and to run."""
+    if not rows:
+        return
+    model = type(rows[0])
+    first = rows[0]
+    same = {
+        column: getattr(first, column)
+        for column in columns
+        if all(getattr(row, column) == getattr(first, column) for row in rows)
+    }
+    if same:
+        for chunk in _chunks(rows):
+            model._default_manager.filter(pk__in=[row.pk for row in chunk]).update(**same)
+    differing = [column for column in columns if column not in same]
+    if differing:
+        model._default_manager.bulk_update(rows, differing, batch_size=SQL_BATCH)
 
 
 def _orders_minimise(order_ids: list[int]) -> list[Order]:
@@ -467,9 +525,7 @@ def _orders_minimise(order_ids: list[int]) -> list[Order]:
     now = timezone.now()
     for order in changed:
         order.updated_at = now
-    Order.objects.bulk_update(
-        changed, [*ORDER_MINIMISED_FIELDS, "version", "updated_at"], batch_size=SQL_BATCH
-    )
+    _columns_save(changed, [*ORDER_MINIMISED_FIELDS, "version", "updated_at"])
     return changed
 
 
@@ -479,7 +535,7 @@ def orders_minimise(*, actor: Actor, orders: Iterable[Order]) -> int:
     their returns' reasons, their credit checks' details and their API idempotency
     keys. Lines, totals, VAT, statuses and dates stay, so the books still add up.
     Orders of a customer under a legal hold are left as they are. Returns how many
-    orders changed; one audit event per customer."""
+    orders changed; one audit event per customer, all inserted together."""
     with audited_transaction():
         held = legal_holds_active().values("customer_id")
         ids = [order.pk for order in orders]
@@ -491,22 +547,46 @@ def orders_minimise(*, actor: Actor, orders: Iterable[Order]) -> int:
         by_customer: dict[int, list[Order]] = {}
         for order in changed:
             by_customer.setdefault(order.customer_id, []).append(order)
-        for customer_orders in by_customer.values():
-            audit_record(
+        # The reasons are encrypted under each customer's own key: fetched for all at once.
+        keys = SubjectKeys().load(by_customer)
+        audit_records_insert(
+            audit_event_build(
                 actor=actor,
                 action=Action.UPDATE,
                 object_type="orders.order",
                 customer=customer_orders[0].customer,
                 changed_fields=ORDER_MINIMISED_FIELDS,
                 reason=f"orders minimised: {len(customer_orders)}",
+                keys=keys,
             )
+            for customer_orders in by_customer.values()
+        )
     return len(changed)
 
 
-def _anonymise(customer: Customer) -> None:
-    """Erases `customer` (locked by the caller) and minimises everything kept of them."""
-    terms = PersonalTerms.of(customer)
-    requests = list(_subject_requests_of(customer).select_for_update())
+@dataclass(frozen=True)
+class _Erasing:
+    """A customer locked for erasure, given the pseudonym in memory, with what the
+    living customer's record said that the erasure still needs."""
+
+    customer: Customer
+    terms: PersonalTerms  # of the living customer: cut out of the kept records
+    email: str  # the living customer's: their subject requests not yet matched to them
+
+
+def _locked(customer_ids: Iterable[int]) -> list[Customer]:
+    """The customers, locked, in the order of their ids (so that two batches never wait
+    for each other round a loop)."""
+    locked: list[Customer] = []
+    for chunk in _chunks(sorted(set(customer_ids))):
+        locked.extend(Customer.objects.select_for_update().filter(pk__in=chunk).order_by("pk"))
+    return locked
+
+
+def _pseudonymised(customer: Customer, now: datetime.datetime) -> _Erasing:
+    """Gives `customer` the pseudonym and clears their own data, in memory only; raises
+    ValidationError when the record would not be valid."""
+    erasing = _Erasing(customer=customer, terms=PersonalTerms.of(customer), email=customer.email)
     name = pseudonym(customer)
     customer.surname = name
     customer.first_names = ""
@@ -515,51 +595,98 @@ def _anonymise(customer: Customer) -> None:
     customer.identity_code_encrypted = customer.identity_code_index = ""
     customer.name_key = fi.name_key(name)
     customer.status = Status.ANONYMISED
-    customer.updated_at = timezone.now()
+    customer.updated_at = now
     version_bump(customer)
     # An erased customer has no first names; the model asks for them of the living.
     customer.full_clean(exclude=["first_names"], validate_unique=False, validate_constraints=False)
-    customer.save()
-    _orders_minimise(list(Order.objects.filter(customer=customer).values_list("pk", flat=True)))
-    ConsentEvent.objects.filter(customer=customer).filter(
-        Q(ip_address__isnull=False) | ~Q(user_agent="")
-    ).update(ip_address=None, user_agent="")
-    for request in requests:
-        request.requester_name = name
-        request.requester_email = ""
-        request.details = ""
-        request.ip_address = None
-        request.verification_note = ""
-        request.extension_reason = terms.redact(request.extension_reason)
-        request.outcome = terms.redact(request.outcome)
-        version_bump(request)
-    SubjectRequest.objects.bulk_update(
-        requests,
-        [
-            "requester_name",
-            "requester_email",
-            "details",
-            "ip_address",
-            "verification_note",
-            "extension_reason",
-            "outcome",
-            "version",
-        ],
+    return erasing
+
+
+def _subject_requests_minimise(erasing: list[_Erasing]) -> None:
+    """The requester's details out of the customers' subject requests (`_subject_requests_of`
+    each), mentions of the person cut out of their outcomes."""
+    of_customer = {item.customer.pk: item for item in erasing}
+    # Half a chunk: each customer may bring an id and an email to the query.
+    for chunk in _chunks(erasing, SQL_BATCH // 2):
+        matched = Q(customer_id__in=[item.customer.pk for item in chunk])
+        by_email: dict[str, _Erasing] = {}
+        for item in chunk:
+            if item.email:
+                matched |= Q(customer__isnull=True, requester_email__iexact=item.email)
+                by_email.setdefault(item.email.casefold(), item)
+        requests = list(SubjectRequest.objects.select_for_update().filter(matched).order_by("pk"))
+        for request in requests:
+            owner = of_customer.get(request.customer_id) if request.customer_id else None
+            owner = owner or by_email.get(request.requester_email.casefold())
+            if owner is None:
+                # The database's case-insensitive match and Python's disagree (a letter
+                # outside ASCII): ask the database whose it is.
+                owner = next(
+                    item
+                    for item in chunk
+                    if item.email
+                    and SubjectRequest.objects.filter(
+                        pk=request.pk, requester_email__iexact=item.email
+                    ).exists()
+                )
+            request.requester_name = owner.customer.surname  # the pseudonym
+            request.requester_email = ""
+            request.details = ""
+            request.ip_address = None
+            request.verification_note = ""
+            request.extension_reason = owner.terms.redact(request.extension_reason)
+            request.outcome = owner.terms.redact(request.outcome)
+            version_bump(request)
+        _columns_save(requests, SUBJECT_REQUEST_MINIMISED_FIELDS)
+
+
+def _anonymise(erasing: list[_Erasing]) -> None:
+    """Erases the customers (locked and pseudonymised in memory by the caller) and
+    minimises everything kept of them, a few statements for the whole batch."""
+    if not erasing:
+        return
+    terms = {item.customer.pk: item.terms for item in erasing}
+    ids = sorted(terms)
+    _columns_save([item.customer for item in erasing], CUSTOMER_ANONYMISED_COLUMNS)
+    order_ids: list[int] = []
+    for chunk in _chunks(ids):
+        order_ids.extend(Order.objects.filter(customer_id__in=chunk).values_list("pk", flat=True))
+    _orders_minimise(sorted(order_ids))
+    for chunk in _chunks(ids):
+        ConsentEvent.objects.filter(customer_id__in=chunk).filter(
+            Q(ip_address__isnull=False) | ~Q(user_agent="")
+        ).update(ip_address=None, user_agent="")
+    _subject_requests_minimise(erasing)
+    for chunk in _chunks(ids):
+        holds = list(LegalHold.objects.filter(customer_id__in=chunk))
+        for hold in holds:
+            hold.reason = terms[hold.customer_id].redact(hold.reason)
+        LegalHold.objects.bulk_update(holds, ["reason"])
+        disclosures = list(Disclosure.objects.filter(customer_id__in=chunk))
+        for disclosure in disclosures:
+            redact = terms[disclosure.customer_id].redact
+            disclosure.recipient = redact(disclosure.recipient)
+            disclosure.reference = redact(disclosure.reference)
+            disclosure.legal_ground = redact(disclosure.legal_ground)
+        Disclosure.objects.bulk_update(disclosures, ["recipient", "reference", "legal_ground"])
+    # The reasons about the customers in the audit trail, which is never changed, become
+    # unreadable: their keys go (crypto-shredding). The erasures' own events, written
+    # after this, keep their reason readable: it was checked free of the person's data.
+    subject_keys_destroy(ids)
+
+
+def _erasures_audit(*, actor: Actor, customers: list[Customer], reason: str) -> None:
+    audit_records_insert(
+        audit_event_build(
+            actor=actor,
+            action=Action.ERASE,
+            obj=customer,
+            customer=customer,
+            changed_fields=[*CUSTOMER_ERASED_FIELDS, *RELATED_ERASED],
+            reason=reason,
+        )
+        for customer in customers
     )
-    holds = list(LegalHold.objects.filter(customer=customer))
-    for hold in holds:
-        hold.reason = terms.redact(hold.reason)
-    LegalHold.objects.bulk_update(holds, ["reason"])
-    disclosures = list(Disclosure.objects.filter(customer=customer))
-    for disclosure in disclosures:
-        disclosure.recipient = terms.redact(disclosure.recipient)
-        disclosure.reference = terms.redact(disclosure.reference)
-        disclosure.legal_ground = terms.redact(disclosure.legal_ground)
-    Disclosure.objects.bulk_update(disclosures, ["recipient", "reference", "legal_ground"])
-    # The reasons about the customer in the audit trail, which is never changed, become
-    # unreadable: their key goes (crypto-shredding). The erasure's own event, written
-    # after this, keeps its reason readable: it was checked free of the person's data.
-    subject_key_destroy(customer.pk)
 
 
 def erasure_log_path() -> Path:
@@ -621,13 +748,81 @@ def _erasure_log_read() -> dict[uuid.UUID, datetime.datetime]:
     return entries
 
 
-def _erasure_record(customer: Customer) -> None:
-    erased_at = customer.updated_at
-    _entry, created = ErasureLogEntry.objects.get_or_create(
-        customer_public_id=customer.public_id, defaults={"erased_at": erased_at}
+def _erasures_record(customers: list[Customer]) -> None:
+    """The erasure log's entries (table and file) of the customers not in it yet."""
+    logged: set[uuid.UUID] = set()
+    for chunk in _chunks([customer.public_id for customer in customers]):
+        logged.update(
+            ErasureLogEntry.objects.filter(customer_public_id__in=chunk).values_list(
+                "customer_public_id", flat=True
+            )
+        )
+    new = [customer for customer in customers if customer.public_id not in logged]
+    # A line written twice (another transaction logged the customer meanwhile) does no
+    # harm: a replay reads each customer's first.
+    ErasureLogEntry.objects.bulk_create(
+        [
+            ErasureLogEntry(customer_public_id=customer.public_id, erased_at=customer.updated_at)
+            for customer in new
+        ],
+        ignore_conflicts=True,
+        batch_size=SQL_BATCH,
     )
-    if created:
-        _erasure_log_append([(customer.public_id, erased_at)])
+    _erasure_log_append([(customer.public_id, customer.updated_at) for customer in new])
+
+
+@dataclass(frozen=True)
+class Anonymisation:
+    """What `customers_anonymise` did: the customers anonymised (as now stored), and
+    why each of the others was left as it was, by customer id."""
+
+    anonymised: list[Customer]
+    refused: dict[int, ValidationError]
+
+
+def customers_anonymise(
+    *, actor: Actor, customers: Iterable[Customer], reason: str
+) -> Anonymisation:
+    """Anonymises many customers for good in one transaction (a retention run), as
+    `customer_anonymise` does one, with a few statements for the whole batch: one
+    erasure event each in the audit trail, their keys destroyed together, the erasure
+    log appended to once.
+
+    A customer that cannot be anonymised (already anonymised, under a legal hold, a
+    reason that names them, a record that would not be valid) is left as it is and the
+    others go on: `refused` says why, by customer id, for the caller to report without
+    personal data. Customers no longer in the register are in neither list."""
+    with audited_transaction():
+        locked = _locked(customer.pk for customer in customers)
+        held: set[int] = set()
+        for chunk in _chunks([customer.pk for customer in locked]):
+            held.update(
+                legal_holds_active()
+                .filter(customer_id__in=chunk)
+                .values_list("customer_id", flat=True)
+            )
+        now = timezone.now()
+        erasing: list[_Erasing] = []
+        refused: dict[int, ValidationError] = {}
+        for customer in locked:
+            try:
+                # In the order a single erasure has always checked them.
+                reason_clean(customer=customer, reason=reason, min_length=1)
+                if customer.status == Status.ANONYMISED:
+                    raise ValidationError(ALREADY_ANONYMISED)
+                if customer.pk in held:
+                    raise ValidationError(LEGAL_HOLD_IN_FORCE)
+                erasing.append(_pseudonymised(customer, now))
+            except ValidationError as error:
+                refused[customer.pk] = error
+        anonymised = [item.customer for item in erasing]
+        if anonymised:
+            _anonymise(erasing)
+            # As `reason_clean` gives it back for each of them.
+            _erasures_audit(actor=actor, customers=anonymised, reason=reason_collapse(reason))
+            # Last, right before the commit: see `_erasure_log_append`.
+            _erasures_record(anonymised)
+    return Anonymisation(anonymised=anonymised, refused=refused)
 
 
 def customer_anonymise(*, actor: Actor, customer: Customer, reason: str) -> None:
@@ -637,28 +832,14 @@ def customer_anonymise(*, actor: Actor, customer: Customer, reason: str) -> None
     evidence; subject requests lose the requester's details; any mention of the
     person in the free text of a kept record is cut out. The erasure log (table and
     file) records the customer's opaque id, so that a restore cannot bring them back.
+    The batch of one of `customers_anonymise`.
 
     Raises ValidationError for an anonymised customer, one under a legal hold, or a
     reason that names the person (the reason goes to the audit log). `customer` is
     refreshed from the database."""
-    with audited_transaction():
-        current = Customer.objects.select_for_update().get(pk=customer.pk)
-        reason = reason_clean(customer=current, reason=reason, min_length=1)
-        if current.status == Status.ANONYMISED:
-            raise ValidationError(ALREADY_ANONYMISED)
-        if has_legal_hold(current):
-            raise ValidationError(_("A legal hold is in force: the customer is not erased."))
-        _anonymise(current)
-        audit_record(
-            actor=actor,
-            action=Action.ERASE,
-            obj=current,
-            customer=current,
-            changed_fields=[*CUSTOMER_ERASED_FIELDS, *RELATED_ERASED],
-            reason=reason,
-        )
-        # Last, right before the commit: see `_erasure_log_append`.
-        _erasure_record(current)
+    done = customers_anonymise(actor=actor, customers=[customer], reason=reason)
+    if customer.pk in done.refused:
+        raise done.refused[customer.pk]
     customer.refresh_from_db()
 
 
@@ -713,25 +894,22 @@ def erasure_log_replay(*, actor: Actor) -> int:
         [(public_id, at) for public_id, at in in_table.items() if public_id not in in_file]
     )
     erased = 0
-    ids = sorted(set(in_file) | set(in_table))
-    for start in range(0, len(ids), SQL_BATCH):
-        batch = ids[start : start + SQL_BATCH]
+    for batch in _chunks(sorted(set(in_file) | set(in_table))):
         returned = Customer.objects.filter(public_id__in=batch).exclude(status=Status.ANONYMISED)
-        for pk in returned.values_list("pk", flat=True):
-            with audited_transaction():
-                current = Customer.objects.select_for_update().get(pk=pk)
-                if current.status == Status.ANONYMISED:
-                    continue
-                # The erasure was decided before the backup was restored: holds and
-                # open invoices of the restored data do not stop it.
-                _anonymise(current)
-                audit_record(
-                    actor=actor,
-                    action=Action.ERASE,
-                    obj=current,
-                    customer=current,
-                    changed_fields=[*CUSTOMER_ERASED_FIELDS, *RELATED_ERASED],
-                    reason="erasure log replay",
-                )
-            erased += 1
+        with audited_transaction():
+            now = timezone.now()
+            # The erasure was decided before the backup was restored: holds and open
+            # invoices of the restored data do not stop it.
+            erasing = [
+                _pseudonymised(customer, now)
+                for customer in _locked(returned.values_list("pk", flat=True))
+                if customer.status != Status.ANONYMISED
+            ]
+            _anonymise(erasing)
+            _erasures_audit(
+                actor=actor,
+                customers=[item.customer for item in erasing],
+                reason="erasure log replay",
+            )
+        erased += len(erasing)
     return erased

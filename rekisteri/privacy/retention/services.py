@@ -35,11 +35,11 @@ from rekisteri.privacy.erasure.services import (
     CUSTOMER_ERASED_FIELDS,
     ORDER_MINIMISED_FIELDS,
     ORDER_RECIPIENT,
-    customer_anonymise,
+    customers_anonymise,
     orders_minimise,
 )
 from rekisteri.privacy.models import RetentionCategory, RetentionPolicy
-from rekisteri.privacy.retention.holds import has_legal_hold, legal_holds_active
+from rekisteri.privacy.retention.holds import legal_holds_active
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -182,19 +182,15 @@ def _on_hold(customer_path: str) -> Exists:
 
 
 def _customers_anonymise(actor: Actor, pks: list[int], reason: str) -> int:
-    count = 0
-    for customer in Customer.objects.filter(pk__in=pks).order_by("pk"):
-        if has_legal_hold(customer):
-            continue
-        try:
-            customer_anonymise(actor=actor, customer=customer, reason=reason)
-        except ValidationError:
-            # Refused (the reason happens to contain one of the customer's names, say):
-            # its savepoint rolled back, the batch goes on; a person erases this one.
-            logger.warning("retention could not anonymise customer id %s", customer.pk)
-            continue
-        count += 1
-    return count
+    done = customers_anonymise(
+        actor=actor, customers=Customer.objects.filter(pk__in=pks).only("pk"), reason=reason
+    )
+    for pk in sorted(done.refused):
+        # Refused (the reason happens to contain one of the customer's names, say): the
+        # customer is left as it was, the batch goes on; a person erases this one. By id
+        # only: the refusal's message may tell something of the person.
+        logger.warning("retention could not anonymise customer id %s", pk)
+    return len(done.anonymised)
 
 
 def _orders_minimise(actor: Actor, pks: list[int], reason: str) -> int:
@@ -386,8 +382,9 @@ def _apply(
             return done
         last_pk = pks[-1]
         with audited_transaction():
-            # Again under the audit chain's lock, which every audited writer takes: a
-            # legal hold placed, an order taken or a consent given since wins.
+            # Again in the batch's transaction: a legal hold placed, an order taken or a
+            # consent given since the batch was chosen wins (and the anonymisation asks
+            # for legal holds once more with the customers locked).
             current = list(eligible.filter(pk__in=pks).values_list("pk", flat=True))
             count = rule.apply(actor, current, reason) if current else 0
             if count:
