@@ -19,6 +19,9 @@ def _positive(text: str) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
+    # Only constants: Django is set up later, on the bench database.
+    from rekisteri.management.commands.serve import DEFAULT_THREADS, DEFAULT_WORKERS
+
     main = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     benchmarks = main.add_subparsers(dest="benchmark", required=True)
     search = benchmarks.add_parser(
@@ -55,7 +58,23 @@ def parser() -> argparse.ArgumentParser:
     intake.add_argument("--orders", type=_positive, default=4000, help="timed orders")
     intake.add_argument("--warm-up", type=_positive, default=400, help="orders before timing")
     intake.add_argument("--clients", type=_positive, default=16, help="concurrent clients")
-    intake.add_argument("--threads", type=_positive, default=16, help="threads per gunicorn worker")
+    intake.add_argument(
+        "--workers",
+        type=_positive,
+        default=DEFAULT_WORKERS,
+        help="server processes (default: rekisteri serve's, %(default)s)",
+    )
+    intake.add_argument(
+        "--threads",
+        type=_positive,
+        default=DEFAULT_THREADS,
+        help="threads per server process (default: rekisteri serve's, %(default)s)",
+    )
+    intake.add_argument(
+        "--no-search",
+        action="store_true",
+        help="no staff member searching while the orders come in",
+    )
     intake.add_argument(
         "--customers", type=_positive, default=10_000, help="register of returning customers"
     )
@@ -254,7 +273,9 @@ def _order_intake(args: argparse.Namespace) -> int:
             orders=args.orders,
             warm_up=args.warm_up,
             clients=args.clients,
+            workers=args.workers,
             threads=args.threads,
+            search=not args.no_search,
             customers=args.customers,
             seed=args.seed,
             database=database,

@@ -34,6 +34,7 @@ from rekisteri.customers.models import (
     Source,
     Status,
 )
+from rekisteri.running_numbers import running_numbers_move_to
 from rekisteri.testing.identity_codes import CENTURY_SIGNS, identity_code_for
 
 FIRST_NUMBER = 1001
@@ -291,9 +292,7 @@ def generate_customers(
             )
     created = max(0, last - last_existing)
     if created:
-        CustomerNumberCounter.objects.update_or_create(
-            pk=1, defaults={"last_number": max(last, last_existing)}
-        )
+        running_numbers_move_to(CustomerNumberCounter, max(last, last_existing))
         analyze()
     return GenerateResult(
         created=created, total=customer_count(), seconds=time.perf_counter() - started

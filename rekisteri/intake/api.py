@@ -200,7 +200,9 @@ def _credit_check_out(order: Order) -> dict[str, str] | None:
     return {"decision": check.effective_decision, "notice": CREDIT_NOTICE}
 
 
-def order_out(order: Order) -> dict[str, Any]:
+def order_out(order: Order, *, just_created: bool = False) -> dict[str, Any]:
+    """The order as the API shows it. One `just_created` has no deliveries or
+    returns yet, so they are not asked for."""
     return {
         "order_number": order.order_number,
         "external_id": order.external_id,
@@ -210,7 +212,9 @@ def order_out(order: Order) -> dict[str, Any]:
         "total_gross": _money(order.total_gross),
         "total_vat": _money(order.total_vat),
         "total_net": _money(order.total_net),
-        "placed_at": order.placed_at,
+        # In UTC, as it reads back from the database, also for an order just made
+        # from a time the shop gave with its own offset.
+        "placed_at": order.placed_at.astimezone(datetime.UTC),
         "lines": [
             {
                 "sku": line.sku,
@@ -230,7 +234,7 @@ def order_out(order: Order) -> dict[str, Any]:
                 "shipped_at": delivery.shipped_at,
                 "delivered_at": delivery.delivered_at,
             }
-            for delivery in order.deliveries.all()
+            for delivery in ([] if just_created else order.deliveries.all())
         ],
         "returns": [
             {
@@ -242,7 +246,7 @@ def order_out(order: Order) -> dict[str, Any]:
                     for line in returned.lines.all()
                 ],
             }
-            for returned in order.returns.all()
+            for returned in ([] if just_created else order.returns.all())
         ],
         "credit_check": _credit_check_out(order),
     }
@@ -378,8 +382,9 @@ def _order_receive(request: HttpRequest, actor: Actor) -> Status[dict[str, Any]]
                 ]
             },
         ) from None
-    status = 201 if outcome == services.Outcome.CREATED else 200
-    return Status(status, order_out(order_get(order_number=order.order_number) or order))
+    if outcome == services.Outcome.CREATED:
+        return Status(201, order_out(order, just_created=True))
+    return Status(200, order_out(order_get(order_number=order.order_number) or order))
 
 
 # login_not_required is typed for views returning responses; ninja makes the response.

@@ -8,7 +8,7 @@ import hmac
 import ipaddress
 import secrets
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -402,35 +402,40 @@ _STATUS_PATH = [
 ]
 
 
-def _advance(*, actor: Actor, order: Order, target: str) -> bool:
-    """Moves the order towards `target` through the allowed transitions; a target
-    behind the current status (or out of reach) changes nothing."""
+def _advance(*, actor: Actor, order: Order, target: str) -> Order | None:
+    """Moves the order towards `target` through the allowed transitions, and returns
+    it as it now is; a target behind the current status (or out of reach) changes
+    nothing and returns None."""
     if target == order.status:
-        return False
+        return None
     if target == OrderStatus.CANCELLED:
         if OrderStatus.CANCELLED not in order.allowed_statuses():
-            return False
-        order_status_change(actor=actor, order=order, status=target)
-        return True
+            return None
+        return order_status_change(actor=actor, order=order, status=target)
     if order.status not in _STATUS_PATH or target not in _STATUS_PATH:
-        return False
+        return None
     if not order_is_cleared_for_credit(order):
-        return False  # an invoice order waits for its credit decision
+        return None  # an invoice order waits for its credit decision
     here, there = (
         _STATUS_PATH.index(OrderStatus(order.status)),
         _STATUS_PATH.index(OrderStatus(target)),
     )
     if there <= here:
-        return False
+        return None
     current = order
     for step in _STATUS_PATH[here + 1 : there + 1]:
         if step in current.allowed_statuses():
             current = order_status_change(actor=actor, order=current, status=step)
-    return True
+    return current
 
 
 def shop_order_receive(
-    *, actor: Actor, integration: Integration, order: ShopOrder, check_credit: bool = False
+    *,
+    actor: Actor,
+    integration: Integration,
+    order: ShopOrder,
+    check_credit: bool = False,
+    on_created: Callable[[Order], None] | None = None,
 ) -> tuple[Order, str]:
     """Takes an order from a shop or an API client, however often it arrives.
 
@@ -441,7 +446,10 @@ def shop_order_receive(
     The first delivery creates the order (and the customer if new); a replay returns
     the same order; a newer update moves its status forward; an update older than
     the one stored is ignored. Concurrent duplicates meet the unique constraint on
-    (integration, external id), and the loser returns the winner's order."""
+    (integration, external id), and the loser returns the winner's order.
+
+    `on_created` is called with a new order inside its transaction, to store what must
+    be stored with it or not at all (the API's idempotency key)."""
     external_id = order.external_id.strip()
     if not external_id:
         raise ValidationError({"external_id": [_("The shop's order id is missing.")]})
@@ -477,7 +485,7 @@ def shop_order_receive(
                     placed_at=order.placed_at,
                     credit_outcome=credit,
                 )
-                _advance(actor=actor, order=created, target=order.status)
+                created = _advance(actor=actor, order=created, target=order.status) or created
                 if order.marketing_consents:
                     shop_consents_record(
                         actor=actor,
@@ -486,7 +494,8 @@ def shop_order_receive(
                         ip_address=order.buyer_ip_address,
                         user_agent=order.buyer_user_agent,
                     )
-            created.refresh_from_db()
+                if on_created is not None:
+                    on_created(created)
             return created, Outcome.CREATED
         except IntegrityError:
             existing = Order.objects.filter(
@@ -510,7 +519,7 @@ def shop_order_receive(
             and order.modified_at <= locked.external_modified_at
         ):
             return locked, Outcome.STALE
-        moved = _advance(actor=actor, order=locked, target=order.status)
+        moved = _advance(actor=actor, order=locked, target=order.status) is not None
         Order.objects.filter(pk=locked.pk).update(external_modified_at=order.modified_at)
     locked.refresh_from_db()
     return locked, Outcome.UPDATED if moved else Outcome.UNCHANGED
@@ -741,16 +750,32 @@ def api_order_receive(
             raise IdempotencyKeyReused
         received, outcome = known.order, Outcome.UNCHANGED
     else:
-        # The order and its key are stored apart (the credit bureau is asked between
-        # them, with no lock held); should the key be lost, a replay still finds the
-        # order by its external id.
-        received, outcome = shop_order_receive(
-            actor=actor, integration=integration, order=order, check_credit=True
-        )
-        if key:
-            received = _idempotency_key_store(
-                integration=integration, key=key, body_digest=body_digest, order=received
+        try:
+            # A new order's key is stored in the order's own transaction: both or neither.
+            received, outcome = shop_order_receive(
+                actor=actor,
+                integration=integration,
+                order=order,
+                check_credit=True,
+                on_created=(
+                    lambda created: _idempotency_key_create(
+                        integration=integration, key=key, body_digest=body_digest, order=created
+                    )
+                )
+                if key
+                else None,
             )
+        except IntegrityError as conflict:
+            # Another request stored this key first; our order went with the rollback.
+            received = _idempotency_key_known(
+                integration=integration, key=key, body_digest=body_digest, conflict=conflict
+            )
+            outcome = Outcome.UNCHANGED
+        else:
+            if key and outcome != Outcome.CREATED:
+                received = _idempotency_key_store(
+                    integration=integration, key=key, body_digest=body_digest, order=received
+                )
     if outcome not in (Outcome.CREATED, Outcome.UPDATED):
         audit_record(
             actor=actor,
@@ -771,27 +796,47 @@ def _idempotency_key_get(*, integration: Integration, key: str) -> IdempotencyKe
     )
 
 
+def _idempotency_key_create(
+    *, integration: Integration, key: str, body_digest: str, order: Order
+) -> None:
+    IdempotencyKey.objects.create(
+        integration=integration,
+        key=key,
+        body_digest=body_digest,
+        order=order,
+        created_at=timezone.now(),
+    )
+
+
+def _idempotency_key_known(
+    *, integration: Integration, key: str, body_digest: str, conflict: IntegrityError
+) -> Order:
+    """The order of a key another request stored first, or IdempotencyKeyReused when
+    that request's body was another; the `conflict` goes on when there is no such key
+    (it was about something else)."""
+    known = _idempotency_key_get(integration=integration, key=key) if key else None
+    if known is None:
+        raise conflict
+    if not hmac.compare_digest(known.body_digest, body_digest):
+        raise IdempotencyKeyReused from None
+    return known.order
+
+
 def _idempotency_key_store(
     *, integration: Integration, key: str, body_digest: str, order: Order
 ) -> Order:
-    """Stores the key; of two concurrent requests with one key, the second finds the
-    first's row and gets its order (or is refused if its body differs)."""
+    """Stores the key of an order that was already there (a replay by external id);
+    of two concurrent requests with one key, the second finds the first's row and gets
+    its order (or is refused if its body differs)."""
     try:
         with audited_transaction():
-            IdempotencyKey.objects.create(
-                integration=integration,
-                key=key,
-                body_digest=body_digest,
-                order=order,
-                created_at=timezone.now(),
+            _idempotency_key_create(
+                integration=integration, key=key, body_digest=body_digest, order=order
             )
-    except IntegrityError:
-        known = _idempotency_key_get(integration=integration, key=key)
-        if known is None:
-            raise
-        if not hmac.compare_digest(known.body_digest, body_digest):
-            raise IdempotencyKeyReused from None
-        return known.order
+    except IntegrityError as conflict:
+        return _idempotency_key_known(
+            integration=integration, key=key, body_digest=body_digest, conflict=conflict
+        )
     return order
 
 

@@ -7,6 +7,7 @@ from rekisteri.audit.models import AuditEvent
 from rekisteri.audit.services import Actor
 from rekisteri.customers.models import Customer, CustomerNumberCounter
 from rekisteri.customers.services import customer_update
+from rekisteri.running_numbers import running_numbers_last
 from rekisteri.testing.factories import customer_input, make_customer
 
 pytestmark = pytest.mark.django_db
@@ -34,11 +35,16 @@ def audit_storage_fails():
 
 
 def test_a_customer_is_not_created_when_its_audit_event_cannot_be_written(audit_storage_fails):
+    last_number = running_numbers_last(CustomerNumberCounter)
+
     with pytest.raises(DatabaseError):
         make_customer(surname="Nieminen")
 
     assert Customer.objects.count() == 0
-    assert CustomerNumberCounter.objects.get().last_number == 1000
+    if connection.vendor == "sqlite":
+        # The number went back with the rollback; on PostgreSQL it is not given again
+        # (a gap: rekisteri/running_numbers.py).
+        assert running_numbers_last(CustomerNumberCounter) == last_number
     assert AuditEvent.objects.count() == 0
 
 

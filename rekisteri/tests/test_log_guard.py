@@ -54,8 +54,10 @@ def test_it_finds_a_code_with_a_wrong_check_character_or_outside_the_test_series
 def test_it_finds_a_temporary_or_issued_code_without_its_century_sign():
     code = random_identity_code()
 
-    assert kinds(f"bare {code[:6]}{code[7:]}") == ["identity code"]
-    assert kinds(f"bare {code[:6]}{code[7:].lower()}") == ["identity code"]
+    # One born on the 4th whose ten digits start 04 also reads as a mobile number
+    # (040…): found as both, which hides it all the same.
+    assert "identity code" in kinds(f"bare {code[:6]}{code[7:]}")
+    assert "identity code" in kinds(f"bare {code[:6]}{code[7:].lower()}")
 
 
 @pytest.mark.parametrize(
@@ -173,7 +175,14 @@ def test_the_guard_reads_the_traceback_and_the_extra_values_of_a_record():
 
 
 @pytest.mark.logs_personal_data("proves which loggers the session's guard hears")
-def test_the_session_guard_hears_loggers_that_do_not_propagate(request):
+def test_the_session_guard_hears_loggers_that_do_not_propagate(request, monkeypatch):
+    # Whatever level an earlier test in this process left the logger at: a debug line
+    # must reach the guard for this test to say anything.
+    chatty = logging.getLogger("rekisteri.tests.log_guard")
+    monkeypatch.setattr(chatty, "disabled", False)
+    previous = chatty.level
+    chatty.setLevel(logging.DEBUG)
+    request.addfinalizer(lambda: chatty.setLevel(previous))
     first = len(_guard.leaks)
 
     QUIET.warning("mail to %s", "maija@example.fi")

@@ -21,6 +21,7 @@ from rekisteri.consents.models import ConsentEvent
 from rekisteri.customers.models import Customer, CustomerNumberCounter, Source
 from rekisteri.imports import rows, running
 from rekisteri.imports.models import ImportedConsent, ImportRow
+from rekisteri.running_numbers import running_numbers_last
 from rekisteri.testing.customer_files import (
     HEADER,
     a_code,
@@ -92,7 +93,7 @@ def mixed_file(tmp_path):
 def test_a_dry_run_writes_nothing_but_its_own_record_and_report(mixed_file):
     before = table_counts()
     last_event = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
-    numbers_before = CustomerNumberCounter.objects.get().last_number
+    numbers_before = running_numbers_last(CustomerNumberCounter)
 
     with CaptureQueriesContext(connection) as queries:
         status = run(mixed_file, "--dry-run")
@@ -108,7 +109,7 @@ def test_a_dry_run_writes_nothing_but_its_own_record_and_report(mixed_file):
     ) == ["imports.customerimport", "imports.customerimport"]
     # Not even written and rolled back: no statement touched another table.
     assert tables_written(queries) <= DRY_RUN_TABLES
-    assert CustomerNumberCounter.objects.get().last_number == numbers_before
+    assert running_numbers_last(CustomerNumberCounter) == numbers_before
     assert [(number, status) for number, status, _problems in report_of()] == [
         (2, "ok"),
         (3, "remarks"),
@@ -222,8 +223,8 @@ def test_a_batch_the_database_refuses_is_refused_whole_and_the_next_is_imported(
     makes the database refuse the batch that draws it."""
     monkeypatch.setattr(running, "BATCH_ROWS", 2)
     taken = make_customer()
-    counter = CustomerNumberCounter.objects.get()
-    Customer.objects.filter(pk=taken.pk).update(customer_number=counter.last_number + 2)
+    last = running_numbers_last(CustomerNumberCounter)
+    Customer.objects.filter(pk=taken.pk).update(customer_number=last + 2)
     events_before = AuditEvent.objects.count()
     people = [
         person(Sähköpostilupa="kyllä", **{"Sähköpostiluvan todiste": "lomake 2024-03-01"}),
@@ -240,7 +241,9 @@ def test_a_batch_the_database_refuses_is_refused_whole_and_the_next_is_imported(
     assert report_of() == [(2, "refused", failed), (3, "refused", failed), (4, "ok", [])]
     imported = Customer.objects.get(source=Source.IMPORT)
     assert imported.email == people[2]["Sähköposti"]
-    assert imported.customer_number == counter.last_number + 1
+    # On PostgreSQL the refused batch's two numbers are not given again (a gap,
+    # rekisteri/running_numbers.py); on SQLite they went back with its rollback.
+    assert imported.customer_number == last + (1 if connection.vendor == "sqlite" else 3)
     assert not ConsentEvent.objects.exists()
     assert not ImportedConsent.objects.exists()
     new_events = AuditEvent.objects.order_by("id")[events_before:]

@@ -159,6 +159,44 @@ def test_the_same_key_with_another_body_is_refused_and_stores_nothing(api):
     assert refusal.actor_type == ActorType.INTEGRATION
 
 
+def test_a_new_order_and_its_key_are_stored_together(api):
+    response = post(api, order_body(), **{"Idempotency-Key": "key-1"})
+
+    stored = IdempotencyKey.objects.get()
+    assert (stored.key, stored.order.order_number) == ("key-1", response.json()["order_number"])
+
+
+def test_a_key_another_request_stored_first_takes_the_new_order_with_it(api, monkeypatch):
+    """Two requests with one key and different orders, the second looking before the
+    first stored its key: the second's order is rolled back with its key, and it is
+    refused, so no order is left without its key."""
+    from rekisteri.intake import services
+
+    post(api, order_body(), **{"Idempotency-Key": "key-1"})
+    before = (Order.objects.count(), Customer.objects.count(), IdempotencyKey.objects.count())
+    looked_up = services._idempotency_key_get
+    calls = []
+
+    def not_yet_there(**arguments):
+        calls.append(arguments)
+        return None if len(calls) == 1 else looked_up(**arguments)
+
+    monkeypatch.setattr(services, "_idempotency_key_get", not_yet_there)
+
+    response = post(
+        api,
+        order_body("WEB-1002", customer={**order_body()["customer"], "email": "b@example.fi"}),
+        **{"Idempotency-Key": "key-1"},
+    )
+
+    assert response.status_code == 422
+    assert "Idempotency-Key" in response.json()["errors"]
+    assert (Order.objects.count(), Customer.objects.count(), IdempotencyKey.objects.count()) == (
+        before
+    )
+    assert not Order.objects.filter(external_id="WEB-1002").exists()
+
+
 def test_the_same_external_id_returns_the_first_order(api):
     first = post(api, order_body())
 

@@ -29,6 +29,9 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
 
 WORKER_TIMEOUT_SECONDS = 60
+# One process per core of a small machine, each with a few threads.
+DEFAULT_WORKERS = 2
+DEFAULT_THREADS = 4
 LIMIT_REQUEST_LINE = 4094
 LIMIT_REQUEST_FIELDS = 50
 LIMIT_REQUEST_FIELD_SIZE = 8190
@@ -63,11 +66,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers",
             type=_positive,
-            default=2,
+            default=DEFAULT_WORKERS,
             help="App server processes (default %(default)s: one per core of a small machine).",
         )
         parser.add_argument(
-            "--threads", type=_positive, default=4, help="Threads per process (default 4)."
+            "--threads",
+            type=_positive,
+            default=DEFAULT_THREADS,
+            help="Threads per process (default %(default)s).",
         )
         parser.add_argument(
             "--graceful-timeout",
