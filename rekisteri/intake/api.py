@@ -202,7 +202,8 @@ def _credit_check_out(order: Order) -> dict[str, str] | None:
 
 def order_out(order: Order, *, just_created: bool = False) -> dict[str, Any]:
     """The order as the API shows it. One `just_created` has no deliveries or
-    returns yet, so they are not asked for."""
+    returns yet, nor a credit check unless it is on invoice, so they are not asked for."""
+    checked = not just_created or order.payment_method == PaymentMethod.INVOICE
     return {
         "order_number": order.order_number,
         "external_id": order.external_id,
@@ -248,7 +249,7 @@ def order_out(order: Order, *, just_created: bool = False) -> dict[str, Any]:
             }
             for returned in ([] if just_created else order.returns.all())
         ],
-        "credit_check": _credit_check_out(order),
+        "credit_check": _credit_check_out(order) if checked else None,
     }
 
 

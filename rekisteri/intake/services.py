@@ -789,11 +789,9 @@ def api_order_receive(
 
 
 def _idempotency_key_get(*, integration: Integration, key: str) -> IdempotencyKey | None:
-    return (
-        IdempotencyKey.objects.select_related("order__customer")
-        .filter(integration=integration, key=key)
-        .first()
-    )
+    # Asked of every order with a key, and nearly always unknown: no joins, the order
+    # is read only for a replay.
+    return IdempotencyKey.objects.filter(integration=integration, key=key).first()
 
 
 def _idempotency_key_create(
