@@ -116,6 +116,20 @@ def test_every_path_of_every_search_finds_its_customer(register: None) -> None:
     } <= set(output)
     assert output["customers"] == CUSTOMERS
     assert output["ratio"] == round(output["p95_ms"] / output["raw_p95_ms"], 2)
+    assert output["ratios"][output["slowest_kind"]] == output["ratio"]
+    assert set(output["ratios"]) == set(customer_search.KINDS)
+
+
+def test_it_says_whether_the_settings_are_production_like(settings) -> None:
+    """No DEBUG, compiled templates cached: a run with DEBUG on would be too slow."""
+    assert customer_search._production_like() == {
+        "debug_off": True,
+        "template_debug_off": True,
+        "cached_template_loader": True,
+    }
+    settings.DEBUG = True
+
+    assert customer_search._production_like()["debug_off"] is False
 
 
 def test_the_raw_query_returns_what_the_selector_returns(register: None) -> None:

@@ -106,12 +106,21 @@ def normalize_phone(value: str, *, region: str = FINLAND) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+# A stored Finnish number (E.164, as normalize_phone writes it): +358 and a national
+# significant number of 2-17 digits that cannot start with the national prefix 0.
+FINNISH_E164 = re.compile(r"\+358([1-9][0-9]{1,16})")
+
+
 def format_phone(e164: str) -> str:
     """A stored number as people read it: Finnish numbers nationally, others internationally."""
-    try:
-        number = phonenumbers.parse(e164, None)
-    except phonenumbers.NumberParseException:
-        return e164
+    finnish = FINNISH_E164.fullmatch(e164)
+    if finnish:  # what phonenumbers.parse makes of it, without its general-purpose parsing
+        number = phonenumbers.PhoneNumber(country_code=358, national_number=int(finnish[1]))
+    else:
+        try:
+            number = phonenumbers.parse(e164, None)
+        except phonenumbers.NumberParseException:
+            return e164
     style = (
         phonenumbers.PhoneNumberFormat.NATIONAL
         if phonenumbers.region_code_for_number(number) == FINLAND
