@@ -4,8 +4,9 @@ The run starts `rekisteri serve` (gunicorn) as a separate process in production 
 on the bench database, makes a generic integration for its API key, and posts orders
 from concurrent clients over keep-alive connections: half from new customers, half
 from returning ones (customers of the register, matched by identity code or email,
-and buyers first seen in the warm-up), three lines each. The last line of output is
-one JSON object.
+and buyers first seen in the warm-up), three lines each. Meanwhile a customer service
+member searches the staff search page about five times a second. The last line of
+output is one JSON object.
 """
 
 from __future__ import annotations

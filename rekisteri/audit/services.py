@@ -5,21 +5,21 @@ roll back together."""
 from __future__ import annotations
 
 import datetime
-import functools
 import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
 from rekisteri import crypto
 from rekisteri.audit.models import Action, ActorType, AuditEvent
 from rekisteri.audit.subject_keys import SubjectKeys, personal_text_encrypt
+from rekisteri.inserts import rows_insert
 
 if TYPE_CHECKING:
     from rekisteri.accounts.models import User
@@ -211,44 +211,11 @@ def _event_check(event: AuditEvent) -> None:
         raise ValidationError(errors)
 
 
-# The columns an event is inserted with: all but the id, which the database gives.
-_INSERT_FIELDS = tuple(f for f in AuditEvent._meta.concrete_fields if not f.primary_key)
-
-
-@functools.lru_cache(maxsize=8)  # one row, a full batch, and a batch's last rows
-def _insert_statement(vendor: str, rows: int = 1) -> str:
-    """The INSERT of `rows` events, made once per database engine and number of rows;
-    one row's returns its id."""
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in _INSERT_FIELDS)
-    row = "(" + ", ".join(["%s"] * len(_INSERT_FIELDS)) + ")"
-    returning = (
-        f" RETURNING {quote(AuditEvent._meta.pk.column)}"
-        if rows == 1 and connection.features.can_return_columns_from_insert
-        else ""
-    )
-    table = quote(AuditEvent._meta.db_table)
-    values = ", ".join([row] * rows)
-    return f"INSERT INTO {table} ({columns}) VALUES {values}{returning}"  # noqa: S608  # nosec B608
-
-
-def _row_values(event: AuditEvent) -> list[Any]:
-    """The event's values, each prepared by its model field as the ORM would."""
-    return [
-        field.get_db_prep_save(getattr(event, field.attname), connection)
-        for field in _INSERT_FIELDS
-    ]
-
-
 def _event_insert(event: AuditEvent) -> None:
-    """Stores one event with a statement made once: every write appends an event, and
-    building the INSERT through the ORM each time was most of an event's own cost.
-    Each value is prepared by its model field, as the ORM would prepare it."""
-    with connection.cursor() as cursor:
-        cursor.execute(_insert_statement(connection.vendor), _row_values(event))
-        event.pk = cursor.fetchone()[0] if cursor.description else cursor.lastrowid
-    event._state.adding = False
-    event._state.db = connection.alias
+    """Stores one event with the statement `rows_insert` makes once: every write
+    appends an event, and building the INSERT through the ORM each time was most of an
+    event's own cost."""
+    rows_insert([event])
 
 
 def audit_record(
@@ -279,10 +246,6 @@ def audit_record(
     return event
 
 
-# Events per INSERT of a batch: well inside SQLite's limit of bound variables.
-INSERT_BATCH = 500
-
-
 def audit_records_insert(events: Iterable[AuditEvent]) -> int:
     """Appends many events built with `audit_event_build` (a batch path: an import, a
     retention run) in as few statements as the batch allows, in the caller's
@@ -296,15 +259,8 @@ def audit_records_insert(events: Iterable[AuditEvent]) -> int:
         if event.customer_id is not None and event.reason and event.action != Action.ERASE:
             # Built some other way: its reason would outlive the customer's erasure.
             raise ValueError("a reason about a customer must be built with audit_event_build")
-    # As `_event_insert`, many rows to a statement: the ORM's bulk_create spent more
-    # on building its statements than the database on storing the rows.
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        for start in range(0, len(events), INSERT_BATCH):
-            chunk = events[start : start + INSERT_BATCH]
-            cursor.execute(
-                _insert_statement(connection.vendor, len(chunk)),
-                [value for event in chunk for value in _row_values(event)],
-            )
+    with transaction.atomic(savepoint=False):
+        rows_insert(events)
     return len(events)
 
 

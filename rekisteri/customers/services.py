@@ -66,6 +66,10 @@ class CustomerInput:
     notes: str = ""
 
 
+# `Language.values` builds its list anew on every use: once here.
+LANGUAGES = frozenset(Language.values)
+
+
 class DuplicateCustomer(Exception):
     """The register seems to hold this customer already."""
 
@@ -117,7 +121,7 @@ def _clean_input(data: CustomerInput) -> dict[str, str]:
             values["email"] = fi.normalize_email(values["email"])
         except fi.InvalidValue:
             errors["email"] = [_("Enter a valid email address, such as name@example.fi.")]
-    if values["preferred_language"] not in Language.values:
+    if values["preferred_language"] not in LANGUAGES:
         errors["preferred_language"] = [_("Choose Finnish, Swedish or English.")]
     has_address = all(values[n] for n in ("street_address", "postal_code", "post_office"))
     if not (values["phone"] or values["email"] or has_address) and not errors:
@@ -222,10 +226,25 @@ def customer_built(
     # both and the check constraints: no queries spent re-checking them. The country
     # was checked against the same list by the cleaning; the field's own check walks
     # every country's choice again (a millisecond a customer, most of an import's time).
-    customer.full_clean(
-        exclude=["customer_number", "country"], validate_unique=False, validate_constraints=False
-    )
+    customer.full_clean(exclude=BUILT_UNCHECKED, validate_unique=False, validate_constraints=False)
     return customer
+
+
+# What `customer_built`'s model check leaves out: the number (given later), the
+# country (see there), and what it makes itself rather than takes from the caller:
+# the public id, status and version (the defaults), the times, the ciphertext. The
+# caller's values, the source and the derived keys (their lengths) are all checked.
+BUILT_UNCHECKED = [
+    "customer_number",
+    "country",
+    "public_id",
+    "status",
+    "version",
+    "created_at",
+    "updated_at",
+    "last_activity_at",
+    "identity_code_encrypted",
+]
 
 
 def customer_created_fields(values: dict[str, str], compact: str) -> list[str]:

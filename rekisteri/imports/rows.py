@@ -116,6 +116,21 @@ class RowInput:
     problems: tuple[Problem, ...]  # the row is refused before anything is tried
 
 
+# `header_key` of the words the consent, ban and language columns repeat on every
+# row ("Kyllä", "ei", "suomi"), worked out once. Only these: no cell of a file is kept
+# after its run.
+_WORDS = {
+    spelling: header_key(spelling)
+    for word in (*YES, *NO, *LANGUAGES, "kyllä", "epätosi")
+    for spelling in (word, word.capitalize(), word.upper())
+}
+
+
+def _word(cell: str) -> str:
+    known = _WORDS.get(cell)
+    return header_key(cell) if known is None else known
+
+
 def row_input(
     number: int, cells: Sequence[str], mapping: Mapping[str, int], *, today: datetime.date
 ) -> RowInput:
@@ -141,7 +156,7 @@ def row_input(
     for channel, (consent, evidence_target) in CONSENTS.items():
         if consent not in mapping:
             continue
-        answer = header_key(cell(consent))
+        answer = _word(cell(consent))
         if answer in NO:
             continue
         if answer not in YES:
@@ -154,7 +169,7 @@ def row_input(
         else:
             consents.append((channel, evidence))
     problems: list[Problem] = []
-    ban = header_key(cell(Target.MARKETING_BAN))
+    ban = _word(cell(Target.MARKETING_BAN))
     if ban not in YES | NO:
         problems.append(Problem(Target.MARKETING_BAN, BAN_UNKNOWN))
     return RowInput(
@@ -205,7 +220,7 @@ def _country(value: str) -> str:
         return fi.FINLAND
     if len(value) == 2 and value.isascii():
         return value.upper()
-    code = COUNTRIES.get(header_key(value)) or countries.by_name(value)
+    code = COUNTRIES.get(_word(value)) or countries.by_name(value)
     return code if isinstance(code, str) and code else value
 
 
@@ -220,7 +235,7 @@ def _postal_code(value: str, *, country: str) -> str:
 def _language(value: str) -> str:
     if not value:
         return Language.FINNISH
-    return LANGUAGES.get(header_key(value), value)
+    return LANGUAGES.get(_word(value), value)
 
 
 def duplicate_keys(row: RowInput) -> list[tuple[str, str]]:
