@@ -12,7 +12,7 @@ The statement is the one the ORM makes on each engine: on PostgreSQL the columns
 arrays, `INSERT … SELECT * FROM UNNEST(%s::type[], …)`, a short statement that
 psycopg parses once (it parses a statement longer than 4 kB anew on every execution,
 which for 500 rows of `VALUES (%s, …), …` cost more than the insert itself); on
-SQLite `VALUES (%s, …), (%s, …), …`.
+SQLite, and for a single row on both, `VALUES (%s, …), (%s, …), …`.
 
 The rows get their ids from the database (RETURNING, as `bulk_create` gets them on
 both engines) and are then saved instances, like `bulk_create`'s."""
@@ -60,7 +60,7 @@ def _statement(model: type[models.Model], vendor: str, rows: int) -> str:
     and types are the model's own, quoted: none comes from the rows."""
     quote = connection.ops.quote_name
     fields = [field for field, _plain in _columns(model)]
-    if vendor == "postgresql":
+    if vendor == "postgresql" and rows != 1:
         # As the ORM's: the array types without their lengths (varchar, not varchar(50)).
         types = [field.db_type(connection).split("(")[0] for field in fields]  # type: ignore[union-attr]
         arrays = ", ".join(f"(%s)::{kind}[]" for kind in types)
@@ -118,7 +118,7 @@ def rows_insert(objs: Sequence[models.Model]) -> None:
                     raise TypeError("rows_insert inserts instances of one model")
                 obj._prepare_related_fields_for_save(operation_name="rows_insert")  # type: ignore[attr-defined]
                 rows.append(_values(obj, columns, shared))
-            if connection.vendor == "postgresql":
+            if connection.vendor == "postgresql" and len(chunk) > 1:
                 params = [list(column) for column in zip(*rows, strict=True)]
                 statement = _statement(model, connection.vendor, 0)
             else:
