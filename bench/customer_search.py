@@ -44,7 +44,9 @@ from rekisteri.customers.models import IDENTITY_CODE_PURPOSE, Customer
 KINDS = ("number", "email", "phone", "identity_code", "surname_prefix", "full_name_prefix")
 PATHS = ("view", "selector", "raw")
 TARGET_SEARCH_MS = 20.0
-TARGET_RATIO = 3.0
+# The view at most 10 times the raw query (the issue "An audit trail that never holds
+# the register up"; the first issue asked for 3 times).
+TARGET_RATIO = 10.0
 TARGET_LIST_MS = 50.0
 WARM_UP = 10
 BENCH_USERNAME = "bench-customer-service"
@@ -400,7 +402,7 @@ def summarize(
     }
     result["targets"] = {
         "search_p95_at_most_20_ms": p95 <= TARGET_SEARCH_MS,
-        "search_at_most_3x_raw": result["ratio"] <= TARGET_RATIO,
+        "search_view_at_most_10x_raw": result["ratio"] <= TARGET_RATIO,
         "list_page_at_most_50_ms": (
             result["list_page_ms"] is not None and result["list_page_ms"] <= TARGET_LIST_MS
         ),
@@ -443,7 +445,7 @@ def report(result: dict[str, Any], plans: dict[str, dict[str, Any]]) -> str:
     lines += [
         f"target search p95 <= {TARGET_SEARCH_MS:g} ms: {ok[targets['search_p95_at_most_20_ms']]}"
         f" ({result['slowest_kind']}: {result['p95_ms']} ms)",
-        f"target search <= {TARGET_RATIO:g}x raw SQL: {ok[targets['search_at_most_3x_raw']]}"
+        f"target search <= {TARGET_RATIO:g}x raw SQL: {ok[targets['search_view_at_most_10x_raw']]}"
         f" ({result['ratio']}x; selector alone {result['selector_ratio']}x)",
         f"target list page p95 <= {TARGET_LIST_MS:g} ms: "
         f"{ok[targets['list_page_at_most_50_ms']]} ({result['list_page_ms']} ms)",
