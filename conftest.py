@@ -18,9 +18,12 @@ from rekisteri.testing.factories import make_staff
 def language_restored() -> Iterator[None]:
     """A request through the test client leaves its language active in the thread;
     return to the source language (as after the test database was migrated), so that
-    no test depends on which test ran before it in the same worker."""
+    no test depends on which test ran before it in the same worker. Before the test
+    too: the first test of a worker starts after the session's fixtures, whose requests
+    may have left a language active."""
     from django.utils import translation
 
+    translation.deactivate_all()
     yield
     translation.deactivate_all()
 

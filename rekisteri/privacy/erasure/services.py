@@ -105,20 +105,13 @@ ORDER_MINIMISED_FIELDS = (
     "delivery_post_office",
     "notes",
 )
-# The columns of an anonymised customer that differ from the living one's.
+# The columns of an anonymised customer that differ from the living one's: the erased
+# fields (the identity code is two columns) and what follows from them.
 CUSTOMER_ANONYMISED_COLUMNS = (
-    "surname",
-    "first_names",
-    "street_address",
-    "postal_code",
-    "post_office",
-    "phone",
-    "email",
-    "notes",
+    *(field for field in CUSTOMER_ERASED_FIELDS if field != "identity_code"),
     "identity_code_encrypted",
     "identity_code_index",
     "name_key",
-    "status",
     "updated_at",
     "version",
 )
