@@ -63,51 +63,35 @@ def _mac(content: dict[str, object]) -> str:
     return crypto.keyring().audit_mac(message.encode("utf-8"))
 
 
+def _content(event: AuditEvent) -> dict[str, object]:
+    """What both chain formats' MACs cover of an event's own content."""
+    return {
+        "occurred_at": _occurred_at(event),
+        "actor_type": event.actor_type,
+        "actor_user_id": event.actor_user_id,
+        "actor_label": event.actor_label,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "customer_id": event.customer_id,
+        "changed_fields": list(event.changed_fields),
+        "reason": event.reason,
+        "ip_address": event.ip_address,
+        "request_id": event.request_id,
+    }
+
+
 def event_mac(event: AuditEvent) -> str:
     """Chain format 1, of events written before sealing: the MAC over an event's
     content, its `seq` and its predecessor's hash, all at once. Kept to verify them."""
-    return _mac(
-        {
-            "seq": event.seq,
-            "prev_hash": event.prev_hash,
-            "occurred_at": _occurred_at(event),
-            "actor_type": event.actor_type,
-            "actor_user_id": event.actor_user_id,
-            "actor_label": event.actor_label,
-            "action": event.action,
-            "object_type": event.object_type,
-            "object_id": event.object_id,
-            "customer_id": event.customer_id,
-            "changed_fields": list(event.changed_fields),
-            "reason": event.reason,
-            "ip_address": event.ip_address,
-            "request_id": event.request_id,
-        }
-    )
+    return _mac({**_content(event), "seq": event.seq, "prev_hash": event.prev_hash})
 
 
 def content_mac(event: AuditEvent) -> str:
     """The MAC over an event's own content (chain format 2), set by its writer. It
     covers the personal reason as ciphertext, so the event still verifies once
     erasure has destroyed the key that could read it."""
-    return _mac(
-        {
-            "format": 2,
-            "occurred_at": _occurred_at(event),
-            "actor_type": event.actor_type,
-            "actor_user_id": event.actor_user_id,
-            "actor_label": event.actor_label,
-            "action": event.action,
-            "object_type": event.object_type,
-            "object_id": event.object_id,
-            "customer_id": event.customer_id,
-            "changed_fields": list(event.changed_fields),
-            "reason": event.reason,
-            "personal_reason": event.personal_reason,
-            "ip_address": event.ip_address,
-            "request_id": event.request_id,
-        }
-    )
+    return _mac({**_content(event), "format": 2, "personal_reason": event.personal_reason})
 
 
 def chain_hash(*, seq: int, prev_hash: str, mac: str, ring: crypto.KeyRing | None = None) -> str:

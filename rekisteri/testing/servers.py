@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import json
 import os
 import secrets
 import signal
@@ -119,6 +120,24 @@ class Installation:
             timeout=COMMAND_SECONDS,
             check=False,
         )
+
+    def invoice_shop_key(self, name: str) -> str:
+        """The API key of a new generic integration that sells on invoice (so its
+        buyers may come with identity codes), made with `rekisteri integrations`."""
+        created = self.run(
+            "integrations",
+            "create",
+            "--kind",
+            "generic",
+            "--name",
+            name,
+            "--invoice-sales",
+            "--json",
+        )
+        if created.returncode != 0:
+            raise RuntimeError(f"integrations create failed: {created.stderr}")
+        api_key: str = json.loads(created.stdout)["api_key"]
+        return api_key
 
     def python(self, code: str, environment: dict[str, str] | None = None) -> str:
         """Runs Python code with Django set up on this installation; its output."""

@@ -125,18 +125,7 @@ def test_no_acknowledged_order_is_lost_or_doubled_when_the_server_is_killed(
     installation: Installation,
 ) -> None:
     # The benchmark's new buyers come with identity codes: a shop that sells on invoice.
-    created = installation.run(
-        "integrations",
-        "create",
-        "--kind",
-        "generic",
-        "--name",
-        "Crash shop",
-        "--invoice-sales",
-        "--json",
-    )
-    assert created.returncode == 0, created.stderr
-    api_key = json.loads(created.stdout)["api_key"]
+    api_key = installation.invoice_shop_key("Crash shop")
     orders = shop_orders()
     external_ids = {order.idempotency_key: external_id(order) for order in orders}
     port = free_port()

@@ -225,18 +225,7 @@ def test_app_server_processes_reach_the_credit_simulator_the_master_started(
 ) -> None:
     """An invoice order asks the bureau from a forked app server process: the
     simulator's address was set before the fork (900-939: no payment defaults)."""
-    created = installation.run(
-        "integrations",
-        "create",
-        "--kind",
-        "generic",
-        "--name",
-        "Simulator shop",
-        "--invoice-sales",
-        "--json",
-    )
-    assert created.returncode == 0, created.stderr
-    api_key = json.loads(created.stdout)["api_key"]
+    api_key = installation.invoice_shop_key("Simulator shop")
     rng = random.Random(8)
     body = order_body(
         external_id="SIM-1",

@@ -14,6 +14,20 @@ from rekisteri.audit.services import GENESIS_HASH, Actor, audit_record, event_ma
 from rekisteri.customers.models import Customer
 
 
+def event_without_mac_insert(occurred_at: datetime.datetime) -> AuditEvent:
+    """An event written past the services, with no MAC of its own (as a forger, or a
+    writer from before sealing, would leave it)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO audit_auditevent (occurred_at, actor_type, actor_label, action,"
+            " object_type, object_id, changed_fields, reason, personal_reason, request_id,"
+            " mac, prev_hash, hash) VALUES (%s, 'system', 'forger', 'view', '', '', '[]', '',"
+            " '', '', '', '', '')",
+            [connection.ops.adapt_datetimefield_value(occurred_at)],
+        )
+    return AuditEvent.objects.get(actor_label="forger")
+
+
 def staff_actor(user: User) -> Actor:
     return Actor(
         type=ActorType.STAFF,

@@ -11,6 +11,7 @@ from django.utils import timezone
 from rekisteri.audit.models import Action, AuditEvent
 from rekisteri.audit.sealing import audit_seal
 from rekisteri.audit.services import GENESIS_HASH, Actor, audit_record, chain_hash
+from rekisteri.audit.tests.helpers import event_without_mac_insert
 
 pytestmark = pytest.mark.django_db
 
@@ -173,15 +174,7 @@ def test_the_database_refuses_to_seal_a_sealed_event_again():
 
 def test_the_database_refuses_to_seal_an_event_without_a_mac():
     """Only an event with a MAC of its own can be given a place."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO audit_auditevent (occurred_at, actor_type, actor_label, action,"
-            " object_type, object_id, changed_fields, reason, personal_reason, request_id,"
-            " mac, prev_hash, hash) VALUES (%s, 'system', 'forger', 'view', '', '', '[]', '',"
-            " '', '', '', '', '')",
-            [connection.ops.adapt_datetimefield_value(timezone.now())],
-        )
-    event = AuditEvent.objects.get(actor_label="forger")
+    event = event_without_mac_insert(timezone.now())
 
     with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
         _seal_sql(event)

@@ -23,7 +23,7 @@ from rekisteri.audit.models import Action, AuditCheckpoint, AuditEvent
 from rekisteri.audit.sealing import Head, SealRun, audit_seal, checkpoints_from_file
 from rekisteri.audit.selectors import audit_chain_verify
 from rekisteri.audit.services import GENESIS_HASH, Actor, audit_record, chain_hash, content_mac
-from rekisteri.audit.tests.helpers import record
+from rekisteri.audit.tests.helpers import event_without_mac_insert, record
 
 pytestmark = pytest.mark.django_db
 SYSTEM = Actor.system("test")
@@ -145,15 +145,7 @@ def test_the_workers_loop_writes_a_checkpoint_at_most_once_a_minute():
 def test_an_event_without_a_mac_is_never_sealed_and_verify_names_it():
     """Only events with a MAC of their own get a place (the triggers allow no other)."""
     good = record_events(1)[0]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO audit_auditevent (occurred_at, actor_type, actor_label, action,"
-            " object_type, object_id, changed_fields, reason, personal_reason, request_id,"
-            " mac, prev_hash, hash) VALUES (%s, 'system', 'forger', 'view', '', '', '[]', '',"
-            " '', '', '', '', '')",
-            [connection.ops.adapt_datetimefield_value(EARLY)],
-        )
-    forged = AuditEvent.objects.get(actor_label="forger")
+    forged = event_without_mac_insert(EARLY)
 
     run = audit_seal()
 

@@ -135,18 +135,7 @@ def wait_until_sealed(installation: Installation) -> dict[str, Any]:
 
 
 def test_two_servers_and_two_workers_leave_one_chain_that_verifies(installation):
-    created = installation.run(
-        "integrations",
-        "create",
-        "--kind",
-        "generic",
-        "--name",
-        "Two servers",
-        "--invoice-sales",
-        "--json",
-    )
-    assert created.returncode == 0, created.stderr
-    api_key = json.loads(created.stdout)["api_key"]
+    api_key = installation.invoice_shop_key("Two servers")
     environment = installation.production_environment(
         REKISTERI_SSL_REDIRECT="false", REKISTERI_API_RATE_PER_MINUTE="1000000"
     )
