@@ -129,3 +129,25 @@ def rows_insert(objs: Sequence[models.Model]) -> None:
                 obj.pk = pk
                 obj._state.adding = False
                 obj._state.db = connection.alias
+
+
+def row_insert_unless_taken(obj: models.Model, *, conflict: str) -> bool:
+    """Inserts one new instance unless a row already holds its unique key, in one
+    statement (`ON CONFLICT … DO NOTHING`, on both engines): True, with its id given,
+    when it was stored; False when the key was taken. `conflict` is the unique index's
+    target as the model's code writes it (columns and, for a partial one, its WHERE),
+    never anything a request brought."""
+    columns = _columns(type(obj))
+    obj._prepare_related_fields_for_save(operation_name="row_insert_unless_taken")  # type: ignore[attr-defined]
+    statement = _statement(type(obj), connection.vendor, 1).replace(
+        " RETURNING ", f" ON CONFLICT {conflict} DO NOTHING RETURNING ", 1
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, _values(obj, columns, {}))
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    obj.pk = row[0]
+    obj._state.adding = False
+    obj._state.db = connection.alias
+    return True

@@ -44,7 +44,8 @@ from rekisteri.audit.services import Actor, audit_record, audited_transaction
 from rekisteri.audit.subject_keys import SUBJECT_KEY_PURPOSE
 from rekisteri.customers.models import Customer
 from rekisteri.customers.services import customer_identity_codes_rekey
-from rekisteri.intake.models import Integration
+from rekisteri.intake.inbox import BODY_PURPOSE as INBOX_BODY_PURPOSE
+from rekisteri.intake.models import InboxDelivery, Integration
 from rekisteri.intake.services import CONSUMER_KEY_PURPOSE, CONSUMER_SECRET_PURPOSE, SECRET_PURPOSE
 from rekisteri.marketing.restrictions import restriction_list_in_force, restriction_list_index_key
 
@@ -53,6 +54,7 @@ IDENTITY_CODES = "identity codes"
 INTEGRATIONS = "integrations"
 AUTHENTICATORS = "authenticators"
 SUBJECT_KEYS = "subject keys"
+DELIVERIES = "shop deliveries"
 INTEGRATION_FIELDS = {
     "secret_encrypted": SECRET_PURPOSE,
     "consumer_key_encrypted": CONSUMER_KEY_PURPOSE,
@@ -67,7 +69,7 @@ class RotationError(Exception):
 
 @dataclass(frozen=True)
 class Batch:
-    what: str  # IDENTITY_CODES, INTEGRATIONS, AUTHENTICATORS or SUBJECT_KEYS
+    what: str  # IDENTITY_CODES, INTEGRATIONS, AUTHENTICATORS, SUBJECT_KEYS or DELIVERIES
     count: int
 
 
@@ -101,6 +103,7 @@ def values_left(ring: crypto.KeyRing) -> dict[str, int]:
         INTEGRATIONS: Integration.objects.filter(_integrations_not_on(prefix)).count(),
         AUTHENTICATORS: Authenticator.objects.exclude(key_encrypted__startswith=prefix).count(),
         SUBJECT_KEYS: _subject_keys_not_on(prefix).count(),
+        DELIVERIES: _deliveries_not_on(prefix).count(),
     }
 
 
@@ -198,6 +201,37 @@ def subject_keys_rekey(*, ring: crypto.KeyRing, actor: Actor, batch_size: int) -
     return len(batch)
 
 
+def _deliveries_not_on(prefix: str) -> QuerySet[InboxDelivery]:
+    # A purged body ("") has nothing to move.
+    return InboxDelivery.objects.exclude(body_encrypted="").exclude(
+        body_encrypted__startswith=prefix
+    )
+
+
+def deliveries_rekey(*, ring: crypto.KeyRing, actor: Actor, batch_size: int) -> int:
+    """Moves one batch of the inbox's stored bodies (rekisteri/intake/inbox.py) not yet
+    on the active encryption key onto it. Returns how many deliveries moved."""
+    prefix = ring.active_prefix
+    with audited_transaction():
+        batch = list(_deliveries_not_on(prefix).select_for_update().order_by("pk")[:batch_size])
+        if not batch:
+            return 0
+        for delivery in batch:
+            row = str(delivery.public_id)  # bound to its row, as the inbox stores it
+            plain = ring.decrypt(delivery.body_encrypted, purpose=INBOX_BODY_PURPOSE, row=row)
+            delivery.body_encrypted = ring.encrypt(plain, purpose=INBOX_BODY_PURPOSE, row=row)
+        # Erasure or retention emptying one meanwhile waited for the lock above.
+        InboxDelivery.objects.bulk_update(batch, ["body_encrypted"])
+        audit_record(
+            actor=actor,
+            action=Action.KEY_ROTATE,
+            object_type="intake.inboxdelivery",
+            changed_fields=["body_encrypted"],
+            reason=f"{len(batch)} shop deliveries moved to encryption key {ring.active}",
+        )
+    return len(batch)
+
+
 def rotation_batches(
     *, ring: crypto.KeyRing, actor: Actor, batch_size: int = BATCH_SIZE
 ) -> Iterator[Batch]:
@@ -213,6 +247,8 @@ def rotation_batches(
         yield Batch(AUTHENTICATORS, count)
     while count := subject_keys_rekey(ring=ring, actor=actor, batch_size=batch_size):
         yield Batch(SUBJECT_KEYS, count)
+    while count := deliveries_rekey(ring=ring, actor=actor, batch_size=batch_size):
+        yield Batch(DELIVERIES, count)
 
 
 def rotation_begin(

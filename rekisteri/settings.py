@@ -461,3 +461,11 @@ CREDIT_CHECKS_PER_HOUR = env_int("REKISTERI_CREDIT_CHECKS_PER_HOUR", 60)
 REFUSAL_RATE_PER_MINUTE = env_int("REKISTERI_REFUSAL_RATE_PER_MINUTE", 20)
 # Such refusals are one audit event at the first and one with the count per window.
 REFUSAL_WINDOW_MINUTES = env_int("REKISTERI_REFUSAL_WINDOW_MINUTES", 15)
+# `rekisteri worker` runs the WooCommerce catch-up sync of each shop with a REST API
+# key this often (docs/web-shops.md); 0 turns that off, for a systemd timer instead.
+REKISTERI_WOOCOMMERCE_SYNC_MINUTES = env_int("REKISTERI_WOOCOMMERCE_SYNC_MINUTES", 15)
+if REKISTERI_WOOCOMMERCE_SYNC_MINUTES < 0:
+    raise ImproperlyConfigured(
+        "REKISTERI_WOOCOMMERCE_SYNC_MINUTES must be 0 (off) or more, "
+        f"not {REKISTERI_WOOCOMMERCE_SYNC_MINUTES}"
+    )

@@ -64,6 +64,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         # Customer service records a request received by phone or email.
         "privacy.view_subjectrequest",
         "privacy.add_subjectrequest",
+        # The shops' deliveries that wait for a person.
+        "intake.handle_deliveries",
     ),
     Role.MARKETING: (
         "marketing.view_targetgroup",
@@ -94,6 +96,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.ADMINISTRATOR: (
         "accounts.manage_staff",
         "intake.manage_integrations",
+        "intake.handle_deliveries",
         "credit.change_creditpolicy",
         "backups.view_backuprun",
     ),

@@ -14,6 +14,7 @@ several sections; the sections follow permissions, never role names:
 - staff (accounts.manage_staff): active accounts, those without two-factor sign-in,
   lockouts;
 - integrations (intake.manage_integrations): each one's last order;
+- the shops' deliveries that wait for a person (intake.handle_deliveries): how many;
 - staff accounts' roles and sign-in (accounts.decide_rolegrant, the privacy officer):
   roles awaiting confirmation, recent role grants, passwords set by someone else and
   two-factor resets, and the privacy officers and auditors whose sign-in they reset.
@@ -50,6 +51,7 @@ from rekisteri.consents.models import Channel
 from rekisteri.consents.selectors import consent_reach_at
 from rekisteri.dashboard.charts import consent_chart, customers_chart, orders_chart
 from rekisteri.dashboard.periods import local_zone, month_starts
+from rekisteri.intake.attention import attention_count
 from rekisteri.intake.models import Integration
 from rekisteri.marketing.models import Campaign, CampaignStatus
 from rekisteri.orders.models import Order, OrderStatus, Return, ReturnStatus
@@ -73,6 +75,7 @@ BACKUPS = ("backups.view_backuprun", "privacy.view_breach")
 MARKETING = "marketing.add_campaign"
 STAFF = "accounts.manage_staff"
 INTEGRATIONS = "intake.manage_integrations"
+DELIVERIES = "intake.handle_deliveries"
 STAFF_SECURITY = "accounts.decide_rolegrant"
 STAFF_SECURITY_DAYS = 30
 
@@ -272,6 +275,7 @@ class StartPage:
     staff: StaffSummary | None = None
     integrations: list[Integration] | None = None
     staff_security: StaffSecuritySection | None = None
+    deliveries_needing_attention: int | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -295,4 +299,5 @@ def start_page(*, user: User | AnonymousUser, now: datetime.datetime | None = No
         staff_security=staff_security_section(user=user, now=now)
         if isinstance(user, User) and allowed(STAFF_SECURITY)
         else None,
+        deliveries_needing_attention=attention_count() if allowed(DELIVERIES) else None,
     )

@@ -9,82 +9,34 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import re
+import time
+import uuid
 from decimal import Decimal
 from typing import Any
 
-import pydantic
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import RequestDataTooBig, ValidationError
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Router, Schema, Status
+from django.urls import reverse
+from django.utils import timezone
+from ninja import Router, Schema, Status
 
 from rekisteri.audit.models import Action
-from rekisteri.audit.services import Actor
+from rekisteri.audit.services import Actor, audit_record
 from rekisteri.credit.services import credit_check_for
 from rekisteri.customers.models import Customer
-from rekisteri.intake import services
+from rekisteri.intake import inbox, services
 from rekisteri.intake.auth import integration_key
-from rekisteri.intake.models import Integration
-from rekisteri.intake.services import ShopCustomer, ShopOrder
-from rekisteri.orders.models import Order, OrderStatus, PaymentMethod
+from rekisteri.intake.models import DeliverySource, DeliveryState, InboxDelivery, Integration
+from rekisteri.intake.payloads import OrderIn
+from rekisteri.orders.models import Order, PaymentMethod
 from rekisteri.orders.selectors import order_get
-from rekisteri.orders.services import MAX_QUANTITY, AddressInput, LineInput
 
 MAX_BODY_BYTES = 1024 * 1024
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
 
 router = Router(tags=["orders"], auth=integration_key)
-
-
-class CustomerIn(Schema):
-    """The buyer. An email address or an identity code (or both) is needed; the
-    customer is found by identity code, then by email, or created. A customer found
-    whose name differs (or whose identity code is another) is not taken: the order is
-    refused with 409 for a person to handle. Only an integration that sells on invoice
-    may send identity codes."""
-
-    surname: str = Field(max_length=100)
-    first_names: str = Field(max_length=150)
-    email: str = Field("", max_length=254)
-    phone: str = Field("", max_length=32)
-    identity_code: str = Field("", max_length=20)
-    street_address: str = Field("", max_length=200)
-    postal_code: str = Field("", max_length=12)
-    post_office: str = Field("", max_length=100)
-    country: str = Field("FI", max_length=2)
-    preferred_language: str = Field("fi", max_length=2)
-
-
-class LineIn(Schema):
-    sku: str = Field(max_length=64)
-    name: str = Field("", max_length=200)
-    unit_price: Decimal = Field(
-        description='VAT included, in euros: a string such as "89.90" or a number'
-    )
-    vat_rate: Decimal | None = Field(None, description="25.5, 14, 10 or 0; 25.5 if left out")
-    quantity: int = Field(gt=0, le=MAX_QUANTITY)
-
-
-class AddressIn(Schema):
-    name: str = Field(max_length=260)
-    street_address: str = Field("", max_length=200)
-    postal_code: str = Field("", max_length=12)
-    post_office: str = Field("", max_length=100)
-    country: str = Field("FI", max_length=2)
-
-
-class OrderIn(Schema):
-    external_id: str = Field(min_length=1, max_length=64, description="The shop's order id")
-    customer: CustomerIn
-    lines: list[LineIn] = Field(min_length=1, max_length=500)
-    payment_method: PaymentMethod
-    status: OrderStatus = OrderStatus.RECEIVED
-    delivery_address: AddressIn | None = None
-    placed_at: pydantic.AwareDatetime | None = None
-    modified_at: pydantic.AwareDatetime | None = Field(
-        None, description="When the shop last changed the order; older updates are ignored"
-    )
-    notes: str = Field("", max_length=2000)
 
 
 BODY_SCHEMAS = (OrderIn,)
@@ -153,14 +105,22 @@ class ErrorOut(Schema):
     detail: str
 
 
+class ReceiptOut(Schema):
+    """Where an order sent stands. `state` is `waiting`, `done` (with `order_number`),
+    `attention` (with the `reason` it waits for a person), `discarded` or `test`."""
+
+    receipt: uuid.UUID
+    status_url: str
+    state: str
+    order_number: int | None
+    reason: str
+    detail: str
+    received_at: datetime.datetime
+
+
 class InvalidOut(Schema):
     detail: str
     errors: dict[str, list[str]]
-
-
-CREDIT_CHECKS_USED_UP = (
-    "This integration has had its credit checks for this hour. Send the order again later."
-)
 
 
 class Refusal(Exception):
@@ -257,9 +217,9 @@ def _refuse_invalid_json(value: str) -> None:
     raise ValueError(value)
 
 
-def _read_json(request: HttpRequest) -> Any:
-    """The body as JSON, its type and size checked before it is read; numbers with a
-    fraction become Decimal, never float."""
+def _read_body(request: HttpRequest) -> tuple[bytes, Any]:
+    """The raw body and its JSON, type and size checked before it is read; numbers with
+    a fraction become Decimal, never float."""
     charset = (request.content_params or {}).get("charset", "utf-8").lower()
     if request.content_type != "application/json" or charset not in ("utf-8", "utf8"):
         raise Refusal(415, "Send the order as JSON, with Content-Type: application/json.")
@@ -276,48 +236,10 @@ def _read_json(request: HttpRequest) -> Any:
     if len(body) > MAX_BODY_BYTES:
         raise Refusal(413, "The body is larger than 1 MiB.")
     try:
-        return json.loads(body, parse_float=Decimal, parse_constant=_refuse_invalid_json)
+        data = json.loads(body, parse_float=Decimal, parse_constant=_refuse_invalid_json)
     except (ValueError, RecursionError):
         raise Refusal(400, "The body is not valid JSON.") from None
-
-
-def _schema_errors(error: pydantic.ValidationError) -> dict[str, list[str]]:
-    """Pydantic's errors by field path, without the values that were sent."""
-    errors: dict[str, list[str]] = {}
-    for item in error.errors(include_url=False, include_input=False, include_context=False):
-        field = ".".join(str(part) for part in item["loc"]) or "body"
-        errors.setdefault(field, []).append(item["msg"])
-    return errors
-
-
-def _service_errors(error: ValidationError) -> dict[str, list[str]]:
-    if hasattr(error, "error_dict"):
-        return {field: [str(m) for m in messages] for field, messages in error.message_dict.items()}
-    return {"order": [str(m) for m in error.messages]}
-
-
-def _shop_order(payload: OrderIn) -> ShopOrder:
-    address = payload.delivery_address
-    return ShopOrder(
-        external_id=payload.external_id,
-        customer=ShopCustomer(**payload.customer.model_dump()),
-        lines=[
-            LineInput(
-                sku=line.sku,
-                quantity=line.quantity,
-                name=line.name,
-                unit_price=line.unit_price,
-                vat_rate=line.vat_rate,
-            )
-            for line in payload.lines
-        ],
-        payment_method=payload.payment_method.value,
-        status=payload.status.value,
-        delivery_address=AddressInput(**address.model_dump()) if address else None,
-        placed_at=payload.placed_at,
-        modified_at=payload.modified_at,
-        notes=payload.notes,
-    )
+    return body, data
 
 
 def _body_digest(data: Any) -> str:
@@ -334,45 +256,100 @@ def _actor(request: HttpRequest, integration: Integration) -> Actor:
     )
 
 
-def _order_receive(request: HttpRequest, actor: Actor) -> Status[dict[str, Any]]:
-    integration: Integration = request.auth  # type: ignore[attr-defined]  # set by ninja's auth  # set by ninja's auth
+MAX_WAIT_SECONDS = 30
+_PREFER_WAIT = re.compile(r"(?:^|[,;\s])wait\s*=\s*\"?(\d{1,4})\"?", re.IGNORECASE)
+
+
+def preferred_wait(request: HttpRequest) -> int | None:
+    """The seconds of an RFC 7240 `Prefer: wait=N` (at most MAX_WAIT_SECONDS), or None."""
+    found = _PREFER_WAIT.search(request.headers.get("Prefer", ""))
+    return min(int(found.group(1)), MAX_WAIT_SECONDS) if found else None
+
+
+# What a person reads in a receipt for each reason an order waits; English, as every
+# answer to a machine, and never a customer's data or which identifier matched.
+WAITING_REASONS = {
+    inbox.Reason.CURRENCY: "The order is in another currency; a person gives its amount in euros.",
+    inbox.Reason.INVALID: "The order cannot be taken as it stands; a person corrects it.",
+    inbox.Reason.IDENTITY_CODE: "The identity code is not valid; a person corrects it.",
+    inbox.Reason.BUYER_MISMATCH: services.BUYER_MISMATCH,
+    inbox.Reason.LINES_TOTAL: "The lines do not add up to the total; a person checks them.",
+    inbox.Reason.NOT_AN_ORDER: "The body is not an order object; a person looks at it.",
+    inbox.Reason.FAILED: "Processing failed; a person looks at it.",
+}
+
+
+def receipt_out(delivery: InboxDelivery) -> dict[str, Any]:
+    """The receipt of a delivery: where it stands, and its order once it has one."""
+    attention = delivery.state == DeliveryState.ATTENTION
+    # A doubtful match's detail would name the identifier that matched.
+    detail = "" if delivery.reason == inbox.Reason.BUYER_MISMATCH else delivery.detail
+    return {
+        "receipt": delivery.public_id,
+        "status_url": reverse("api:order_receipt", args=[delivery.public_id]),
+        "state": delivery.state,
+        "order_number": delivery.order.order_number if delivery.order else None,
+        "reason": WAITING_REASONS.get(delivery.reason, "") if attention else "",
+        "detail": detail if attention else "",
+        "received_at": delivery.received_at,
+    }
+
+
+def _wait_for(delivery: InboxDelivery, seconds: int) -> InboxDelivery:
+    """Processes the delivery now, or, when a worker already holds it, waits up to
+    `seconds` for the worker to finish."""
+    deadline = time.monotonic() + seconds
+    current = inbox.delivery_process_now(delivery)
+    pause = 0.02
+    while current.state == DeliveryState.WAITING and time.monotonic() < deadline:
+        if current.next_attempt_at is not None:
+            break  # tried and put off (the credit checks of the hour, say)
+        time.sleep(pause)
+        pause = min(pause * 2, 0.5)
+        current = inbox.delivery_process_now(current)
+    return current
+
+
+def _order_answer(
+    delivery: InboxDelivery, response: HttpResponse, *, repeated: bool
+) -> Status[dict[str, Any]]:
+    """201 for a delivery that made its order now, 200 for an order made before (or a
+    repeated delivery), 202 with the receipt for one that waits."""
+    made = delivery.order if delivery.state == DeliveryState.DONE else None
+    if made is not None:
+        response["Location"] = reverse("api:order_read", args=[made.order_number])
+        if not repeated and delivery.outcome == services.Outcome.CREATED:
+            return Status(201, order_out(made, just_created=True))
+        return Status(200, order_out(order_get(order_number=made.order_number) or made))
+    receipt = receipt_out(delivery)
+    response["Location"] = receipt["status_url"]
+    if delivery.state == DeliveryState.WAITING and delivery.next_attempt_at is not None:
+        # Put off (the hour's credit checks used up): when to ask the receipt again.
+        wait = (delivery.next_attempt_at - timezone.now()).total_seconds()
+        response["Retry-After"] = str(max(int(wait) + 1, 1))
+    return Status(202, receipt)
+
+
+def _order_receive(
+    request: HttpRequest, integration: Integration, response: HttpResponse
+) -> Status[dict[str, Any]]:
     idempotency_key = request.headers.get("Idempotency-Key", "").strip()
     if len(idempotency_key) > MAX_IDEMPOTENCY_KEY_LENGTH:
         raise Refusal(400, "The Idempotency-Key header is longer than 255 characters.")
-    data = _read_json(request)
-    if not isinstance(data, dict):
-        raise Refusal(422, "The order is not valid.", errors={"body": ["Send one JSON object."]})
-    nul_at = services.nul_character_path(data)
-    if nul_at is not None:
-        raise Refusal(
-            422, "The order is not valid.", errors={nul_at: ["Null characters are not allowed."]}
-        )
+    body, data = _read_body(request)
     try:
-        payload = OrderIn.model_validate(data)
-    except pydantic.ValidationError as error:
-        raise Refusal(422, "The order is not valid.", errors=_schema_errors(error)) from None
-    try:
-        order, outcome = services.api_order_receive(
-            actor=actor,
+        stored = inbox.delivery_store(
             integration=integration,
-            order=_shop_order(payload),
-            idempotency_key=idempotency_key,
-            body_digest=_body_digest(data),
+            source=DeliverySource.API,
+            body=body,
+            topic="order",
+            delivery_key=idempotency_key,
+            digest=_body_digest(data),
+            compare_digest=True,
+            ip_address=request.META.get("REMOTE_ADDR") or None,
+            request_id=getattr(request, "request_id", ""),
         )
-    except ValidationError as error:
-        raise Refusal(422, "The order is not valid.", errors=_service_errors(error)) from None
-    except services.BuyerMismatch as mismatch:
-        raise Refusal(
-            409, services.BUYER_MISMATCH, reason=str(mismatch), customer=mismatch.customer
-        ) from None
-    except services.CreditChecksUsedUp as used_up:
-        raise Refusal(
-            429,
-            CREDIT_CHECKS_USED_UP,
-            reason="credit checks per hour used up",
-            retry_after=used_up.retry_after,
-        ) from None
-    except services.IdempotencyKeyReused:
+    except inbox.DeliveryKeyReused:
         raise Refusal(
             422,
             "The order is not valid.",
@@ -383,9 +360,24 @@ def _order_receive(request: HttpRequest, actor: Actor) -> Status[dict[str, Any]]
                 ]
             },
         ) from None
-    if outcome == services.Outcome.CREATED:
-        return Status(201, order_out(order, just_created=True))
-    return Status(200, order_out(order_get(order_number=order.order_number) or order))
+    services.integration_mark_used(integration)
+    delivery = stored.delivery
+    wait = preferred_wait(request)
+    if wait is not None and not stored.repeated:
+        response["Preference-Applied"] = f"wait={wait}"
+        delivery = _wait_for(delivery, wait)
+    if stored.repeated:
+        delivery = InboxDelivery.objects.select_related("order").get(pk=delivery.pk)
+        if delivery.order is not None:
+            # The answer shows the order again: a read, as `GET /orders/{n}` is.
+            audit_record(
+                actor=_actor(request, integration),
+                action=Action.VIEW,
+                obj=delivery.order,
+                customer=delivery.order.customer,
+                reason="api: repeated",
+            )
+    return _order_answer(delivery, response, repeated=stored.repeated)
 
 
 # login_not_required is typed for views returning responses; ninja makes the response.
@@ -396,9 +388,9 @@ def _order_receive(request: HttpRequest, actor: Actor) -> Status[dict[str, Any]]
     response={
         200: OrderOut,
         201: OrderOut,
+        202: ReceiptOut,
         400: ErrorOut,
         401: ErrorOut,
-        409: ErrorOut,
         413: ErrorOut,
         415: ErrorOut,
         422: InvalidOut,
@@ -417,23 +409,33 @@ def _order_receive(request: HttpRequest, actor: Actor) -> Status[dict[str, Any]]
                 "description": "Any unique string; the same key and body again returns "
                 "the first result",
                 "schema": {"type": "string", "maxLength": MAX_IDEMPOTENCY_KEY_LENGTH},
-            }
+            },
+            {
+                "in": "header",
+                "name": "Prefer",
+                "required": False,
+                "description": "RFC 7240 `wait=N`: process the order within N seconds "
+                f"(at most {MAX_WAIT_SECONDS}) and answer with it (201) instead of a "
+                "receipt (202)",
+                "schema": {"type": "string", "example": "wait=5"},
+            },
         ],
     },
 )
 @login_not_required
 def order_create(request: HttpRequest, response: HttpResponse) -> Status[dict[str, Any]]:
-    """Creates the order (201), or returns the one already made from the same
-    Idempotency-Key or the same external id (200). A newer `modified_at` moves the
-    order's status forward. A buyer whose email or identity code leads to a customer
-    of another name is refused (409); an invoice order over the integration's credit
-    checks for the hour is refused (429, with Retry-After)."""
-    actor = _actor(request, request.auth)  # type: ignore[attr-defined]  # set by ninja's auth
+    """Stores the order in the inbox and answers 202 with a receipt, whose status URL
+    later gives the order's number or the reason it waits for a person. With
+    `Prefer: wait=N` the order is processed at once and the answer is the order: 201
+    when it was created, 200 when the same external id made it before (a newer
+    `modified_at` moves its status forward); 202 with the receipt when it waits. The
+    same Idempotency-Key and body again returns the first delivery's answer."""
+    integration: Integration = request.auth  # type: ignore[attr-defined]  # set by ninja's auth
     try:
-        return _order_receive(request, actor)
+        return _order_receive(request, integration, response)
     except Refusal as refusal:
         services.api_request_refuse(
-            actor=actor,
+            actor=_actor(request, integration),
             action=Action.PERMISSION_DENIED,
             path=request.path,
             reason=refusal.reason,
@@ -442,6 +444,35 @@ def order_create(request: HttpRequest, response: HttpResponse) -> Status[dict[st
         if refusal.retry_after is not None:
             response["Retry-After"] = str(refusal.retry_after)
         return Status(refusal.status, refusal.body)
+
+
+@router.get(  # type: ignore[type-var]  # as above
+    "/receipts/{uuid:receipt}",
+    url_name="order_receipt",
+    summary="Where an order sent stands",
+    response={200: ReceiptOut, 401: ErrorOut, 404: ErrorOut, 429: ErrorOut},
+)
+@login_not_required
+def order_receipt(request: HttpRequest, receipt: uuid.UUID) -> Status[dict[str, Any]]:
+    """The receipt of an order this integration sent: `waiting`, `done` with the
+    order's number, or `attention` with the reason it waits for a person (or
+    `discarded`: a person decided it is no order to take)."""
+    integration: Integration = request.auth  # type: ignore[attr-defined]  # set by ninja's auth
+    delivery = (
+        InboxDelivery.objects.select_related("order")
+        .filter(public_id=receipt, integration=integration)
+        .first()
+    )
+    if delivery is None:
+        services.api_request_refuse(
+            actor=_actor(request, integration),
+            action=Action.PERMISSION_DENIED,
+            path=request.path,
+            reason="api refused 404: not this integration's receipt",
+        )
+        return Status(404, {"detail": "No such receipt."})
+    services.integration_mark_used(integration)
+    return Status(200, receipt_out(delivery))
 
 
 @router.get(  # type: ignore[type-var]  # as above

@@ -33,12 +33,10 @@ from rekisteri.customers.services import (
 )
 from rekisteri.intake.matching import names_agree
 from rekisteri.intake.models import (
-    IdempotencyKey,
     Integration,
     IntegrationKind,
-    WebhookDelivery,
 )
-from rekisteri.orders.models import VAT_RATES, Channel, Order, OrderStatus, PaymentMethod
+from rekisteri.orders.models import Channel, Order, OrderStatus, PaymentMethod
 from rekisteri.orders.selectors import order_get
 from rekisteri.orders.services import (
     AddressInput,
@@ -226,6 +224,16 @@ class ShopOrder:
     marketing_consents: tuple[str, ...] = ()
     buyer_ip_address: str = ""
     buyer_user_agent: str = ""
+    # The currency the shop charged in; lines are in it until a person gives the amount
+    # in euros (rekisteri/intake/inbox.py).
+    currency: str = "EUR"
+    # The order's total as the shop states it, VAT included: lines that do not add up
+    # to it wait for a person.
+    stated_total: Decimal | None = None
+    # The shop's own payment method id, matched against the integration's invoice ones.
+    payment_gateway: str = ""
+    # A shop's test notification or test order: proof of a working connection.
+    is_test: bool = False
 
 
 # Orders are from this century, and a shop's clock may run a little ahead; a time
@@ -256,15 +264,15 @@ class Outcome:
 # answer to a machine; it names no customer data and not the identifier that matched.
 BUYER_MISMATCH = (
     "The buyer's email address or identity code belongs to an existing customer whose "
-    "details differ. The order was not stored: a person must handle it."
+    "details differ. The order waits for a person to handle it."
 )
 
 
 class BuyerMismatch(Exception):
     """The buyer's identity code or email leads to a register customer whose details
-    differ (see `matching.py`): the order is attached to no one and waits for a person
-    (until there is a place for it, it is refused). `customer` is for the audit trail
-    only; nothing of it is ever shown to the integration."""
+    differ (see `matching.py`): the order is attached to no one and waits in the inbox
+    for a person (rekisteri/intake/attention.py). `customer` is for staff and the audit
+    trail only; nothing of it is ever shown to the integration."""
 
     def __init__(self, *, customer: Customer, matched_by: str) -> None:
         super().__init__(f"doubtful customer match by {matched_by}")
@@ -351,6 +359,7 @@ def _customer_for(*, actor: Actor, buyer: ShopCustomer) -> Customer:
     )
 
 
+NOT_AN_INVOICE_SELLER_CODE = "not_an_invoice_seller"
 NOT_AN_INVOICE_SELLER = _(
     "This integration does not sell on invoice, so it may not send identity codes. "
     "Leave the code out, or ask the administrator to allow invoice sales."
@@ -368,7 +377,13 @@ def _invoice_sales_check(*, integration: Integration, order: ShopOrder, check_cr
     if integration.sells_on_invoice:
         return
     if order.customer.identity_code.strip():
-        raise ValidationError({"identity_code": [NOT_AN_INVOICE_SELLER]})
+        raise ValidationError(
+            {
+                "identity_code": [
+                    ValidationError(NOT_AN_INVOICE_SELLER, code=NOT_AN_INVOICE_SELLER_CODE)
+                ]
+            }
+        )
     if check_credit and order.payment_method == PaymentMethod.INVOICE:
         raise ValidationError({"payment_method": [NO_INVOICE_SALES]})
 
@@ -436,6 +451,7 @@ def shop_order_receive(
     order: ShopOrder,
     check_credit: bool = False,
     on_created: Callable[[Order], None] | None = None,
+    customer: Customer | None = None,
 ) -> tuple[Order, str]:
     """Takes an order from a shop or an API client, however often it arrives.
 
@@ -449,7 +465,8 @@ def shop_order_receive(
     (integration, external id), and the loser returns the winner's order.
 
     `on_created` is called with a new order inside its transaction, to store what must
-    be stored with it or not at all (the API's idempotency key)."""
+    be stored with it or not at all (the API's idempotency key). A `customer` given (a
+    person attached the order to them) is taken without matching."""
     external_id = order.external_id.strip()
     if not external_id:
         raise ValidationError({"external_id": [_("The shop's order id is missing.")]})
@@ -460,20 +477,21 @@ def shop_order_receive(
         credit = None
         if check_credit and order.payment_method == PaymentMethod.INVOICE:
             # A doubtful match is refused before the bureau is asked about anyone.
-            _customer_match(order.customer)
+            if customer is None:
+                _customer_match(order.customer)
             credit_check_allowance(integration=integration)
             # Asked before the transaction: no lock is held while the bureau answers.
             # Only about the code sent with the order, never a code the register
             # holds: the decision would tell the integration about that person.
             credit = order_credit_run(
-                customer=None, identity_code=order.customer.identity_code, lines=order.lines
+                customer=customer, identity_code=order.customer.identity_code, lines=order.lines
             )
         try:
             with audited_transaction():
-                customer = _customer_for(actor=actor, buyer=order.customer)
+                buyer = customer or _customer_for(actor=actor, buyer=order.customer)
                 created = order_create(
                     actor=actor,
-                    customer=customer,
+                    customer=buyer,
                     channel=Channel.WEB_SHOP,
                     payment_method=order.payment_method,
                     lines=order.lines,
@@ -527,9 +545,6 @@ def shop_order_receive(
 
 # What a delivery that was already taken returns: the shop sent it again.
 DUPLICATE = "duplicate"
-# The audit action of a delivery by its outcome; a replay or a stale update was only
-# compared with what is stored, so it is recorded as a view.
-_DELIVERY_ACTIONS = {Outcome.CREATED: Action.CREATE, Outcome.UPDATED: Action.UPDATE}
 
 
 def integration_for_webhook(*, public_id: uuid.UUID, kind: str) -> Integration | None:
@@ -563,50 +578,6 @@ def integration_consumer_credentials(integration: Integration) -> tuple[str, str
         ring.decrypt(integration.consumer_key_encrypted, purpose=CONSUMER_KEY_PURPOSE),
         ring.decrypt(integration.consumer_secret_encrypted, purpose=CONSUMER_SECRET_PURPOSE),
     )
-
-
-def shop_delivery_receive(
-    *,
-    actor: Actor,
-    integration: Integration,
-    order: ShopOrder,
-    source: str,
-    delivery_id: str = "",
-) -> tuple[Order | None, str]:
-    """Takes one webhook delivery (or one order of a sync) and records that it came.
-
-    A delivery id seen before returns (None, DUPLICATE) and changes nothing; the id is
-    stored in the same transaction as the order, so a delivery refused half-way can be
-    sent again, and of two concurrent copies only one gets through."""
-    with audited_transaction():
-        if delivery_id:
-            try:
-                with audited_transaction():
-                    WebhookDelivery.objects.create(
-                        integration=integration,
-                        delivery_id=delivery_id[:100],
-                        received_at=timezone.now(),
-                    )
-            except IntegrityError:
-                shop_delivery_ignore(
-                    actor=actor, integration=integration, reason=f"{source}: {DUPLICATE}"
-                )
-                return None, DUPLICATE
-        received, outcome = shop_order_receive(actor=actor, integration=integration, order=order)
-        audit_record(
-            actor=actor,
-            action=_DELIVERY_ACTIONS.get(outcome, Action.VIEW),
-            obj=received,
-            customer=received.customer,
-            reason=f"{source}: {outcome}"[:200],
-        )
-    integration_mark_used(integration)
-    return received, outcome
-
-
-def shop_delivery_ignore(*, actor: Actor, integration: Integration, reason: str) -> None:
-    """Records a delivery taken but left alone: a repeat, or a topic we do not use."""
-    audit_record(actor=actor, action=Action.VIEW, obj=integration, reason=reason[:200])
 
 
 def shop_delivery_refuse(
@@ -679,15 +650,6 @@ def shop_amount(value: object, *, field: str) -> Decimal:
     return amount
 
 
-def shop_vat_rate(percent: Decimal, *, field: str) -> Decimal:
-    """The Finnish VAT rate nearest to a shop's rate (a computed rate is off by rounding
-    of cents); a rate more than one point from every Finnish rate is refused."""
-    nearest = min(VAT_RATES, key=lambda rate: abs(rate - percent))
-    if abs(nearest - percent) > 1:
-        raise ValidationError({field: [_("The VAT rate must be 25.5, 14, 10 or 0 %.")]})
-    return nearest
-
-
 def shop_phone(value: object, *, country: str) -> str:
     """A shop's phone number in E.164, or "" when it is not a valid number: shops do
     not check phone numbers, and a bad one is no reason to refuse an order."""
@@ -723,119 +685,6 @@ def shop_time(value: object, *, field: str) -> datetime.datetime:
 
 
 # The orders API (rekisteri/intake/api.py) ------------------------------------------
-
-
-class IdempotencyKeyReused(Exception):
-    """The API client sent an `Idempotency-Key` again, with a different body."""
-
-
-def api_order_receive(
-    *,
-    actor: Actor,
-    integration: Integration,
-    order: ShopOrder,
-    idempotency_key: str = "",
-    body_digest: str = "",
-) -> tuple[Order, str]:
-    """Takes an order posted to the API, once however often it is posted.
-
-    A key seen before with the same body returns the order it produced and changes
-    nothing; with another body it raises IdempotencyKeyReused. A key is stored only for
-    an order that was stored, so an order refused can be posted again with it. A
-    request that changed nothing is recorded as a read: the answer shows the order."""
-    key = idempotency_key.strip()
-    known = _idempotency_key_get(integration=integration, key=key) if key else None
-    if known is not None:
-        if not hmac.compare_digest(known.body_digest, body_digest):
-            raise IdempotencyKeyReused
-        received, outcome = known.order, Outcome.UNCHANGED
-    else:
-        try:
-            # A new order's key is stored in the order's own transaction: both or neither.
-            received, outcome = shop_order_receive(
-                actor=actor,
-                integration=integration,
-                order=order,
-                check_credit=True,
-                on_created=(
-                    lambda created: _idempotency_key_create(
-                        integration=integration, key=key, body_digest=body_digest, order=created
-                    )
-                )
-                if key
-                else None,
-            )
-        except IntegrityError as conflict:
-            # Another request stored this key first; our order went with the rollback.
-            received = _idempotency_key_known(
-                integration=integration, key=key, body_digest=body_digest, conflict=conflict
-            )
-            outcome = Outcome.UNCHANGED
-        else:
-            if key and outcome != Outcome.CREATED:
-                received = _idempotency_key_store(
-                    integration=integration, key=key, body_digest=body_digest, order=received
-                )
-    if outcome not in (Outcome.CREATED, Outcome.UPDATED):
-        audit_record(
-            actor=actor,
-            action=Action.VIEW,
-            obj=received,
-            customer=received.customer,
-            reason=f"api: {outcome}",
-        )
-    integration_mark_used(integration)
-    return received, outcome
-
-
-def _idempotency_key_get(*, integration: Integration, key: str) -> IdempotencyKey | None:
-    # Asked of every order with a key, and nearly always unknown: no joins, the order
-    # is read only for a replay.
-    return IdempotencyKey.objects.filter(integration=integration, key=key).first()
-
-
-def _idempotency_key_create(
-    *, integration: Integration, key: str, body_digest: str, order: Order
-) -> None:
-    IdempotencyKey.objects.create(
-        integration=integration,
-        key=key,
-        body_digest=body_digest,
-        order=order,
-        created_at=timezone.now(),
-    )
-
-
-def _idempotency_key_known(
-    *, integration: Integration, key: str, body_digest: str, conflict: IntegrityError
-) -> Order:
-    """The order of a key another request stored first, or IdempotencyKeyReused when
-    that request's body was another; the `conflict` goes on when there is no such key
-    (it was about something else)."""
-    known = _idempotency_key_get(integration=integration, key=key) if key else None
-    if known is None:
-        raise conflict
-    if not hmac.compare_digest(known.body_digest, body_digest):
-        raise IdempotencyKeyReused from None
-    return known.order
-
-
-def _idempotency_key_store(
-    *, integration: Integration, key: str, body_digest: str, order: Order
-) -> Order:
-    """Stores the key of an order that was already there (a replay by external id);
-    of two concurrent requests with one key, the second finds the first's row and gets
-    its order (or is refused if its body differs)."""
-    try:
-        with audited_transaction():
-            _idempotency_key_create(
-                integration=integration, key=key, body_digest=body_digest, order=order
-            )
-    except IntegrityError as conflict:
-        return _idempotency_key_known(
-            integration=integration, key=key, body_digest=body_digest, conflict=conflict
-        )
-    return order
 
 
 def integration_order_read(

@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 from collections.abc import Mapping
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -22,8 +23,8 @@ from rekisteri.intake.services import (
     shop_section,
     shop_text,
     shop_time,
-    shop_vat_rate,
 )
+from rekisteri.intake.vat import shop_currency, stated_vat_rate
 from rekisteri.orders.models import VAT_RATES, OrderStatus, PaymentMethod
 from rekisteri.orders.services import AddressInput, LineInput
 
@@ -34,11 +35,18 @@ TOPICS = frozenset({"orders/create", "orders/updated"})
 
 # Shopify keeps payment and fulfilment apart; an order is cancelled when Shopify
 # cancelled it or the money went back (voided, refunded) while that is still allowed,
-# shipped when fulfilled, confirmed when paid, and received before that.
+# shipped when fulfilled, confirmed when paid, and received before that. The values
+# are those of Shopify's REST Admin API; "shipped" is the older name for fulfilled.
+# A value Shopify does not document (its test notification's fulfillment "pending",
+# the old filters "unshipped" and "any", whatever comes next) says nothing: the order
+# is taken on what the other values say, received if nothing.
 CANCELLING_FINANCIAL_STATUSES = frozenset({"refunded", "voided"})
 PAID_FINANCIAL_STATUSES = frozenset({"paid", "partially_refunded"})
+# Still open, or the payment never came (expired): received, for a person to follow.
 OPEN_FINANCIAL_STATUSES = frozenset({"pending", "authorized", "partially_paid", "expired"})
-FULFILLMENT_STATUSES = frozenset({"fulfilled", "partial", "restocked", "unfulfilled"})
+SHIPPED_FULFILLMENT_STATUSES = frozenset({"fulfilled", "shipped"})
+# Part sent, goods back in stock, or nothing sent yet: no step of their own.
+OPEN_FULFILLMENT_STATUSES = frozenset({"partial", "restocked", "unfulfilled", "unshipped"})
 
 
 def signature(body: bytes, secret: str) -> str:
@@ -62,16 +70,26 @@ def payment_method(gateways: object) -> str:
     return PaymentMethod.PREPAID
 
 
+def gateway(data: Mapping[str, Any]) -> str:
+    """The shop's own name for the payment gateway: `gateway` (deprecated, but still
+    sent), else the first of `payment_gateway_names`."""
+    named = shop_text(data, "gateway")
+    if named:
+        return named
+    names = data.get("payment_gateway_names")
+    if isinstance(names, list):
+        return next((name.strip() for name in names if isinstance(name, str) and name.strip()), "")
+    return ""
+
+
 def status(data: Mapping[str, Any]) -> str:
-    financial = data.get("financial_status") or "pending"
-    fulfillment = data.get("fulfillment_status")
-    if financial not in (
-        CANCELLING_FINANCIAL_STATUSES | PAID_FINANCIAL_STATUSES | OPEN_FINANCIAL_STATUSES
-    ) or (fulfillment is not None and fulfillment not in FULFILLMENT_STATUSES):
-        raise ValidationError({"status": [_("Unknown order status.")]})
+    """The register's status for the order's financial and fulfillment statuses;
+    never refuses (see SHIPPED_FULFILLMENT_STATUSES and the sets above it)."""
+    financial = shop_text(data, "financial_status")
+    fulfillment = shop_text(data, "fulfillment_status")
     if data.get("cancelled_at") or financial in CANCELLING_FINANCIAL_STATUSES:
         return OrderStatus.CANCELLED
-    if fulfillment == "fulfilled":
+    if fulfillment in SHIPPED_FULFILLMENT_STATUSES:
         return OrderStatus.SHIPPED
     if financial in PAID_FINANCIAL_STATUSES:
         return OrderStatus.CONFIRMED
@@ -92,14 +110,26 @@ def _external_id(value: object) -> str:
 
 
 def _gross(
-    item: Mapping[str, Any], *, taxes_included: bool, field: str, quantity: int = 1
+    item: Mapping[str, Any],
+    *,
+    taxes_included: bool,
+    taxed_order: bool,
+    field: str,
+    quantity: int = 1,
 ) -> tuple[Decimal, Decimal]:
-    """The item's amount with VAT after discounts, and its VAT rate."""
-    price = shop_amount(item.get("discounted_price", item.get("price")), field=field)
+    """The item's amount with VAT after discounts, and its VAT rate as charged: the
+    rate of its tax line (the first that charged tax), 0 for an untaxed item or one
+    that carries no tax in a `taxed_order`; the general rate when the shop may keep
+    no taxes at all."""
     discounts = item.get("discount_allocations")
-    if "discounted_price" in item:
+    # The price less its discount allocations; `discounted_price` only without them
+    # (the documentation's own sample has a shipping line whose discounted_price is
+    # 0.00 with no discount, while its total counts the full price).
+    if "discounted_price" in item and not isinstance(discounts, list):
+        price = shop_amount(item.get("discounted_price"), field=field)
         discount = Decimal(0)
     elif isinstance(discounts, list):
+        price = shop_amount(item.get("price"), field=field)
         discount = sum(
             (
                 shop_amount(d.get("amount"), field=field)
@@ -109,30 +139,72 @@ def _gross(
             Decimal(0),
         )
     else:
+        price = shop_amount(item.get("price"), field=field)
         discount = shop_amount(item.get("total_discount"), field=field)
     tax_lines = [tax for tax in item.get("tax_lines") or [] if isinstance(tax, Mapping)]
     tax = sum((shop_amount(t.get("price"), field=field) for t in tax_lines), Decimal(0))
     gross = price * quantity - discount + (0 if taxes_included else tax)
-    if tax_lines and tax_lines[0].get("rate") is not None:
-        rate = shop_vat_rate(shop_amount(tax_lines[0]["rate"], field=field) * 100, field=field)
-    elif item.get("taxable") is False:
+    charged = [t for t in tax_lines if shop_amount(t.get("price"), field=field) != 0]
+    stated = (charged or tax_lines)[:1]
+    if stated and stated[0].get("rate") is not None:
+        rate = stated_vat_rate(shop_amount(stated[0]["rate"], field=field) * 100, field=field)
+    elif item.get("taxable") is False or (taxed_order and tax == 0):
         rate = Decimal("0.0")
     else:
         rate = VAT_RATES[0]
     return gross, rate
 
 
+def _taxed_order(data: Mapping[str, Any]) -> bool:
+    """Whether an item without tax was charged none: the order carries tax elsewhere
+    (an order-level tax line), or its prices are explicitly without tax (so nothing
+    was added to them). Otherwise the shop may keep no taxes and price with VAT."""
+    return data.get("taxes_included") is False or any(
+        isinstance(tax, Mapping) for tax in data.get("tax_lines") or []
+    )
+
+
+def _discounted(item: Mapping[str, Any]) -> bool:
+    """Whether the item carries a discount of its own (allocated or in total)."""
+    allocations = item.get("discount_allocations")
+    if isinstance(allocations, list) and allocations:
+        return True
+    total = item.get("total_discount")
+    return isinstance(total, str | int | Decimal) and str(total).strip() not in ("", "0", "0.00")
+
+
+def _order_discount_spread(lines: list[LineInput], discount: Decimal) -> list[LineInput]:
+    """An order's discount that no item carries (an older API version's, or the
+    documentation's sample) spread over the items by their amounts, so that the lines
+    add up to the order's total."""
+    total = sum(((line.unit_price or Decimal(0)) * line.quantity for line in lines), Decimal(0))
+    if discount <= 0 or total <= 0 or discount > total:
+        return lines
+    share = (total - discount) / total
+    return [replace(line, unit_price=(line.unit_price or Decimal(0)) * share) for line in lines]
+
+
 def _lines(data: Mapping[str, Any]) -> list[LineInput]:
     taxes_included = data.get("taxes_included") is True
-    lines = []
+    taxed_order = _taxed_order(data)
+    lines: list[LineInput] = []
+    discounted = False
     for item in data.get("line_items") or []:
         if not isinstance(item, Mapping):
             raise ValidationError({"line_items": [_("Each line must be an object.")]})
         quantity = item.get("quantity")
         if isinstance(quantity, bool) or not isinstance(quantity, int):
             raise ValidationError({"lines": [_("A quantity must be a whole number.")]})
-        gross, rate = _gross(item, taxes_included=taxes_included, field="lines", quantity=quantity)
+        gross, rate = _gross(
+            item,
+            taxes_included=taxes_included,
+            taxed_order=taxed_order,
+            field="lines",
+            quantity=quantity,
+        )
         fallback_sku = item.get("variant_id") or item.get("product_id")
+        if _discounted(item):
+            discounted = True
         lines.append(
             LineInput(
                 sku=shop_text(item, "sku") or (str(fallback_sku) if fallback_sku else ""),
@@ -142,10 +214,16 @@ def _lines(data: Mapping[str, Any]) -> list[LineInput]:
                 vat_rate=rate,
             )
         )
+    if not discounted:
+        lines = _order_discount_spread(
+            lines, shop_amount(data.get("total_discounts"), field="lines")
+        )
     for item in data.get("shipping_lines") or []:
         if not isinstance(item, Mapping):
             continue
-        gross, rate = _gross(item, taxes_included=taxes_included, field="shipping_lines")
+        gross, rate = _gross(
+            item, taxes_included=taxes_included, taxed_order=taxed_order, field="shipping_lines"
+        )
         if gross > 0:
             lines.append(
                 LineInput(
@@ -186,8 +264,6 @@ def marketing_consents(data: Mapping[str, Any]) -> tuple[str, ...]:
 def order_from_payload(data: Mapping[str, Any]) -> ShopOrder:
     """A Shopify order object as Rekisteri's ShopOrder, or a ValidationError."""
     external_id = _external_id(data.get("id"))
-    if (shop_text(data, "currency") or "EUR").upper() != "EUR":
-        raise ValidationError({"currency": [_("Only orders in euros are taken.")]})
     customer = shop_section(data, "customer")
     billing = shop_section(data, "billing_address")
     shipping = shop_section(data, "shipping_address")
@@ -231,4 +307,10 @@ def order_from_payload(data: Mapping[str, Any]) -> ShopOrder:
         marketing_consents=marketing_consents(data),
         buyer_ip_address=shop_ip_address(data.get("browser_ip")),
         buyer_user_agent=shop_text(shop_section(data, "client_details"), "user_agent"),
+        currency=shop_currency(data.get("currency")),
+        stated_total=None
+        if data.get("total_price") is None
+        else shop_amount(data.get("total_price"), field="total_price"),
+        payment_gateway=gateway(data),
+        is_test=data.get("test") is True,
     )

@@ -45,13 +45,13 @@ def integration_create(request: HttpRequest) -> HttpResponse:
         else:
             context = {
                 "created": created,
-                "webhook_url": _webhook_url(request, created.integration),
+                "webhook_url": webhook_url(request, created.integration),
             }
             return render(request, "intake/created.html", context)
     return render(request, "intake/form.html", {"form": form})
 
 
-def _webhook_url(request: HttpRequest, integration: Integration) -> str:
+def webhook_url(request: HttpRequest, integration: Integration) -> str:
     """Where the shop sends its webhooks; empty for a generic (API key) integration."""
     if integration.kind == IntegrationKind.GENERIC:
         return ""
@@ -90,7 +90,7 @@ def integration_secret(request: HttpRequest, integration_id: int) -> HttpRespons
     context = {
         "form": form,
         "integration": integration,
-        "webhook_url": _webhook_url(request, integration),
+        "webhook_url": webhook_url(request, integration),
     }
     return render(request, "intake/secret.html", context)
 

@@ -1,23 +1,22 @@
 """Webhook endpoints of WooCommerce and Shopify.
 
 A shop is no signed-in user: these views are public and a delivery proves where it
-comes from by its HMAC signature over the raw body. Every signed delivery, taken or
-refused, is audited with the integration as the actor. One not proven to come from the
-shop (an unknown integration, a body too large to check, a bad signature) is counted
-per address and URL instead (rekisteri/audit/refusals.py): anyone can send those."""
+comes from by its HMAC signature over the raw body. A signed delivery whose body is
+JSON is stored in the inbox and answered 200 at once (rekisteri/intake/inbox.py); the
+worker makes it an order later, and the audit trail records what it became. One not
+proven to come from the shop (an unknown integration, a body too large to check, a
+bad signature) is counted per address and URL instead (rekisteri/audit/refusals.py):
+anyone can send those."""
 
 from __future__ import annotations
 
 import hmac
-import json
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
@@ -26,18 +25,15 @@ from django.views.decorators.http import require_POST
 from rekisteri.audit.models import Action
 from rekisteri.audit.refusals import refusal_record, refusals_wait
 from rekisteri.audit.services import Actor
-from rekisteri.intake import shopify, woocommerce
-from rekisteri.intake.models import Integration, IntegrationKind
+from rekisteri.intake import inbox, shopify, woocommerce
+from rekisteri.intake.models import DeliverySource, DeliveryState, Integration, IntegrationKind
 from rekisteri.intake.services import (
-    BUYER_MISMATCH,
-    BuyerMismatch,
+    DUPLICATE,
     ShopOrder,
     integration_actor,
     integration_for_webhook,
+    integration_mark_used,
     integration_secret,
-    nul_character_path,
-    shop_delivery_ignore,
-    shop_delivery_receive,
     shop_delivery_refuse,
 )
 
@@ -54,6 +50,7 @@ class ShopKind:
     topics: frozenset[str]
     signature: Callable[[bytes, str], str]
     order_from_payload: Callable[[Mapping[str, Any]], ShopOrder]
+    # The header of the shop's own delivery id: a retry carries the same one.
     delivery_id_header: str = ""
     is_ping: Callable[[bytes, Mapping[str, str]], bool] = lambda body, headers: False
 
@@ -65,6 +62,8 @@ WOOCOMMERCE = ShopKind(
     topics=woocommerce.TOPICS,
     signature=woocommerce.signature,
     order_from_payload=woocommerce.order_from_payload,
+    # WooCommerce's X-WC-Webhook-Delivery-ID hashes the webhook's id and the second,
+    # so two orders in one second share it: no key, and WooCommerce does not retry.
     is_ping=woocommerce.is_ping,
 )
 SHOPIFY = ShopKind(
@@ -93,24 +92,6 @@ def _body(request: HttpRequest) -> bytes | None:
         return None
     body = request.read(MAX_BODY_BYTES + 1)
     return body if len(body) <= MAX_BODY_BYTES else None
-
-
-def _loads(body: bytes) -> Mapping[str, Any]:
-    """The body's JSON object with numbers kept exact: integers as int (Shopify's ids
-    exceed 2^53), decimals as Decimal; ValueError when it is not one."""
-
-    def refuse(constant: str) -> None:
-        raise ValueError(f"{constant} is not a number")
-
-    try:
-        data = json.loads(body, parse_float=Decimal, parse_constant=refuse)
-    except (UnicodeDecodeError, RecursionError) as error:
-        raise ValueError(str(error)) from None
-    if not isinstance(data, dict):
-        raise ValueError("the body is not a JSON object")
-    if nul_character_path(data) is not None:
-        raise ValueError("the body holds a NUL character")
-    return data
 
 
 def _signed(request: HttpRequest, body: bytes, shop: ShopKind, integration: Integration) -> bool:
@@ -167,44 +148,33 @@ def _receive(request: HttpRequest, integration_id: uuid.UUID, shop: ShopKind) ->
 def _take(
     request: HttpRequest, body: bytes, shop: ShopKind, integration: Integration, actor: Actor
 ) -> HttpResponse:
-    """A signed delivery: parsed, mapped and received, or refused with the reason."""
+    """A signed delivery: stored in the inbox and answered at once. A topic we do not
+    use is stored as such and left alone; a body that is not JSON is refused, as a
+    person could make nothing of it either."""
     topic = request.headers.get(shop.topic_header, "")
-    source = f"{shop.kind} {topic[:40]}"
-    if topic not in shop.topics:
-        shop_delivery_ignore(actor=actor, integration=integration, reason=f"{source}: ignored")
-        return _answer(200, "ignored")
-    try:
-        data = _loads(body)
-    except ValueError:
+    if not inbox.json_parses(body):
         shop_delivery_refuse(actor=actor, integration=integration, reason="malformed JSON")
         return _answer(400, "malformed JSON")
-    try:
-        order, outcome = shop_delivery_receive(
-            actor=actor,
-            integration=integration,
-            order=shop.order_from_payload(data),
-            source=source,
-            delivery_id=request.headers.get(shop.delivery_id_header, "")
-            if shop.delivery_id_header
-            else "",
-        )
-    except ValidationError as error:
-        fields = ", ".join(sorted(error.message_dict))
-        shop_delivery_refuse(
-            actor=actor, integration=integration, reason=f"invalid order: {fields}"
-        )
-        return _answer(422, "invalid order", errors=error.message_dict)
-    except BuyerMismatch as mismatch:
-        # Until doubtful orders have a place to wait for a person, the shop is told
-        # (its delivery log shows the 409) and the audit trail keeps the attempt.
-        shop_delivery_refuse(
-            actor=actor,
-            integration=integration,
-            reason=f"{source}: {mismatch}",
-            customer=mismatch.customer,
-        )
-        return _answer(409, "doubtful customer match", detail=BUYER_MISMATCH)
-    return _answer(200, outcome, order_number=order.order_number if order else None)
+    ignored = topic not in shop.topics
+    digest = inbox.body_digest(body)
+    stored = inbox.delivery_store(
+        integration=integration,
+        source=DeliverySource.WEBHOOK,
+        body=body,
+        topic=topic,
+        # A shop without delivery ids (WooCommerce) is keyed by the body itself: the
+        # same bytes again are the same delivery; a real update changes its time.
+        delivery_key=request.headers.get(shop.delivery_id_header, "")
+        if shop.delivery_id_header
+        else f"sha256:{digest}",
+        digest=digest,
+        state=DeliveryState.IGNORED if ignored else DeliveryState.WAITING,
+        ip_address=actor.ip_address,
+        request_id=actor.request_id,
+    )
+    integration_mark_used(integration)
+    result = DUPLICATE if stored.repeated else ("ignored" if ignored else "received")
+    return _answer(200, result, receipt=str(stored.delivery.public_id))
 
 
 @csrf_exempt

@@ -115,6 +115,20 @@ def address_of(customer: Customer) -> AddressInput:
     )
 
 
+def _line_vat_rate(rate: object) -> Decimal | None:
+    """The VAT rate of a line priced by its sender (a shop or an API client), to one
+    decimal, or None when it is no rate. Any rate a shop charged is taken: a Finnish
+    shop charges a consumer elsewhere in the EU that country's VAT (One Stop Shop).
+    Lines priced from a product keep the product's Finnish rate."""
+    if isinstance(rate, bool) or not isinstance(rate, Decimal | int):
+        return None
+    rate = Decimal(rate)
+    if not rate.is_finite() or not Decimal(0) <= rate < Decimal(100):
+        return None
+    rounded = rate.quantize(Decimal("0.1"))
+    return rounded + 0 if rounded == rate else None  # + 0: no "-0.0"
+
+
 def _clean_lines(lines: Sequence[LineInput]) -> list[OrderLine]:
     """Order lines priced and checked, or a ValidationError naming each bad line."""
     if not lines:
@@ -157,12 +171,14 @@ def _clean_lines(lines: Sequence[LineInput]) -> list[OrderLine]:
                     _("Line %(number)s: the price must be zero or more.") % {"number": number}
                 )
                 continue
-            if vat_rate not in VAT_RATES:
+            rate = _line_vat_rate(vat_rate)
+            if rate is None:
                 errors.append(
-                    _("Line %(number)s: the VAT rate must be 25.5, 14, 10 or 0 %%.")
+                    _("Line %(number)s: the VAT rate must be from 0 to 99.9 %%, to one decimal.")
                     % {"number": number}
                 )
                 continue
+            vat_rate = rate
             if not sku or not name:
                 errors.append(
                     _("Line %(number)s: a product code and a name are needed.") % {"number": number}
@@ -172,16 +188,17 @@ def _clean_lines(lines: Sequence[LineInput]) -> list[OrderLine]:
         if unit_price >= MAX_AMOUNT or money(unit_price) * line.quantity >= MAX_AMOUNT:
             errors.append(_("Line %(number)s: the amount is too large.") % {"number": number})
             continue
-        unit_price = money(unit_price)
         cleaned.append(
             OrderLine(
                 line_number=number,
                 product=product,
                 sku=sku[:64],
                 name=name[:200],
-                unit_price=unit_price,
+                unit_price=money(unit_price),
                 vat_rate=vat_rate,
                 quantity=line.quantity,
+                # From the price before rounding: a shop's line of 2 for 6.45 in all
+                # stays 6.45 (not twice 3.23), so the order's total is the shop's.
                 line_total=money(unit_price * line.quantity),
             )
         )

@@ -235,6 +235,7 @@ class RetentionCategory(models.TextChoices):
     CONSENT_EVIDENCE = "consent_evidence", _("Consent evidence after withdrawal")
     CREDIT_CHECKS = "credit_checks", _("Credit check details")
     CAMPAIGN_MESSAGES = "campaign_messages", _("Campaign message logs")
+    SHOP_DELIVERIES = "shop_deliveries", _("Orders as the web shops sent them")
     AUDIT_EVENTS = "audit_events", _("Audit events")
 
 

@@ -5,6 +5,7 @@ cannot ship without someone deciding who may use it."""
 from __future__ import annotations
 
 import io
+import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -20,6 +21,7 @@ from rekisteri.audit.services import Actor
 from rekisteri.credit.models import Decision
 from rekisteri.credit.services import CreditOutcome, credit_check_record
 from rekisteri.imports.services import customer_import_upload
+from rekisteri.intake.inbox import delivery_store
 from rekisteri.intake.services import integration_create
 from rekisteri.marketing.models import CampaignMessage
 from rekisteri.marketing.services import (
@@ -39,6 +41,7 @@ from rekisteri.privacy.requests.services import subject_request_record
 from rekisteri.privacy.retention.holds import legal_hold_place
 from rekisteri.testing.auth import sign_in
 from rekisteri.testing.factories import make_customer, make_staff
+from rekisteri.testing.shops import woocommerce_json, woocommerce_order
 
 ANONYMOUS = "anonymous"
 ROLES = [ANONYMOUS, *Role.values]
@@ -192,10 +195,20 @@ MATRIX: dict[str, tuple[str, dict[str, object]]] = {
     # Integrations authenticate with their API key; a staff session is no key.
     "api:order_create": ("post", allowed(*EVERYONE_SIGNED_IN, status=401, anonymous=401)),
     "api:order_read": ("get", allowed(*EVERYONE_SIGNED_IN, status=401, anonymous=401)),
+    "api:order_receipt": ("get", allowed(*EVERYONE_SIGNED_IN, status=401, anonymous=401)),
     "intake:integration_list": ("get", allowed(AD)),
     "intake:integration_create": ("get", allowed(AD)),
     "intake:integration_revoke": ("get", allowed(AD)),
     "intake:integration_secret": ("get", allowed(AD)),
+    "intake:integration": ("get", allowed(AD)),
+    "intake:integration_invoice_methods": ("post", allowed(AD, status=302)),
+    # The shops' deliveries that wait for a person; every form posts and redirects back
+    # to the delivery (this one is not waiting for a person, so each refuses).
+    "intake:attention_list": ("get", allowed(CS, AD)),
+    "intake:delivery": ("get", allowed(CS, AD)),
+    "intake:delivery_correct": ("post", allowed(CS, AD, status=302)),
+    "intake:delivery_attach": ("post", allowed(CS, AD, status=302)),
+    "intake:delivery_discard": ("post", allowed(CS, AD, status=302)),
     # Web shops authenticate each delivery by its signature; only POST is served.
     "webhooks:woocommerce": ("get", allowed(*EVERYONE_SIGNED_IN, status=405, anonymous=405)),
     "webhooks:shopify": ("get", allowed(*EVERYONE_SIGNED_IN, status=405, anonymous=405)),
@@ -234,8 +247,11 @@ def _url_for(name: str, customer, user, integration, order) -> str:
         },
         "orders:product_edit": {"pk": order.lines.get().product_id},
         "api:order_read": {"order_number": order.order_number},
+        "api:order_receipt": {"receipt": uuid.uuid4()},
         "intake:integration_revoke": {"integration_id": integration.pk},
         "intake:integration_secret": {"integration_id": integration.pk},
+        "intake:integration": {"integration_id": integration.pk},
+        "intake:integration_invoice_methods": {"integration_id": integration.pk},
         "webhooks:woocommerce": {"integration_id": integration.public_id},
         "webhooks:shopify": {"integration_id": integration.public_id},
         "customers:detail": {"customer_number": customer.customer_number},
@@ -288,6 +304,11 @@ def _url_for(name: str, customer, user, integration, order) -> str:
         query = "?t=" + unsubscribe_token(_campaign_message(customer))
     if name == "unsubscribe_legacy":
         kwargs = {"token": unsubscribe_token(_campaign_message(customer))}
+    if name.startswith("intake:delivery"):
+        stored = delivery_store(
+            integration=integration, source="webhook", body=woocommerce_json(woocommerce_order())
+        )
+        kwargs = {"public_id": stored.delivery.public_id}
     if name == "orders:credit_review":
         _credit_check_for(order)
         kwargs = {"order_number": order.order_number}

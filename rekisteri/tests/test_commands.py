@@ -14,6 +14,7 @@ from rekisteri.accounts.roles import Role
 from rekisteri.audit.models import Action, AuditEvent
 from rekisteri.consents.models import ConsentEvent
 from rekisteri.customers.models import IDENTITY_CODE_PURPOSE, Customer
+from rekisteri.intake.models import InboxDelivery
 from rekisteri.orders.models import Order, Product
 from rekisteri.testing.factories import make_customer
 
@@ -111,9 +112,17 @@ def test_demo_creates_staff_for_every_role_and_customers_and_is_idempotent(monke
         == 30
     )
     assert Product.objects.count() == 8
-    assert Order.objects.count() == 10
-    assert all(order.lines.count() == 2 for order in Order.objects.all())
+    staff_orders = Order.objects.filter(integration__isnull=True)
+    assert staff_orders.count() == 10
+    assert all(order.lines.count() == 2 for order in staff_orders)
     assert ConsentEvent.objects.exists()
+    # The demo shop's deliveries: two orders of known customers, one waiting (in SEK).
+    assert Order.objects.filter(integration__name="Verkkokauppa (demo)").count() == 2
+    assert list(InboxDelivery.objects.order_by("id").values_list("state", "reason")) == [
+        ("done", ""),
+        ("done", ""),
+        ("attention", "currency"),
+    ]
 
 
 @pytest.mark.django_db

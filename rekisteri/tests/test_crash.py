@@ -1,7 +1,10 @@
 """The crash test: web shop orders come in from several clients, the app server is
 killed with SIGKILL mid-run and started again. No order answered with a 2xx is lost or
-stored twice, and sending every order again with its Idempotency-Key leaves exactly
-one order per key (docs/testing.md)."""
+stored twice, and sending every order again with its Idempotency-Key, and letting the
+worker empty the inbox, leaves exactly one order per key (docs/testing.md).
+
+The orders ask to be processed at once (RFC 7240 `Prefer: wait`), so that the kill
+finds requests at every step: storing the delivery, making its order, answering."""
 
 from __future__ import annotations
 
@@ -24,13 +27,16 @@ CLIENTS = 6
 KILL_AFTER_ACKNOWLEDGED = 30
 ACKNOWLEDGED_SECONDS = 120.0
 
-# Every order in the database, each tied to the keys it was stored under, and whether
-# the audit trail's hash chain holds.
+PREFER_WAIT = "wait=5"
+
+# Every order in the database, every delivery in the inbox by the key it was stored
+# under (its state and the order it made), and whether the audit trail's hash chain
+# holds.
 DATABASE_STATE = """
 import json
 from django.db.models import Count
 from rekisteri.audit.selectors import audit_chain_verify
-from rekisteri.intake.models import IdempotencyKey
+from rekisteri.intake.models import InboxDelivery
 from rekisteri.orders.models import Order
 
 orders = Order.objects.annotate(line_count=Count("lines")).order_by("order_number")
@@ -41,10 +47,21 @@ print(json.dumps({
          o.version, o.updated_at.isoformat(), o.line_count]
         for o in orders
     ],
-    "keys": dict(IdempotencyKey.objects.values_list("key", "order__order_number")),
+    "keys": {
+        key: [state, number]
+        for key, state, number in InboxDelivery.objects.values_list(
+            "delivery_key", "state", "order__order_number"
+        )
+    },
+    "deliveries": InboxDelivery.objects.count(),
     "audit": {"is_intact": report.is_intact, "checked": report.checked,
               "unsealed": report.unsealed, "problem": report.problem},
 }))
+"""
+# What the worker does: every waiting delivery made into its order.
+INBOX_DRAIN = """
+from rekisteri.intake.inbox import inbox_drain
+print(sum(inbox_drain().values()))
 """
 
 
@@ -80,6 +97,7 @@ def post_all(
 
     def client() -> None:
         connection = Connection(host="127.0.0.1", port=port, api_key=api_key)
+        connection.headers["Prefer"] = PREFER_WAIT
         try:
             while True:
                 try:
@@ -151,6 +169,7 @@ def test_no_acknowledged_order_is_lost_or_doubled_when_the_server_is_killed(
         server = start(installation, port)
         after_crash = database_state(installation)
         retried = post_all(orders, port=port, api_key=api_key)
+        drained = int(installation.python(INBOX_DRAIN))
         final = database_state(installation)
     finally:
         server.stop()
@@ -160,18 +179,33 @@ def test_no_acknowledged_order_is_lost_or_doubled_when_the_server_is_killed(
     assert KILL_AFTER_ACKNOWLEDGED <= len(acknowledged) < ORDERS  # killed mid-run
     stored = {row[0]: row for row in after_crash["orders"]}
     assert len(stored) == len(after_crash["orders"])  # no external id twice
-    assert acknowledged <= after_crash["keys"].keys()
+    keys = after_crash["keys"]
+    assert len(keys) == after_crash["deliveries"]  # no key twice
+    assert acknowledged <= keys.keys()  # every 2xx was stored
     for key in acknowledged:
-        assert stored[external_ids[key]][1] == after_crash["keys"][key]
+        state, number = keys[key]
+        if first[key] in (200, 201):  # answered with its order: made, and kept
+            assert (state, stored[external_ids[key]][1]) == ("done", number)
+    # An order and its delivery's state are written in one transaction.
+    made = {number for state, number in keys.values() if state == "done"}
+    assert made == {row[1] for row in after_crash["orders"]}
+    assert {state for state, _number in keys.values()} <= {"waiting", "done"}
     assert after_crash["audit"]["is_intact"], after_crash["audit"]
 
-    assert set(retried.values()) <= {200, 201}, Counter(retried.values())
-    assert {key for key, status in retried.items() if status == 200} >= acknowledged
-    assert sum(status == 201 for status in retried.values()) == ORDERS - len(stored)
+    assert set(retried.values()) <= {200, 201, 202}, Counter(retried.values())
+    # A key stored before is answered from its first delivery: the order it made (200),
+    # or its receipt while it waits (202); a key first stored now makes its order (201).
+    for key, (state, _number) in keys.items():
+        assert retried[key] == (200 if state == "done" else 202), (key, retried[key])
+    assert sum(status == 201 for status in retried.values()) == ORDERS - len(keys)
+    assert drained == sum(state == "waiting" for state, _number in keys.values())
 
     assert sorted(row[0] for row in final["orders"]) == sorted(external_ids.values())
     final_orders = {row[0]: row for row in final["orders"]}
-    assert final["keys"] == {key: final_orders[external_ids[key]][1] for key in external_ids}
+    assert final["deliveries"] == ORDERS
+    assert final["keys"] == {
+        key: ["done", final_orders[external_ids[key]][1]] for key in external_ids
+    }
     for row in after_crash["orders"]:
         assert final_orders[row[0]] == row
     assert final["audit"]["is_intact"], final["audit"]

@@ -34,7 +34,7 @@ from rekisteri.customers.services import (
     customer_input_of,
     customer_update,
 )
-from rekisteri.intake.models import Integration
+from rekisteri.intake.models import InboxDelivery, Integration
 from rekisteri.intake.services import (
     CONSUMER_KEY_PURPOSE,
     CONSUMER_SECRET_PURPOSE,
@@ -162,7 +162,7 @@ def test_rotate_moves_every_value_onto_new_keys_and_retires_the_old_ones(key_fil
         f"Added encryption key k2 and index key i2 to {key_file} and made them active: new "
         "values use them from now on.",
         "To move onto the active keys: 5 identity code(s), 1 integration(s), "
-        "0 authenticator(s), 0 customer audit text key(s).",
+        "0 authenticator(s), 0 customer audit text key(s), 0 shop delivery(ies).",
         "  identity codes: 2 moved",
         "  identity codes: 4 moved",
         "  identity codes: 5 moved",
@@ -256,7 +256,7 @@ def test_an_interrupted_rotation_resumes_and_adds_no_more_keys(key_file):
     assert output.splitlines()[:2] == [
         "Resuming the unfinished rotation to encryption key k2 and index key i2.",
         "To move onto the active keys: 2 identity code(s), 0 integration(s), "
-        "0 authenticator(s), 0 customer audit text key(s).",
+        "0 authenticator(s), 0 customer audit text key(s), 0 shop delivery(ies).",
     ]
     ring = ring_in(key_file)
     assert (list(ring.encryption), list(ring.index_keys)) == (["k2"], ["i2"])
@@ -517,8 +517,9 @@ def test_a_backup_made_before_a_rotation_verifies_and_restores_after_it(tmp_path
     assert {token[:6] for token, _index in stale.values()} == {"v2:k1:"}
     assert resumed.splitlines()[:2] == [
         "Resuming the unfinished rotation to encryption key k2 and index key i2.",
-        "To move onto the active keys: 4 identity code(s), 0 integration(s), "
-        f"2 authenticator(s), {subject_keys} customer audit text key(s).",
+        # The demo's web shop: its secret, and its three deliveries' bodies.
+        "To move onto the active keys: 4 identity code(s), 1 integration(s), "
+        f"2 authenticator(s), {subject_keys} customer audit text key(s), 3 shop delivery(ies).",
     ]
     ring = ring_in(data_dir / "keys.json")
     assert (list(ring.encryption), list(ring.index_keys)) == (["k2"], ["i2"])
@@ -543,7 +544,7 @@ def test_rotation_moves_the_staffs_authenticator_keys_and_they_still_sign_in(key
 
     output = rotate()
 
-    assert "0 integration(s), 1 authenticator(s), 0 customer audit text key(s)." in output
+    assert "0 integration(s), 1 authenticator(s), 0 customer audit text key(s)," in output
     assert "  authenticators: 1 moved" in output
     device.refresh_from_db()
     assert device.key_encrypted.startswith("v2:k2:")
@@ -576,7 +577,7 @@ def test_rotation_moves_the_customers_audit_text_keys_and_their_texts_still_read
 
     output = rotate()
 
-    assert "0 authenticator(s), 1 customer audit text key(s)." in output
+    assert "0 authenticator(s), 1 customer audit text key(s), 0 shop" in output
     assert "  subject keys: 1 moved" in output
     key = SubjectKey.objects.get(customer=aino)
     assert key.key_encrypted.startswith("v2:k2:")
@@ -595,6 +596,27 @@ def test_rotation_moves_the_customers_audit_text_keys_and_their_texts_still_read
         None,
     ]
     assert "1 customers' audit text keys moved to encryption key k2" in rotation_events()
+
+
+def test_rotation_moves_the_inboxs_stored_bodies_and_they_still_read(key_file):
+    from rekisteri.intake.inbox import delivery_body, delivery_store
+
+    integration = integration_create(actor=Actor.system("test"), kind="shopify", name="Kauppa")
+    body = b'{"id": 1, "email": "aino.laine@example.fi"}'
+    stored = delivery_store(integration=integration.integration, source="webhook", body=body)
+    purged = delivery_store(integration=integration.integration, source="webhook", body=b"{}")
+    InboxDelivery.objects.filter(pk=purged.delivery.pk).update(body_encrypted="")
+    assert stored.delivery.body_encrypted.startswith("v2:k1:")
+
+    output = rotate()
+
+    assert "0 customer audit text key(s), 1 shop delivery(ies)." in output
+    assert "  shop deliveries: 1 moved" in output
+    delivery = InboxDelivery.objects.get(pk=stored.delivery.pk)
+    assert delivery.body_encrypted.startswith("v2:k2:")
+    assert delivery_body(delivery) == body
+    assert InboxDelivery.objects.get(pk=purged.delivery.pk).body_encrypted == ""
+    assert "1 shop deliveries moved to encryption key k2" in rotation_events()
 
 
 def field_bound_ciphertext(ring: crypto.KeyRing, plaintext: str, purpose: str) -> str:

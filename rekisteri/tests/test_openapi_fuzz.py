@@ -97,19 +97,36 @@ def test_every_operation_answers_within_its_schema(case, wsgi_app, credentials):
 
 @pytest.mark.django_db
 def test_the_successful_answers_fit_the_schema(wsgi_app, credentials):
-    """Generated requests seldom succeed (a made-up customer is refused, an order number
-    seldom exists), so each operation's 200 and 201 answers are asked for here."""
+    """Generated requests seldom succeed (a made-up customer waits for a person, an
+    order number seldom exists), so each operation's 200, 201 and 202 answers are asked
+    for here."""
     customer = make_customer()
     orders = schema["/api/v1/orders"]
+    prefer_wait = {"Prefer": "wait=5"}
 
+    stored = (
+        orders["POST"]
+        .Case(body={**valid_order(), "external_id": "WEB-2002"})
+        .call_and_validate(app=wsgi_app, checks=CHECKS, **credentials)
+    )
     created = (
         orders["POST"]
-        .Case(body=valid_order())
+        .Case(body=valid_order(), headers=prefer_wait)
         .call_and_validate(app=wsgi_app, checks=CHECKS, **credentials)
     )
     again = (
         orders["POST"]
-        .Case(body=valid_order())
+        .Case(body=valid_order(), headers=prefer_wait)
+        .call_and_validate(app=wsgi_app, checks=CHECKS, **credentials)
+    )
+    waits = (
+        orders["POST"]
+        .Case(body={**valid_order(), "external_id": "WEB-2003", "lines": []}, headers=prefer_wait)
+        .call_and_validate(app=wsgi_app, checks=CHECKS, **credentials)
+    )
+    receipt = (
+        schema["/api/v1/orders/receipts/{receipt}"]["GET"]
+        .Case(path_parameters={"receipt": stored.json()["receipt"]})
         .call_and_validate(app=wsgi_app, checks=CHECKS, **credentials)
     )
     read = (
@@ -123,7 +140,9 @@ def test_the_successful_answers_fit_the_schema(wsgi_app, credentials):
         .call_and_validate(app=wsgi_app, checks=CHECKS, **credentials)
     )
 
-    assert [created.status_code, again.status_code, read.status_code] == [201, 200, 200]
+    assert [stored.status_code, created.status_code, again.status_code] == [202, 201, 200]
+    assert [waits.status_code, receipt.status_code, read.status_code] == [202, 200, 200]
+    assert (waits.json()["state"], receipt.json()["state"]) == ("attention", "waiting")
     assert read.json() == created.json()
     assert customer_read.status_code == 200
     assert customer_read.json()["customer_number"] == customer.customer_number

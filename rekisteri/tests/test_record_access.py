@@ -5,7 +5,7 @@ each URL with an id in it, a record that does not exist (the id after the last o
 the UUID next to a real one, a random UUID, a number past any column) is a 404, never
 a 500 or another record; that a record is reached only through its own parent; that
 public links carry unguessable ids or signed tokens of their own purpose; that one
-integration's key reaches none of another's orders; and that a portal link shows and
+integration's key reaches none of another's orders or receipts; and that a portal link shows and
 changes only its own customer. Each test also proves the database is unchanged and
 that refusals are audited where the app audits them."""
 
@@ -31,7 +31,7 @@ from rekisteri.audit.models import Action, AuditEvent
 from rekisteri.audit.services import Actor
 from rekisteri.consents.models import ConsentEvent
 from rekisteri.customers.models import Customer
-from rekisteri.intake.models import Integration
+from rekisteri.intake.models import InboxDelivery, Integration
 from rekisteri.intake.services import integration_create
 from rekisteri.marketing.models import Campaign, CampaignMessage, TargetGroup
 from rekisteri.marketing.services import (
@@ -517,7 +517,7 @@ def two_shops() -> tuple[Client, Client]:
         "/api/v1/orders",
         json.dumps(_shop_order_body("WEB-1")),
         content_type="application/json",
-        headers={"Idempotency-Key": "avain-1"},
+        headers={"Idempotency-Key": "avain-1", "Prefer": "wait=5"},
     )
     assert response.status_code == 201
     return first_client, second_client
@@ -564,7 +564,7 @@ def test_an_integration_cannot_alter_another_integrations_order(two_shops):
         "/api/v1/orders",
         json.dumps(changed),
         content_type="application/json",
-        headers={"Idempotency-Key": "avain-1"},
+        headers={"Idempotency-Key": "avain-1", "Prefer": "wait=5"},
     )
 
     assert response.status_code == 201
@@ -574,6 +574,27 @@ def test_an_integration_cannot_alter_another_integrations_order(two_shops):
         ("Ensimmäinen", "WEB-1"),
         ("Toinen", "WEB-1"),
     ]
+
+
+def test_an_integration_cannot_read_another_integrations_receipt(two_shops):
+    first, second = two_shops
+    delivery = InboxDelivery.objects.get()
+    url = reverse("api:order_receipt", args=[delivery.public_id])
+    guessed = reverse("api:order_receipt", args=[Guess("next").uuid(delivery.public_id)])
+    unchanged = Unchanged()
+
+    others = second.get(url)
+    nobodys = second.get(guessed)
+
+    assert (others.status_code, others.json()) == (404, {"detail": "No such receipt."})
+    assert (nobodys.status_code, nobodys.json()) == (404, {"detail": "No such receipt."})
+    assert str(Order.objects.get().order_number) not in others.content.decode()
+    unchanged.check(refusals=2)
+    assert _api_denials() == [
+        (url, "api refused 404: not this integration's receipt"),
+        (guessed, "api refused 404: not this integration's receipt"),
+    ]
+    assert first.get(url).json()["order_number"] == Order.objects.get().order_number
 
 
 def test_an_integration_key_reads_no_customer(two_shops):

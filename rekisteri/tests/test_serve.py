@@ -249,13 +249,19 @@ def test_app_server_processes_reach_the_credit_simulator_the_master_started(
         "POST",
         "/api/v1/orders",
         body=json.dumps(body),
-        headers={"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"},
+        headers={
+            "Authorization": f"Bearer {api_key}",
+            "Content-Type": "application/json",
+            # Processed at once (RFC 7240): the answer is the order, with its decision.
+            "Prefer": "wait=10",
+        },
     )
     response = connection.getresponse()
     answer = json.loads(response.read())
     connection.close()
 
     assert response.status == 201, answer
+    assert response.getheader("Preference-Applied") == "wait=10"
     assert answer["credit_check"]["decision"] == "approved"
 
 

@@ -20,6 +20,8 @@ from django.test.utils import CaptureQueriesContext
 from rekisteri.accounts.roles import Role
 from rekisteri.audit.models import Action, ActorType, AuditEvent, RefusalTally
 from rekisteri.audit.services import Actor
+from rekisteri.intake.inbox import inbox_drain
+from rekisteri.intake.models import DeliveryState, InboxDelivery
 from rekisteri.intake.services import integration_create
 from rekisteri.orders.models import Order
 from rekisteri.testing.factories import PASSWORD, make_staff
@@ -81,7 +83,11 @@ def order_body() -> str:
 
 
 def post_order(client: Client) -> int:
-    return client.post(ORDERS, order_body(), content_type="application/json").status_code
+    """Posts the order to be processed at once (RFC 7240 `Prefer: wait`): 201 when it
+    made the order, 200 when it had been made."""
+    return client.post(
+        ORDERS, order_body(), content_type="application/json", headers={"Prefer": "wait=5"}
+    ).status_code
 
 
 def events() -> list[tuple[str, str, str | None, str]]:
@@ -190,9 +196,14 @@ def test_a_source_over_the_rate_gets_429_even_with_a_key_without_a_query(clock, 
     }
     assert len(queries) == 0
     assert (AuditEvent.objects.count(), Order.objects.count()) == (events_before, 0)
+    assert not InboxDelivery.objects.exists()
     assert post_order(from_address(OTHER_STRANGER, api_key=created.api_key)) == 201
     clock.move(minutes=1)
     assert post_order(with_key) == 200
+    assert list(InboxDelivery.objects.values_list("state", flat=True)) == [
+        DeliveryState.DONE,
+        DeliveryState.DONE,
+    ]
 
 
 def test_bad_signatures_to_a_webhook_are_counted_for_that_shop_and_address(clock):
@@ -218,6 +229,9 @@ def test_bad_signatures_to_a_webhook_are_counted_for_that_shop_and_address(clock
     assert AuditEvent.objects.filter(action=Action.PERMISSION_DENIED).count() == 1
     signed = post_woocommerce(stranger, other, other_secret, body, topic="order.deleted")
     assert (signed.status_code, signed.json()["result"]) == (200, "ignored")
+    assert list(InboxDelivery.objects.values_list("integration", "state")) == [
+        (other.pk, DeliveryState.IGNORED)
+    ]
     flush_after_the_window(clock)
     closing = AuditEvent.objects.filter(action=Action.PERMISSION_DENIED).latest("id")
     assert (closing.object_type, closing.object_id, closing.actor_label, closing.reason) == (
@@ -326,6 +340,24 @@ def test_an_order_through_the_api_is_audited_as_before(clock):
     status = post_order(from_address(STRANGER, api_key=created.api_key))
 
     assert status == 201
+    integration_events = AuditEvent.objects.filter(actor_type=ActorType.INTEGRATION)
+    assert set(integration_events.values_list("action", "object_type")) == {
+        (Action.CREATE, "customers.customer"),
+        (Action.CREATE, "orders.order"),
+    }
+    assert RefusalTally.objects.count() == 0
+
+
+def test_an_order_left_for_the_worker_is_audited_when_it_is_made(clock):
+    created = integration_create(actor=Actor.system("test"), kind="generic", name="Kauppa")
+
+    response = from_address(STRANGER, api_key=created.api_key).post(
+        ORDERS, order_body(), content_type="application/json"
+    )
+
+    assert response.status_code == 202
+    assert not AuditEvent.objects.filter(actor_type=ActorType.INTEGRATION).exists()
+    assert inbox_drain() == {"created": 1}
     integration_events = AuditEvent.objects.filter(actor_type=ActorType.INTEGRATION)
     assert set(integration_events.values_list("action", "object_type")) == {
         (Action.CREATE, "customers.customer"),

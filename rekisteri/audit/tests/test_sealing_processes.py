@@ -80,7 +80,10 @@ def post_to_both(orders: list[PlannedOrder], ports: list[int], api_key: str) -> 
     shares = [orders[index::CLIENTS] for index in range(CLIENTS)]
 
     def client(index: int) -> None:
-        connection = Connection(host="127.0.0.1", port=ports[index % len(ports)], api_key=api_key)
+        # Prefer: wait: the servers make the orders (and their events) themselves.
+        connection = Connection(
+            host="127.0.0.1", port=ports[index % len(ports)], api_key=api_key, wait=10
+        )
         try:
             for order in shares[index]:
                 status = connection.post(order).status

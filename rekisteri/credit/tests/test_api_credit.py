@@ -1,21 +1,31 @@
 """Invoice orders sent to the orders API are checked with the credit bureau at the time
 of the order (P12). The integration learns the decision and the notice to pass on, and
-nothing else: no reason, no classification, no default count, never the code."""
+nothing else: no reason, no classification, no default count, never the code.
+
+The orders are sent with `Prefer: wait` (RFC 7240), to be processed at once; one that
+cannot be checked as it stands waits in the inbox for a person, and one over the
+integration's credit checks for the hour waits for the next hour."""
 
 from __future__ import annotations
 
+import datetime
 import json
+from unittest import mock
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from rekisteri import ratelimit
 from rekisteri.audit.models import Action, ActorType, AuditEvent
 from rekisteri.audit.services import Actor
 from rekisteri.audit.subject_keys import personal_text_decrypt
 from rekisteri.credit.models import CreditCheck
 from rekisteri.credit.tests.simulator_codes import code_for
 from rekisteri.customers.models import Customer
+from rekisteri.intake.inbox import Reason, inbox_drain
+from rekisteri.intake.models import DeliveryState, InboxDelivery
 from rekisteri.intake.services import integration_create
 from rekisteri.orders.models import Order
 from rekisteri.testing.factories import make_customer
@@ -56,7 +66,32 @@ def order_body(payment_method: str = "invoice", identity_code: str = "") -> dict
 
 
 def post(client: Client, body: dict[str, object]):
-    return client.post(URL, json.dumps(body), content_type="application/json")
+    """Posts the order to be processed at once (RFC 7240 `Prefer: wait`)."""
+    return client.post(
+        URL, json.dumps(body), content_type="application/json", headers={"Prefer": "wait=5"}
+    )
+
+
+def waiting_for_a_person(response, reason: str) -> InboxDelivery:
+    """The delivery the 202 is the receipt of, which waits for a person for `reason`,
+    audited as such."""
+    assert response.status_code == 202
+    receipt = response.json()
+    assert (receipt["state"], receipt["order_number"]) == ("attention", None)
+    delivery = InboxDelivery.objects.get(public_id=receipt["receipt"])
+    assert (delivery.state, delivery.reason, delivery.order_id) == (
+        DeliveryState.ATTENTION,
+        reason,
+        None,
+    )
+    event = AuditEvent.objects.latest("id")
+    assert (event.action, event.actor_type, event.object_type, event.reason) == (
+        Action.CREATE,
+        ActorType.INTEGRATION,
+        "intake.inboxdelivery",
+        f"api: needs attention: {reason}",
+    )
+    return delivery
 
 
 @pytest.mark.parametrize(
@@ -109,18 +144,16 @@ def test_reading_the_order_shows_the_decision_after_a_persons_review(
     assert "Asiakas tunnistettu" not in response.content.decode()
 
 
-def test_an_invoice_order_without_an_identity_code_is_refused_and_nothing_stored(api, bureau):
+def test_an_invoice_order_without_an_identity_code_waits_and_nothing_is_stored(api, bureau):
     events_before = AuditEvent.objects.count()
 
     response = post(api, order_body())
 
-    assert response.status_code == 422
-    assert response.json()["errors"] == {
-        "payment_method": [
-            "An invoice order needs the customer's personal identity code for the credit "
-            "check. Add it to the customer, or choose another payment method."
-        ]
-    }
+    waiting_for_a_person(response, Reason.INVALID)
+    assert response.json()["detail"] == (
+        "payment_method: An invoice order needs the customer's personal identity code for "
+        "the credit check. Add it to the customer, or choose another payment method."
+    )
     assert (Order.objects.count(), Customer.objects.count(), CreditCheck.objects.count()) == (
         0,
         0,
@@ -128,11 +161,6 @@ def test_an_invoice_order_without_an_identity_code_is_refused_and_nothing_stored
     )
     assert bureau.recorded_queries == []
     assert AuditEvent.objects.count() == events_before + 1
-    refusal = AuditEvent.objects.latest("id")
-    assert (refusal.action, refusal.reason) == (
-        Action.PERMISSION_DENIED,
-        "api refused 422: payment_method",
-    )
 
 
 @pytest.mark.parametrize("payment_method", ["prepaid", "cash_on_delivery"])
@@ -163,29 +191,57 @@ def invoice_order(number: int) -> dict[str, object]:
     return {**body, "external_id": f"WEB-{number}"}
 
 
-def test_credit_checks_stop_at_the_integrations_hourly_limit(api, bureau, settings):
+def register() -> tuple[int, int, int]:
+    return Order.objects.count(), Customer.objects.count(), CreditCheck.objects.count()
+
+
+def test_credit_checks_stop_at_the_integrations_hourly_limit(api, bureau, settings, monkeypatch):
     """Over REKISTERI_CREDIT_CHECKS_PER_HOUR the bureau is not asked and nothing is
-    stored: the integration is told to send the order again later."""
+    stored in the register: the order waits in the inbox for the next hour, and the
+    worker takes it then."""
     settings.CREDIT_CHECKS_PER_HOUR = 2
     assert [post(api, invoice_order(number)).status_code for number in (1, 2)] == [201, 201]
-    before = (Order.objects.count(), Customer.objects.count(), CreditCheck.objects.count())
+    before = register()
+    events_before = AuditEvent.objects.count()
 
     response = post(api, invoice_order(3))
 
-    assert response.status_code == 429
-    assert response.json() == {
-        "detail": "This integration has had its credit checks for this hour. "
-        "Send the order again later."
-    }
-    assert 1 <= int(response["Retry-After"]) <= 3600
-    assert len(bureau.recorded_queries) == 2
-    assert (Order.objects.count(), Customer.objects.count(), CreditCheck.objects.count()) == before
-    refusal = AuditEvent.objects.latest("id")
-    assert (refusal.action, refusal.actor_type, refusal.reason) == (
-        Action.PERMISSION_DENIED,
-        ActorType.INTEGRATION,
-        "api refused 429: credit checks per hour used up",
+    assert response.status_code == 202
+    receipt = response.json()
+    assert (receipt["state"], receipt["order_number"], receipt["reason"], receipt["detail"]) == (
+        "waiting",
+        None,
+        "",
+        "",
     )
+    delivery = InboxDelivery.objects.get(public_id=receipt["receipt"])
+    now = timezone.now()
+    assert delivery.state == DeliveryState.WAITING
+    next_attempt_at = delivery.next_attempt_at
+    assert next_attempt_at is not None
+    assert now < next_attempt_at <= now + datetime.timedelta(hours=1)
+    assert len(bureau.recorded_queries) == 2
+    assert register() == before
+    assert AuditEvent.objects.count() == events_before
+    assert inbox_drain() == {}  # not before its time
+    assert len(bureau.recorded_queries) == 2
+
+    hour_ago = ratelimit._now
+    monkeypatch.setattr(ratelimit, "_now", lambda: hour_ago() + 3600)
+    with mock.patch(
+        "django.utils.timezone.now",
+        return_value=next_attempt_at + datetime.timedelta(seconds=1),
+    ):
+        assert inbox_drain() == {"created": 1}
+
+    assert len(bureau.recorded_queries) == 3
+    order = Order.objects.get(external_id="WEB-3")
+    check = CreditCheck.objects.get(order=order)
+    assert (check.decision, check.requested_by_label) == ("approved", "integration:Verkkokauppa")
+    later = api.get(receipt["status_url"]).json()
+    assert (later["state"], later["order_number"]) == ("done", order.order_number)
+    read = api.get(reverse("api:order_read", kwargs={"order_number": order.order_number}))
+    assert read.json()["credit_check"] == {"decision": "approved", "notice": NOTICE}
 
 
 def test_another_integrations_credit_checks_are_counted_apart(api, bureau, settings):
@@ -215,7 +271,8 @@ def test_a_known_customers_stored_code_is_never_checked_for_an_integration(api, 
 
     response = post(api, order_body())
 
-    assert response.status_code == 422
-    assert list(response.json()["errors"]) == ["payment_method"]
+    delivery = waiting_for_a_person(response, Reason.INVALID)
+    assert delivery.detail.startswith("payment_method:")
+    assert delivery.customer is None
     assert bureau.recorded_queries == []
     assert (Order.objects.count(), CreditCheck.objects.count()) == (0, 0)

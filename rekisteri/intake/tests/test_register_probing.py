@@ -1,6 +1,7 @@
 """An integration cannot probe the register (security review finding 5): its answers carry no
 customer number, an order whose email or identity code leads to a customer of another
-name is refused for a person to handle and attached to no one, and only integrations
+name waits in the inbox for a person to handle and is attached to no one (the answer
+names neither the customer nor the identifier that matched), and only integrations
 that sell on invoice may send identity codes."""
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from rekisteri.audit.models import Action, ActorType, AuditEvent
 from rekisteri.audit.services import Actor
 from rekisteri.audit.subject_keys import personal_text_decrypt
 from rekisteri.customers.models import Customer
-from rekisteri.intake.models import Integration
+from rekisteri.intake.inbox import Reason
+from rekisteri.intake.models import DeliveryState, InboxDelivery, Integration
 from rekisteri.intake.services import integration_create
 from rekisteri.orders.models import Order
 from rekisteri.testing.factories import make_customer
@@ -27,6 +29,7 @@ from rekisteri.testing.identity_codes import random_identity_code
 from rekisteri.testing.shops import (
     post_shopify,
     post_woocommerce,
+    processed,
     shop,
     shopify_json,
     shopify_order,
@@ -40,7 +43,11 @@ ADMIN = Actor.system("test")
 URL = "/api/v1/orders"
 MISMATCH = (
     "The buyer's email address or identity code belongs to an existing customer whose "
-    "details differ. The order was not stored: a person must handle it."
+    "details differ. The order waits for a person to handle it."
+)
+NOT_AN_INVOICE_SELLER = (
+    "This integration does not sell on invoice, so it may not send identity codes. "
+    "Leave the code out, or ask the administrator to allow invoice sales."
 )
 ORDER_FIELDS = {
     "order_number",
@@ -83,7 +90,24 @@ def order_body(*, surname="Virtanen", first_names="Aino", identity_code="", **cu
 
 
 def post(client: Client, body: dict[str, object]):
-    return client.post(URL, json.dumps(body), content_type="application/json")
+    """Posts the order to be processed at once (RFC 7240 `Prefer: wait`)."""
+    return client.post(
+        URL, json.dumps(body), content_type="application/json", headers={"Prefer": "wait=5"}
+    )
+
+
+def waiting_for_a_person(response, reason: str) -> InboxDelivery:
+    """The delivery the 202 is the receipt of, which waits for a person for `reason`."""
+    assert response.status_code == 202
+    receipt = response.json()
+    delivery = InboxDelivery.objects.get(public_id=receipt["receipt"])
+    assert (receipt["state"], receipt["order_number"]) == ("attention", None)
+    assert (delivery.state, delivery.reason, delivery.order_id) == (
+        DeliveryState.ATTENTION,
+        reason,
+        None,
+    )
+    return delivery
 
 
 def register_state() -> tuple[int, int, list[int]]:
@@ -110,8 +134,17 @@ def test_the_openapi_schema_shows_no_customer_number_to_integrations(customer_se
     schemas = customer_service_client.get("/api/v1/openapi.json").json()["components"]["schemas"]
 
     assert set(schemas["OrderOut"]["properties"]) == ORDER_FIELDS
+    assert set(schemas["ReceiptOut"]["properties"]) == {
+        "receipt",
+        "status_url",
+        "state",
+        "order_number",
+        "reason",
+        "detail",
+        "received_at",
+    }
     order_operations = customer_service_client.get("/api/v1/openapi.json").json()["paths"]
-    assert "409" in order_operations["/api/v1/orders"]["post"]["responses"]
+    assert "202" in order_operations["/api/v1/orders"]["post"]["responses"]
 
 
 @pytest.mark.parametrize(
@@ -132,7 +165,7 @@ def test_an_email_match_whose_name_agrees_is_attached(surname, first_names):
     assert register_state() == (1, 1, [known.pk])
 
 
-def test_another_persons_email_with_another_name_is_refused_and_nothing_attached():
+def test_another_persons_email_with_another_name_waits_and_nothing_attached():
     victim = make_customer(
         surname="Virtanen",
         first_names="Aino",
@@ -145,23 +178,27 @@ def test_another_persons_email_with_another_name_is_refused_and_nothing_attached
 
     response = post(api, order_body(surname="Korhonen", first_names="Kalle"))
 
-    assert response.status_code == 409
-    assert response.json() == {"detail": MISMATCH}
-    for kept_back in ("Aino", "Virtanen", "358401234567", "customer_number"):
+    delivery = waiting_for_a_person(response, Reason.BUYER_MISMATCH)
+    assert (response.json()["reason"], response.json()["detail"]) == (MISMATCH, "")
+    for kept_back in ("Aino", "Virtanen", "358401234567", "customer_number", "by email"):
         assert kept_back not in response.content.decode()
+    assert api.get(response.json()["status_url"]).json() == response.json()
+    # Staff see which customer the match led to, and by what.
+    assert (delivery.customer, delivery.detail) == (victim, "doubtful customer match by email")
     assert register_state() == before == (1, 0, [])
     assert AuditEvent.objects.count() == events_before + 1
-    refusal = AuditEvent.objects.latest("id")
-    assert (refusal.action, refusal.actor_type, refusal.customer_id) == (
-        Action.PERMISSION_DENIED,
+    event = AuditEvent.objects.latest("id")
+    assert (event.action, event.actor_type, event.customer_id, event.object_id) == (
+        Action.CREATE,
         ActorType.INTEGRATION,
         victim.pk,
+        str(delivery.pk),
     )
-    assert personal_text_decrypt(refusal) == "api refused 409: doubtful customer match by email"
-    assert "Korhonen" not in refusal.reason + refusal.personal_reason
+    assert personal_text_decrypt(event) == "api: needs attention: buyer_mismatch"
+    assert "Korhonen" not in event.reason + event.personal_reason
 
 
-def test_another_persons_identity_code_with_another_name_is_refused_without_echoing_it():
+def test_another_persons_identity_code_with_another_name_waits_without_echoing_it():
     code = random_identity_code()
     victim = make_customer(
         surname="Virtanen", first_names="Aino", email="toinen@example.fi", identity_code=code
@@ -173,19 +210,24 @@ def test_another_persons_identity_code_with_another_name_is_refused_without_echo
         order_body(surname="Korhonen", first_names="Kalle", identity_code=code),
     )
 
-    assert response.status_code == 409
-    assert response.json() == {"detail": MISMATCH}
+    delivery = waiting_for_a_person(response, Reason.BUYER_MISMATCH)
+    assert (response.json()["reason"], response.json()["detail"]) == (MISMATCH, "")
     assert code not in response.content.decode()
-    assert register_state() == before
-    refusal = AuditEvent.objects.latest("id")
-    assert (refusal.customer_id, personal_text_decrypt(refusal)) == (
-        victim.pk,
-        "api refused 409: doubtful customer match by identity code",
+    assert "by identity code" not in response.content.decode()
+    assert (delivery.customer, delivery.detail) == (
+        victim,
+        "doubtful customer match by identity code",
     )
-    assert code not in refusal.reason
+    assert register_state() == before
+    event = AuditEvent.objects.latest("id")
+    assert (event.customer_id, personal_text_decrypt(event)) == (
+        victim.pk,
+        "api: needs attention: buyer_mismatch",
+    )
+    assert code not in event.reason + str(personal_text_decrypt(event))
 
 
-def test_an_email_of_a_customer_with_another_identity_code_is_refused():
+def test_an_email_of_a_customer_with_another_identity_code_waits():
     """Same name, same email, but the code sent is not the one the register holds."""
     victim = make_customer(
         surname="Virtanen",
@@ -198,45 +240,50 @@ def test_an_email_of_a_customer_with_another_identity_code_is_refused():
 
     response = post(api_client(sells_on_invoice=True), order_body(identity_code=other_code))
 
-    assert response.status_code == 409
+    delivery = waiting_for_a_person(response, Reason.BUYER_MISMATCH)
+    assert (response.json()["reason"], response.json()["detail"]) == (MISMATCH, "")
     assert other_code not in response.content.decode()
+    assert delivery.customer == victim
     assert register_state() == before
     assert AuditEvent.objects.latest("id").customer_id == victim.pk
 
 
-def test_an_identity_code_from_an_integration_not_selling_on_invoice_is_refused():
+def test_an_identity_code_from_an_integration_not_selling_on_invoice_waits():
     code = random_identity_code()
     make_customer(surname="Virtanen", first_names="Aino", identity_code=code)
     before = register_state()
 
     response = post(api_client(), order_body(identity_code=code))
 
-    assert response.status_code == 422
-    assert response.json() == {
-        "detail": "The order is not valid.",
-        "errors": {
-            "identity_code": [
-                "This integration does not sell on invoice, so it may not send identity "
-                "codes. Leave the code out, or ask the administrator to allow invoice sales."
-            ]
-        },
-    }
+    # Not "not valid": the code may be valid; the integration may send none.
+    delivery = waiting_for_a_person(response, Reason.INVALID)
+    assert response.json()["detail"] == f"identity_code: {NOT_AN_INVOICE_SELLER}"
     assert code not in response.content.decode()
+    assert code not in delivery.detail
+    assert delivery.customer is None  # no customer was looked for
     assert register_state() == before
-    refusal = AuditEvent.objects.latest("id")
-    assert (refusal.action, refusal.reason) == (
-        Action.PERMISSION_DENIED,
-        "api refused 422: identity_code",
+    event = AuditEvent.objects.latest("id")
+    assert (event.action, event.customer_id, event.reason) == (
+        Action.CREATE,
+        None,
+        "api: needs attention: invalid",
     )
 
 
-def test_an_invoice_order_from_an_integration_not_selling_on_invoice_is_refused():
+def test_the_receipt_does_not_call_a_valid_code_from_a_non_invoice_seller_invalid():
+    response = post(api_client(), order_body(identity_code=random_identity_code()))
+
+    assert response.status_code == 202
+    assert "not valid" not in response.json()["reason"]
+
+
+def test_an_invoice_order_from_an_integration_not_selling_on_invoice_waits():
     before = register_state()
 
     response = post(api_client(), {**order_body(), "payment_method": "invoice"})
 
-    assert response.status_code == 422
-    assert list(response.json()["errors"]) == ["payment_method"]
+    delivery = waiting_for_a_person(response, Reason.INVALID)
+    assert delivery.detail.startswith("payment_method: This integration does not sell on invoice")
     assert register_state() == before
 
 
@@ -251,7 +298,7 @@ def test_an_integration_selling_on_invoice_may_send_identity_codes():
     assert code not in response.content.decode()
 
 
-def test_a_woocommerce_delivery_for_another_persons_email_is_refused(client):
+def test_a_woocommerce_delivery_for_another_persons_email_waits(client):
     integration, secret = shop("woocommerce")
     victim = make_customer(
         surname="Virtanen", first_names="Aino", email="helena.hietala@example.fi"
@@ -262,15 +309,23 @@ def test_a_woocommerce_delivery_for_another_persons_email_is_refused(client):
         client, integration, secret, woocommerce_json(woocommerce_order()), topic="order.created"
     )
 
-    assert response.status_code == 409
-    assert response.json() == {"result": "doubtful customer match", "detail": MISMATCH}
-    assert "customer_number" not in response.content.decode()
+    assert response.json() == {"result": "received", "receipt": response.json()["receipt"]}
+    for kept_back in ("customer_number", "Aino", "Virtanen", "helena.hietala"):
+        assert kept_back not in response.content.decode()
+    delivery = processed(response)
+    assert (delivery.state, delivery.reason, delivery.customer, delivery.order) == (
+        DeliveryState.ATTENTION,
+        Reason.BUYER_MISMATCH,
+        victim,
+        None,
+    )
     assert stored_counts() == before == (1, 0)
-    refusal = AuditEvent.objects.latest("id")
-    assert (refusal.action, refusal.customer_id, personal_text_decrypt(refusal)) == (
-        Action.PERMISSION_DENIED,
+    event = AuditEvent.objects.latest("id")
+    assert (event.action, event.customer_id, event.object_id, personal_text_decrypt(event)) == (
+        Action.CREATE,
         victim.pk,
-        "woocommerce order.created: doubtful customer match by email",
+        str(delivery.pk),
+        "woocommerce order.created: needs attention: buyer_mismatch",
     )
 
 
@@ -284,9 +339,11 @@ def test_a_shopify_delivery_whose_name_agrees_is_attached(client):
         client, integration, secret, shopify_json(shopify_order()), topic="orders/create"
     )
 
-    assert response.status_code == 200
-    assert set(response.json()) == {"result", "order_number"}
+    assert set(response.json()) == {"result", "receipt"}
+    delivery = processed(response)
+    assert (delivery.state, delivery.order) == (DeliveryState.DONE, Order.objects.get())
     assert Order.objects.get().customer == known
+    assert Customer.objects.count() == 1
 
 
 def test_the_command_creates_an_integration_that_sells_on_invoice():

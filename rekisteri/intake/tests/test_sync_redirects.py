@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 
+from rekisteri.intake.models import InboxDelivery
 from rekisteri.testing.shops import KEY, SECRET, shop, stored_counts
 
 pytestmark = pytest.mark.django_db
@@ -104,6 +105,7 @@ def test_a_redirect_to_another_port_gets_no_credentials(servers):
         sync(integration)
 
     assert str(refused.value) == (
+        "Verkkokauppa since 2026-10-31T22:00:00Z: "
         f"The shop redirected the request to {elsewhere.url}, another address than the "
         "shop's: the consumer key is sent to the shop's own address only. Set the shop "
         "address to the one the shop answers at."
@@ -112,6 +114,9 @@ def test_a_redirect_to_another_port_gets_no_credentials(servers):
     assert elsewhere.credentials_seen() == []
     assert len(the_shop.requests) == 1
     assert stored_counts() == (0, 0)
+    assert InboxDelivery.objects.count() == 0
+    integration.refresh_from_db()
+    assert (integration.sync_last_failed, integration.sync_position) == (True, None)
 
 
 def test_a_redirect_to_another_host_name_of_the_same_server_gets_no_credentials(servers):
@@ -148,7 +153,7 @@ def test_a_redirect_within_the_shops_origin_is_followed(servers):
 
     output = sync(integration)
 
-    assert output.endswith("created 0, updated 0, unchanged 0, stale 0, refused 0\n")
+    assert output.endswith(": 0 orders pulled, 0 new deliveries\n")
     assert [urllib.parse.urlsplit(path).path for path, _ in the_shop.requests] == [
         ORDERS_PATH,
         f"/index.php{ORDERS_PATH}",

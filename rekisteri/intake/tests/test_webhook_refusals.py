@@ -1,17 +1,23 @@
-"""Bad deliveries get a clear 4xx, store nothing, and are audited."""
+"""Deliveries not proven to come from the shop, or not JSON, get a clear 4xx, store
+nothing and are audited; a signed one that cannot become an order as it stands is
+answered 200 and waits for a person."""
 
 import uuid
 
 import pytest
 
-from rekisteri.audit.models import AuditEvent
+from rekisteri.audit.models import Action, AuditEvent
+from rekisteri.intake.inbox import delivery_body
+from rekisteri.intake.models import DeliveryState, InboxDelivery
 from rekisteri.intake.services import integration_revoke
+from rekisteri.orders.models import Order, OrderStatus
 from rekisteri.testing.shops import (
     ADMIN,
     SHOPIFY_ORDER_BYTES,
     WOOCOMMERCE_ORDER_BYTES,
     post_shopify,
     post_woocommerce,
+    processed,
     refusals,
     shop,
     shopify_json,
@@ -115,7 +121,7 @@ def test_an_integration_of_the_other_kind_is_refused(client):
     assert stored_counts() == (0, 0)
 
 
-@pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b'{"id": NaN}', b"\xff\xfe"])
+@pytest.mark.parametrize("body", [b"{not json", b'{"id": NaN}', b"\xff\xfe"])
 def test_malformed_json_is_refused_and_audited(client, kind, body):
     integration, secret = shop(kind)
 
@@ -123,6 +129,7 @@ def test_malformed_json_is_refused_and_audited(client, kind, body):
 
     assert response.status_code == 400
     assert stored_counts() == (0, 0)
+    assert not InboxDelivery.objects.exists()
     assert refusals() == [(ACTOR, "malformed JSON")]
 
 
@@ -137,19 +144,45 @@ def test_a_body_over_one_megabyte_is_refused_unread(client, kind):
     assert refusals() == [(ACTOR, "body too large")]
 
 
+def waiting_for_a_person(response, kind):
+    """The delivery behind a 200, processed, as it waits in the list customer service
+    works from; the register itself unchanged."""
+    delivery = processed(response)
+    assert (delivery.state, delivery.order) == (DeliveryState.ATTENTION, None)
+    assert stored_counts() == (0, 0)
+    topic = "order.updated" if kind == "woocommerce" else "orders/updated"
+    (event,) = AuditEvent.objects.filter(object_type="intake.inboxdelivery")
+    assert (event.action, event.object_id, event.actor_label) == (
+        Action.CREATE,
+        str(delivery.pk),
+        ACTOR,
+    )
+    assert event.reason == f"{kind} {topic}: needs attention: {delivery.reason}"
+    return delivery
+
+
+def test_json_that_is_no_order_object_waits_for_a_person(client, kind):
+    integration, secret = shop(kind)
+
+    response = deliver(client, kind, integration, secret, b"[1, 2]")
+
+    delivery = waiting_for_a_person(response, kind)
+    assert delivery.reason == "not_an_order"
+    assert delivery_body(delivery) == b"[1, 2]"
+
+
 @pytest.mark.parametrize("quantity", [0, -1, 2.5, "2"])
-def test_a_quantity_that_is_not_a_positive_whole_number_is_refused(client, kind, quantity):
+def test_a_quantity_that_is_not_a_positive_whole_number_waits_for_a_person(client, kind, quantity):
     integration, secret = shop(kind)
 
     response = deliver(client, kind, integration, secret, with_first_line(kind, quantity=quantity))
 
-    assert response.status_code == 422
-    assert list(response.json()["errors"]) == ["lines"]
-    assert stored_counts() == (0, 0)
-    assert refusals() == [(ACTOR, "invalid order: lines")]
+    delivery = waiting_for_a_person(response, kind)
+    assert (delivery.reason, delivery.detail.split(":")[0]) == ("invalid", "lines")
 
 
-def test_an_unknown_status_is_refused(client, kind):
+def test_an_unknown_status_is_taken_as_received(client, kind):
+    """A plugin's own status loses no order; the order waits where it is."""
     integration, secret = shop(kind)
     changes = (
         {"status": "wc-shipped-custom"}
@@ -159,12 +192,11 @@ def test_an_unknown_status_is_refused(client, kind):
 
     response = deliver(client, kind, integration, secret, order_body(kind, **changes))
 
-    assert response.status_code == 422
-    assert stored_counts() == (0, 0)
-    assert refusals() == [(ACTOR, "invalid order: status")]
+    assert processed(response).state == DeliveryState.DONE
+    assert Order.objects.get().status == OrderStatus.RECEIVED
 
 
-def test_a_buyer_without_email_or_identity_code_is_refused(client, kind):
+def test_a_buyer_without_email_or_identity_code_waits_for_a_person(client, kind):
     integration, secret = shop(kind)
     if kind == "woocommerce":
         data = woocommerce_order()
@@ -177,33 +209,33 @@ def test_a_buyer_without_email_or_identity_code_is_refused(client, kind):
 
     response = deliver(client, kind, integration, secret, body)
 
-    assert response.status_code == 422
-    assert stored_counts() == (0, 0)
-    assert refusals() == [(ACTOR, "invalid order: customer")]
+    delivery = waiting_for_a_person(response, kind)
+    assert (delivery.reason, delivery.detail.split(":")[0]) == ("invalid", "customer")
 
 
-def test_a_shopify_id_sent_as_a_float_is_refused(client):
+def test_a_shopify_id_sent_as_a_float_waits_for_a_person(client):
     """A float cannot hold Shopify's ids exactly, so one is never taken as an id."""
     integration, secret = shop("shopify")
     body = SHOPIFY_ORDER_BYTES.replace(b"5890123456789012345,", b"5.890123456789012e18,", 1)
 
     response = post_shopify(client, integration, secret, body)
 
-    assert response.status_code == 422
-    assert stored_counts() == (0, 0)
-    assert refusals() == [(ACTOR, "invalid order: external_id")]
+    delivery = waiting_for_a_person(response, "shopify")
+    assert (delivery.reason, delivery.detail.split(":")[0]) == ("invalid", "external_id")
 
 
-def test_a_refused_shopify_delivery_can_be_sent_again_once_fixed(client):
-    """A refused delivery leaves no delivery id behind, so Shopify's retry is taken."""
+def test_shopifys_retry_of_a_delivery_that_waits_changes_nothing(client):
+    """The delivery is kept with its webhook id: the retry is the same delivery."""
     integration, secret = shop("shopify")
-    bad = shopify_json(shopify_order(financial_status="mostly_paid"))
+    bad = SHOPIFY_ORDER_BYTES.replace(b"5890123456789012345,", b"5.890123456789012e18,", 1)
+    first = post_shopify(client, integration, secret, bad, webhook_id="wh-9")
+    waiting_for_a_person(first, "shopify")
 
-    post_shopify(client, integration, secret, bad, webhook_id="wh-9")
-    response = post_shopify(client, integration, secret, SHOPIFY_ORDER_BYTES, webhook_id="wh-9")
+    again = post_shopify(client, integration, secret, bad, webhook_id="wh-9")
 
-    assert response.json()["result"] == "created"
-    assert stored_counts() == (1, 1)
+    assert (again.status_code, again.json()["result"]) == (200, "duplicate")
+    assert InboxDelivery.objects.get().state == DeliveryState.ATTENTION
+    assert stored_counts() == (0, 0)
 
 
 def test_a_get_is_not_allowed(client, kind):

@@ -15,6 +15,7 @@ from rekisteri.testing.factories import make_customer
 from rekisteri.testing.shops import (
     WOOCOMMERCE_ORDER_BYTES,
     post_woocommerce,
+    processed,
     shop,
     stored_counts,
     woocommerce_json,
@@ -37,8 +38,12 @@ def test_a_processing_order_becomes_a_confirmed_order_with_the_shops_lines(clien
     )
 
     assert response.status_code == 200
+    receipt = response.json()["receipt"]
+    assert response.json() == {"result": "received", "receipt": receipt}
+    assert stored_counts() == (0, 0)  # the worker makes the order a moment later
+    delivery = processed(response)
     order = Order.objects.get()
-    assert response.json() == {"result": "created", "order_number": order.order_number}
+    assert (delivery.state, delivery.outcome, delivery.order) == ("done", "created", order)
     assert (order.integration, order.external_id) == (integration, "727")
     assert (order.status, order.payment_method) == (OrderStatus.CONFIRMED, PaymentMethod.PREPAID)
     assert (order.total_gross, order.total_vat) == (Decimal("219.80"), Decimal("41.29"))
@@ -70,7 +75,11 @@ def test_a_processing_order_becomes_a_confirmed_order_with_the_shops_lines(clien
 def test_the_delivery_is_audited_with_the_integration_as_actor(client, woo):
     integration, secret = woo
 
-    post_woocommerce(client, integration, secret, WOOCOMMERCE_ORDER_BYTES, topic="order.created")
+    processed(
+        post_woocommerce(
+            client, integration, secret, WOOCOMMERCE_ORDER_BYTES, topic="order.created"
+        )
+    )
 
     order = Order.objects.get()
     (delivery,) = [
@@ -126,7 +135,7 @@ def test_a_guest_is_matched_to_a_known_customer_by_billing_email(client, woo):
 
     for order_id in (727, 728):
         body = woocommerce_json(woocommerce_order(id=order_id, customer_id=0))
-        assert post_woocommerce(client, integration, secret, body).status_code == 200
+        assert processed(post_woocommerce(client, integration, secret, body)).state == "done"
 
     assert list(Order.objects.values_list("customer", flat=True)) == [known.pk, known.pk]
     assert stored_counts() == (1, 2)
@@ -143,7 +152,7 @@ def test_foreign_addresses_are_kept_as_they_are(client, woo):
         address_1="Invalidenstraße 44", address_2="", postcode="10115", city="Berlin", country="DE"
     )
 
-    post_woocommerce(client, integration, secret, woocommerce_json(data))
+    processed(post_woocommerce(client, integration, secret, woocommerce_json(data)))
 
     customer, order = Customer.objects.get(), Order.objects.get()
     assert (customer.street_address, customer.postal_code, customer.post_office) == (
@@ -176,7 +185,7 @@ def test_woocommerce_statuses_map_to_ours(client, woo, shop_status, expected):
     integration, secret = woo
 
     body = woocommerce_json(woocommerce_order(status=shop_status))
-    post_woocommerce(client, integration, secret, body)
+    processed(post_woocommerce(client, integration, secret, body))
 
     assert Order.objects.get().status == expected
 
@@ -199,12 +208,12 @@ def test_payment_gateways_map_to_payment_methods(gateway, expected):
 
 def test_a_line_without_taxes_gets_the_general_vat_rate(client, woo):
     integration, secret = woo
-    data = woocommerce_order(shipping_lines=[], tax_lines=[])
+    data = woocommerce_order(shipping_lines=[], tax_lines=[], total="179.80", total_tax="0.00")
     data["line_items"] = [
         {**data["line_items"][0], "total": "179.80", "total_tax": "0.00", "taxes": []}
     ]
 
-    post_woocommerce(client, integration, secret, woocommerce_json(data))
+    processed(post_woocommerce(client, integration, secret, woocommerce_json(data)))
 
     line = Order.objects.get().lines.get()
     assert (line.unit_price, line.vat_rate) == (Decimal("89.90"), Decimal("25.5"))
@@ -229,7 +238,9 @@ def test_deliveries_in_any_order_and_replayed_converge_to_the_newest_state(
 
     for index in [*order_of_arrival, *order_of_arrival]:
         topic, body = deliveries[index]
-        assert post_woocommerce(client, integration, secret, body, topic=topic).status_code == 200
+        assert processed(
+            post_woocommerce(client, integration, secret, body, topic=topic)
+        ).state == ("done")
 
     order = Order.objects.get()
     assert (order.status, order.total_gross, order.total_vat) == (
@@ -242,14 +253,14 @@ def test_deliveries_in_any_order_and_replayed_converge_to_the_newest_state(
 
 def test_an_update_older_than_the_stored_one_is_ignored(client, woo):
     integration, secret = woo
-    post_woocommerce(client, integration, secret, woocommerce_json(woocommerce_order()))
+    processed(post_woocommerce(client, integration, secret, woocommerce_json(woocommerce_order())))
     newer = woocommerce_order(status="cancelled", date_modified_gmt="2026-11-02T11:00:00")
     older = woocommerce_order(status="completed", date_modified_gmt="2026-11-02T10:30:00")
 
-    post_woocommerce(client, integration, secret, woocommerce_json(newer))
-    response = post_woocommerce(client, integration, secret, woocommerce_json(older))
+    processed(post_woocommerce(client, integration, secret, woocommerce_json(newer)))
+    delivery = processed(post_woocommerce(client, integration, secret, woocommerce_json(older)))
 
-    assert response.json()["result"] == "stale"
+    assert (delivery.state, delivery.outcome) == ("done", "stale")
     assert Order.objects.get().status == OrderStatus.CANCELLED
 
 
@@ -259,8 +270,8 @@ def test_a_refund_after_completion_leaves_the_order_completed(client, woo):
     completed = woocommerce_order(status="completed", date_modified_gmt="2026-11-05T08:00:00")
     refunded = woocommerce_order(status="refunded", date_modified_gmt="2026-11-09T08:00:00")
 
-    post_woocommerce(client, integration, secret, woocommerce_json(completed))
-    post_woocommerce(client, integration, secret, woocommerce_json(refunded))
+    processed(post_woocommerce(client, integration, secret, woocommerce_json(completed)))
+    processed(post_woocommerce(client, integration, secret, woocommerce_json(refunded)))
 
     assert Order.objects.get().status == OrderStatus.COMPLETED
 
@@ -271,6 +282,6 @@ def test_other_topics_are_taken_and_ignored(client, woo):
     body = woocommerce_json({"id": 727})
     response = post_woocommerce(client, integration, secret, body, topic="order.deleted")
 
-    assert (response.status_code, response.json()) == (200, {"result": "ignored"})
+    assert (response.status_code, response.json()["result"]) == (200, "ignored")
+    assert processed(response).state == "ignored"
     assert stored_counts() == (0, 0)
-    assert AuditEvent.objects.filter(reason="woocommerce order.deleted: ignored").count() == 1

@@ -5,6 +5,7 @@ Idempotent: running it again resets the demo passwords and tops the customers up
 the asked number, never duplicating them. All personal data is fake (Faker fi_FI,
 example.fi addresses, temporary identity codes 900-999)."""
 
+import json
 import os
 import random
 import secrets
@@ -26,6 +27,9 @@ from rekisteri.consents.models import ConsentEvent
 from rekisteri.consents.services import consent_grant, marketing_ban
 from rekisteri.customers.models import Customer, Source
 from rekisteri.customers.services import CustomerInput, customer_create
+from rekisteri.intake.inbox import delivery_store, inbox_drain
+from rekisteri.intake.models import DeliverySource, Integration, IntegrationKind
+from rekisteri.intake.services import integration_create
 from rekisteri.marketing.models import Campaign
 from rekisteri.marketing.services import (
     CampaignInput,
@@ -65,6 +69,9 @@ DEMO_STAFF = (
 )
 
 
+DEMO_SHOP = "Verkkokauppa (demo)"
+
+
 class Command(BaseCommand):
     help = "Load demo staff (one per role) and fake customers. Safe to run again."
 
@@ -96,6 +103,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo orders: {Order.objects.count()} ({orders} new).")
         self._consents()
         self._campaigns()
+        self._shop_inbox()
         self.stdout.write("Demo logins (each signs the confidentiality pledge on first sign-in):")
         for username, role, _first, _last in DEMO_STAFF:
             self.stdout.write(f"  {username:<15} {Role(role).label!s:<28} password: {password}")
@@ -163,6 +171,65 @@ class Command(BaseCommand):
                         reason="Väärä koko",
                     )
         return len(customers)
+
+    def _shop_inbox(self) -> None:
+        """A WooCommerce shop whose deliveries went through the inbox: two became
+        orders and one, in Swedish crowns, waits for customer service (once)."""
+        if Integration.objects.filter(name=DEMO_SHOP).exists():
+            return
+        integration = integration_create(
+            actor=Actor.system("demo"),
+            kind=IntegrationKind.WOOCOMMERCE,
+            name=DEMO_SHOP,
+            shop_url="https://kauppa.example.fi",
+        ).integration
+        fake = Faker("fi_FI")
+        fake.seed_instance(2026)
+        # Two of the register's customers ordered; the third buyer, new, paid in crowns.
+        known = list(Customer.objects.exclude(email="").order_by("customer_number")[:2])
+        for number, currency in ((5001, "EUR"), (5002, "EUR"), (5003, "SEK")):
+            buyer = known.pop(0) if known and currency == "EUR" else None
+            first = buyer.first_names if buyer else fake.first_name()
+            last = buyer.surname if buyer else fake.last_name()
+            email = buyer.email if buyer else f"{first}.{last}.{number}@example.fi".lower()
+            body = {
+                "id": number,
+                "status": "processing",
+                "currency": currency,
+                "total": "89.90",
+                "date_created_gmt": "2026-11-02T10:15:04",
+                "date_modified_gmt": "2026-11-02T10:15:09",
+                "payment_method": "bacs",
+                "billing": {
+                    "first_name": first,
+                    "last_name": last,
+                    "address_1": fake.street_address(),
+                    "postcode": fake.postcode(),
+                    "city": fake.city(),
+                    "country": "FI",
+                    "email": email,
+                },
+                "shipping": {},
+                "line_items": [
+                    {
+                        "name": "Hylly 120 cm",
+                        "sku": "HYL-120",
+                        "product_id": 93,
+                        "quantity": 1,
+                        "total": "71.63",
+                        "total_tax": "18.27",
+                        "taxes": [{"id": 1, "total": "18.27"}],
+                    }
+                ],
+                "tax_lines": [{"rate_id": 1, "rate_percent": 25.5}],
+            }
+            delivery_store(
+                integration=integration,
+                source=DeliverySource.WEBHOOK,
+                body=json.dumps(body).encode(),
+                topic="order.created",
+            )
+        inbox_drain()
 
     def _consents(self) -> None:
         """Email opt-ins for some customers, SMS for fewer, a few bans (once)."""

@@ -163,7 +163,8 @@ class Command(BaseCommand):
             f"To move onto the active keys: {left[key_rotation.IDENTITY_CODES]} identity "
             f"code(s), {left[key_rotation.INTEGRATIONS]} integration(s), "
             f"{left[key_rotation.AUTHENTICATORS]} authenticator(s), "
-            f"{left[key_rotation.SUBJECT_KEYS]} customer audit text key(s)."
+            f"{left[key_rotation.SUBJECT_KEYS]} customer audit text key(s), "
+            f"{left[key_rotation.DELIVERIES]} shop delivery(ies)."
         )
         moved = dict.fromkeys(left, 0)
         batches = key_rotation.rotation_batches(ring=ring, actor=actor, batch_size=batch_size)

@@ -21,7 +21,8 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Model, Q, QuerySet
+from django.db.models import F, Model, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -39,7 +40,7 @@ from rekisteri.audit.subject_keys import SubjectKeys, subject_keys_destroy
 from rekisteri.consents.models import ConsentEvent
 from rekisteri.credit.models import CreditCheck
 from rekisteri.customers.models import Customer, Status
-from rekisteri.intake.models import IdempotencyKey
+from rekisteri.intake.models import IdempotencyKey, InboxDelivery
 from rekisteri.marketing.models import CampaignMessage
 from rekisteri.orders.models import (
     Delivery,
@@ -96,8 +97,14 @@ RELATED_ERASED = (
     "credit_checks",
     "consent_evidence",
     "subject_requests",
+    "shop_deliveries",
     "idempotency_keys",
 )
+# A shop's delivery as it came (it names the buyer) and why it waited; the row stays,
+# its key and digest with it, so that the shop sending it again changes nothing.
+DELIVERY_PURGED_FIELDS = ("body_encrypted", "detail")
+# Erasure also clears what staff wrote about how they handled it.
+DELIVERY_ERASED_FIELDS = (*DELIVERY_PURGED_FIELDS, "resolution")
 ORDER_MINIMISED_FIELDS = (
     "delivery_name",
     "delivery_street_address",
@@ -344,6 +351,7 @@ def erasure_plan(customer: Customer) -> ErasurePlan:
     checks = CreditCheck.objects.filter(order__customer=customer)
     requests = _subject_requests_of(customer)
     keys = IdempotencyKey.objects.filter(order__customer=customer)
+    shop_deliveries = _deliveries_of(customer)
     erased = [
         PlanItem(
             gettext("The customer's own data"),
@@ -377,6 +385,14 @@ def erasure_plan(customer: Customer) -> ErasurePlan:
             gettext(
                 "Name given, email, details, IP address and verification note removed; "
                 "any mention of the customer in the outcome removed."
+            ),
+        ),
+        PlanItem(
+            gettext("Orders as the web shops sent them"),
+            shop_deliveries.count(),
+            gettext(
+                "The delivery's content (the buyer's details and the order), why it waited "
+                "and how staff handled it removed; when it came and what became of it stay."
             ),
         ),
         PlanItem(gettext("API idempotency keys of orders"), keys.count(), gettext("Deleted.")),
@@ -486,6 +502,24 @@ def _columns_save(rows: Sequence[Model], columns: Sequence[str]) -> None:
         model._default_manager.bulk_update(rows, differing, batch_size=SQL_BATCH)
 
 
+def deliveries_purge(
+    deliveries: QuerySet[InboxDelivery], *, fields: Sequence[str] = DELIVERY_PURGED_FIELDS
+) -> int:
+    """Empties `fields` of the deliveries and stamps them purged, keeping the time of
+    an earlier purge (no audit; the caller records it); returns how many changed."""
+    return deliveries.update(
+        **dict.fromkeys(fields, ""), purged_at=Coalesce(F("purged_at"), Value(timezone.now()))
+    )
+
+
+def _deliveries_of(customer: Customer) -> QuerySet[InboxDelivery]:
+    """The shops' deliveries that became the customer's orders, or that a doubtful
+    match led to the customer, with anything left for erasure to remove."""
+    return InboxDelivery.objects.filter(Q(order__customer=customer) | Q(customer=customer)).exclude(
+        **dict.fromkeys(DELIVERY_ERASED_FIELDS, "")
+    )
+
+
 def _orders_minimise(order_ids: list[int]) -> list[Order]:
     """Minimises the orders (no audit; the caller records it); returns those changed."""
     changed: list[Order] = []
@@ -514,6 +548,12 @@ def _orders_minimise(order_ids: list[int]) -> list[Order]:
         CreditCheck.objects.filter(order__in=chunk).update(
             provider_reference="", classification_code="", default_count=None, override_reason=""
         )
+        # The shop's delivery would still name the person the order no longer does.
+        deliveries_purge(
+            InboxDelivery.objects.filter(order__in=chunk).exclude(
+                **dict.fromkeys(DELIVERY_PURGED_FIELDS, "")
+            )
+        )
         IdempotencyKey.objects.filter(order__in=chunk).delete()
     now = timezone.now()
     for order in changed:
@@ -525,10 +565,11 @@ def _orders_minimise(order_ids: list[int]) -> list[Order]:
 def orders_minimise(*, actor: Actor, orders: Iterable[Order]) -> int:
     """Minimises orders for good: the recipient becomes "Asiakas <customer number>",
     the delivery address and notes go, and so do their deliveries' tracking codes,
-    their returns' reasons, their credit checks' details and their API idempotency
-    keys. Lines, totals, VAT, statuses and dates stay, so the books still add up.
-    Orders of a customer under a legal hold are left as they are. Returns how many
-    orders changed; one audit event per customer, all inserted together."""
+    their returns' reasons, their credit checks' details, the bodies of the shops'
+    deliveries they were made of and their API idempotency keys. Lines, totals, VAT,
+    statuses and dates stay, so the books still add up. Orders of a customer under a
+    legal hold are left as they are. Returns how many orders changed; one audit event
+    per customer, all inserted together."""
     with audited_transaction():
         held = legal_holds_active().values("customer_id")
         ids = [order.pk for order in orders]
@@ -651,6 +692,12 @@ def _anonymise(erasing: list[_Erasing]) -> None:
         ).update(ip_address=None, user_agent="")
     _subject_requests_minimise(erasing)
     for chunk in _chunks(ids):
+        deliveries_purge(
+            InboxDelivery.objects.filter(
+                Q(order__customer_id__in=chunk) | Q(customer_id__in=chunk)
+            ),
+            fields=DELIVERY_ERASED_FIELDS,
+        )
         holds = list(LegalHold.objects.filter(customer_id__in=chunk))
         for hold in holds:
             hold.reason = terms[hold.customer_id].redact(hold.reason)

@@ -204,6 +204,10 @@ RESTRICTION_LIST = _(
 RATE_LIMITS = _("GDPR art. 32: rate limits of the portal; pruned as new attempts are written")
 PUBLISHED_CONTACT = _("GDPR art. 13(1)(a)-(b): the contact person named in the published notice")
 ERASURE_LOG = _("GDPR art. 17 and 5(2): a restored backup cannot bring an erased customer back")
+DELIVERY_RECORD = _(
+    "GDPR art. 5(2): that a web shop's order came and what became of it, without its "
+    "content; the order itself is in the copy and kept for the books"
+)
 IMPORT_FILE = _(
     "Deleted when its import ends or is discarded, and 24 hours after the upload at the latest"
 )
@@ -227,6 +231,10 @@ BREACH_SUBJECT_COPY = _("Not in the copy: that the customer was affected by a br
 HOLD_COPY = _("Not in the copy: legal holds on the customer (see gaps)")
 DOWNLOAD_COPY = _("Not in the copy: the download link's own log (see gaps)")
 REQUEST_STEP_COPY = _("Not in the copy: when the verification link was sent (see gaps)")
+DELIVERY_COPY = _(
+    "Not in the copy: the web shop's order as it came, which a doubtful match may have "
+    "tied to the wrong person; the order made of it is in the copy (see gaps)"
+)
 RETURN_UPDATED_COPY = _("Not in the copy: when the return last changed (see gaps)")
 SHOP_TIME_COPY = _("Not in the copy: the web shop's own time of its last change (see gaps)")
 ERASURE_LOG_COPY = _("Exists only once the customer is erased; the copy gives the same id")
@@ -451,6 +459,12 @@ DATA_MAP: dict[str, dict[str, Entry]] = {
         "last_used_at": NOT_PERSONAL,
         "revoked_at": NOT_PERSONAL,
         "sells_on_invoice": NOT_PERSONAL,
+        "invoice_payment_methods": NOT_PERSONAL,
+        "sync_position": NOT_PERSONAL,
+        "sync_last_run_at": NOT_PERSONAL,
+        "sync_last_outcome": NOT_PERSONAL,
+        "sync_last_failed": NOT_PERSONAL,
+        "test_received_at": NOT_PERSONAL,
     },
     "intake.WebhookDelivery": {
         "id": NOT_PERSONAL,
@@ -466,6 +480,48 @@ DATA_MAP: dict[str, dict[str, Entry]] = {
         "body_digest": NOT_PERSONAL,
         "order": LINK,
         "created_at": NOT_PERSONAL,
+    },
+    # A shop's delivery as it came. Its body names the buyer: purged by the retention
+    # policy a month after it was finished, and at once when the customer is erased
+    # (also for a doubtful match, `customer`). The row, its key and its digest stay.
+    "intake.InboxDelivery": {
+        "id": NOT_PERSONAL,
+        "public_id": NOT_PERSONAL,
+        "integration": LINK,
+        "source": NOT_PERSONAL,
+        "topic": NOT_PERSONAL,
+        "delivery_key": NOT_PERSONAL,
+        "body_digest": NOT_PERSONAL,
+        "body_encrypted": erased(
+            Category.ORDER_HISTORY,
+            not_exported=DELIVERY_COPY,
+            label=_("the order as the web shop sent it: the buyer's details and the order"),
+        ),
+        "received_at": kept(Category.ORDER_HISTORY, DELIVERY_RECORD, not_exported=DELIVERY_COPY),
+        # The shop's or API client's server, not the buyer's browser.
+        "ip_address": NOT_PERSONAL,
+        "request_id": NOT_PERSONAL,
+        "state": kept(Category.ORDER_HISTORY, DELIVERY_RECORD, not_exported=DELIVERY_COPY),
+        "outcome": kept(Category.ORDER_HISTORY, DELIVERY_RECORD, not_exported=DELIVERY_COPY),
+        "reason": NOT_PERSONAL,
+        "detail": erased(
+            Category.FREE_TEXT,
+            not_exported=DELIVERY_COPY,
+            label=_("why a shop's order waited for a person"),
+        ),
+        "external_id": kept(Category.ORDER_HISTORY, DELIVERY_RECORD, not_exported=DELIVERY_COPY),
+        "order": LINK,
+        "customer": LINK,
+        "attempts": NOT_PERSONAL,
+        "next_attempt_at": NOT_PERSONAL,
+        "processed_at": kept(Category.ORDER_HISTORY, DELIVERY_RECORD, not_exported=DELIVERY_COPY),
+        "resolved_by": LINK,
+        "resolution": erased(
+            Category.FREE_TEXT,
+            not_exported=DELIVERY_COPY,
+            label=_("how staff handled a shop's order that waited"),
+        ),
+        "purged_at": NOT_PERSONAL,
     },
     # orders --------------------------------------------------------------------------
     "orders.Product": {

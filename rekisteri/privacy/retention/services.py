@@ -29,13 +29,16 @@ from rekisteri.audit.services import Actor, audit_record, audited_transaction
 from rekisteri.consents.models import BANNING_KINDS, ConsentEvent, EventKind
 from rekisteri.credit.models import CreditCheck
 from rekisteri.customers.models import Customer, Status
+from rekisteri.intake.models import DeliveryState, InboxDelivery
 from rekisteri.marketing.models import CampaignMessage, CampaignStatus
 from rekisteri.orders.models import Order
 from rekisteri.privacy.erasure.services import (
     CUSTOMER_ERASED_FIELDS,
+    DELIVERY_PURGED_FIELDS,
     ORDER_MINIMISED_FIELDS,
     ORDER_RECIPIENT,
     customers_anonymise,
+    deliveries_purge,
     orders_minimise,
 )
 from rekisteri.privacy.models import RetentionCategory, RetentionPolicy
@@ -48,6 +51,10 @@ logger = logging.getLogger(__name__)
 # The Accounting Act (1336/1997) 2:10 §: vouchers are kept six years from the end of
 # the year in which the financial year ended.
 ACCOUNTING_MINIMUM_MONTHS = 72
+# A shop's delivery is kept whole only to look into what the shop sent (a mistake in
+# the shop's data, a dispute over an order) while that can still come up; the order
+# made of it is kept on its own.
+DELIVERY_MAXIMUM_MONTHS = 12
 MONTHS_MIN, MONTHS_MAX = 1, 600
 BATCH_SIZE = 200
 AUDIT_OBJECT_TYPE = "privacy.retentionpolicy"
@@ -168,14 +175,38 @@ def campaign_messages_due(*, cutoff: datetime.date) -> QuerySet[CampaignMessage]
     )
 
 
+# A delivery in any other state (waiting, needs attention) still needs its body.
+FINISHED_DELIVERY_STATES = (
+    DeliveryState.DONE,
+    DeliveryState.DISCARDED,
+    DeliveryState.TEST,
+    DeliveryState.IGNORED,
+)
+
+
+def shop_deliveries_due(*, cutoff: datetime.date) -> QuerySet[InboxDelivery]:
+    """Deliveries from the shops, finished (an order made of them, discarded, a test
+    notification or not an order) before the cut-off, whose body is not purged yet."""
+    return InboxDelivery.objects.filter(
+        state__in=FINISHED_DELIVERY_STATES,
+        processed_at__lt=_first_moment(cutoff),
+        purged_at__isnull=True,
+    )
+
+
 def audit_events_due(*, cutoff: datetime.date) -> QuerySet[AuditEvent]:
     """Audit events recorded before the cut-off. Only reported: see docs/retention.md."""
     return AuditEvent.objects.filter(occurred_at__lt=_first_moment(cutoff))
 
 
-def _on_hold(customer_path: str) -> Exists:
-    """Whether the candidate's customer has a legal hold in force, as a query."""
-    return Exists(legal_holds_active().filter(customer=OuterRef(customer_path)))
+def _on_hold(customer_path: str | tuple[str, ...]) -> Exists:
+    """Whether the candidate's customer (any of them, when it has several paths) has a
+    legal hold in force, as a query."""
+    paths = (customer_path,) if isinstance(customer_path, str) else customer_path
+    of_customer = Q()
+    for path in paths:
+        of_customer |= Q(customer=OuterRef(path))
+    return Exists(legal_holds_active().filter(of_customer))
 
 
 # What is done -----------------------------------------------------------------------
@@ -215,12 +246,18 @@ def _campaign_messages_delete(actor: Actor, pks: list[int], reason: str) -> int:
     return deleted
 
 
+def _shop_deliveries_purge(actor: Actor, pks: list[int], reason: str) -> int:
+    return deliveries_purge(InboxDelivery.objects.filter(pk__in=pks))
+
+
 @dataclass(frozen=True)
 class Rule:
     """How one category is found and handled."""
 
     due: Callable[..., QuerySet[Any]]
-    customer_path: str  # from a candidate to its customer, for legal holds
+    # From a candidate to its customer, for legal holds; a candidate that may belong to
+    # a customer in more than one way gives each path.
+    customer_path: str | tuple[str, ...]
     noun: str  # what one candidate is, in audit reasons and command output
     action: StrOrPromise
     reason: StrOrPromise  # formatted with {cutoff} and {months}
@@ -297,6 +334,24 @@ RULES: dict[str, Rule] = {
         reason=_("The campaign finished sending before {cutoff} ({months} months)."),
         apply=_campaign_messages_delete,
         audit_action=Action.ERASE,
+    ),
+    RetentionCategory.SHOP_DELIVERIES: Rule(
+        due=shop_deliveries_due,
+        # Its order's customer, or the customer a doubtful match led to.
+        customer_path=("order__customer", "customer"),
+        noun="shop deliveries",
+        action=_(
+            "Purge the delivery as the shop sent it (the buyer's details and the order) and "
+            "the details of why it waited. The row stays: when it came, what became of it, "
+            "and the digest that keeps a repeated delivery from being taken twice."
+        ),
+        reason=_(
+            "Finished before {cutoff} ({months} months): made into an order, discarded, a "
+            "test notification or not an order. Deliveries waiting or needing attention "
+            "are kept."
+        ),
+        apply=_shop_deliveries_purge,
+        changed_fields=DELIVERY_PURGED_FIELDS,
     ),
     RetentionCategory.AUDIT_EVENTS: Rule(
         due=audit_events_due,
@@ -445,6 +500,16 @@ def _policy_errors(category: str, months: int) -> dict[str, list[StrOrPromise]]:
                 )
             ]
         }
+    if category == RetentionCategory.SHOP_DELIVERIES and months > DELIVERY_MAXIMUM_MONTHS:
+        return {
+            "months": [
+                _(
+                    "The shops' deliveries are kept whole only to look into an order while "
+                    "that can still come up: give at most 12 months. The orders made of "
+                    "them are kept on their own."
+                )
+            ]
+        }
     return {}
 
 
@@ -452,7 +517,8 @@ def retention_policy_update(
     *, actor: Actor, policy: RetentionPolicy, months: int, enabled: bool
 ) -> RetentionPolicy:
     """Changes a policy's period and whether it is in use; audited. Periods run from 1
-    to 600 months, and orders are kept at least the accounting period (72 months)."""
+    to 600 months, orders are kept at least the accounting period (72 months) and the
+    shops' deliveries at most 12 months."""
     errors = _policy_errors(policy.category, months)
     if errors:
         raise ValidationError(errors)

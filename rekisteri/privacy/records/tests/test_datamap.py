@@ -205,6 +205,10 @@ def test_what_the_map_says_is_erased_or_minimised_is_what_erasure_and_retention_
     assert _fields("consents.ConsentEvent", Erasure.MINIMISED) == set(
         retention.RULES[RetentionCategory.CONSENT_EVIDENCE].changed_fields
     )
+    assert _fields("intake.InboxDelivery", Erasure.ERASED) == set(erasure.DELIVERY_ERASED_FIELDS)
+    assert set(retention.RULES[RetentionCategory.SHOP_DELIVERIES].changed_fields) == set(
+        erasure.DELIVERY_PURGED_FIELDS
+    )
 
 
 # How to find a customer's rows of each model that holds any.
@@ -217,6 +221,8 @@ CUSTOMER_PATHS = {
     "orders.Return": "order__customer",
     "orders.ReturnLine": "return_request__order__customer",
     "credit.CreditCheck": "order__customer",
+    # Also by `customer` (a doubtful match): test_erasure_shop_deliveries.py has that.
+    "intake.InboxDelivery": "order__customer",
     "consents.ConsentEvent": "customer",
     "marketing.CampaignMessage": "customer",
     "privacy.SubjectRequest": "customer",

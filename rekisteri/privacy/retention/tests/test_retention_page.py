@@ -36,6 +36,7 @@ DEFAULTS = {
     "consent_evidence": (24, True),
     "credit_checks": (12, True),
     "campaign_messages": (24, True),
+    "shop_deliveries": (1, True),
     "audit_events": (120, True),
 }
 
