@@ -360,7 +360,6 @@ TEST = "test"
 
 def _result(delivery: InboxDelivery, correction: Correction | None) -> Result:
     """Maps and receives one delivery inside the caller's savepoint."""
-    integration = delivery.integration
     try:
         data = json_object(delivery_body(delivery))
     except NulCharacter as nul:
@@ -379,9 +378,16 @@ def _result(delivery: InboxDelivery, correction: Correction | None) -> Result:
             order = _corrected(order, correction)
         except ValidationError as error:
             return Result(ATTENTION, Reason.INVALID, _fields(error))
-    if correction is None and _copy_waits(delivery):
+    result = _received(delivery, order, correction)
+    if result.outcome == ATTENTION and correction is None and _copy_waits(delivery):
         # Another copy of this very order waits for a person: one item, not two.
         return Result(Outcome.UNCHANGED)
+    return result
+
+
+def _received(delivery: InboxDelivery, order: ShopOrder, correction: Correction | None) -> Result:
+    """The mapped order received into the register, or why it waits for a person."""
+    integration = delivery.integration
     if order.currency.upper() != "EUR":
         return Result(ATTENTION, Reason.CURRENCY, f"currency: {order.currency[:3]}")
     if not _lines_add_up(order):
