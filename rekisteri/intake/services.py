@@ -159,8 +159,11 @@ def integration_for_api_key(api_key: str) -> Integration | None:
     """The active integration this API key belongs to, compared in constant time."""
     if not api_key.startswith("rk_") or len(api_key) < API_KEY_PREFIX_LENGTH:
         return None
-    for candidate in Integration.objects.filter(
-        api_key_prefix=api_key[:API_KEY_PREFIX_LENGTH], revoked_at__isnull=True
+    # Asked by every API request: written out, it skips the ORM's compiling of the
+    # query, which cost more than the database's answer (docs/benchmarks.md).
+    for candidate in Integration.objects.raw(
+        "SELECT * FROM intake_integration WHERE api_key_prefix = %s AND revoked_at IS NULL",
+        [api_key[:API_KEY_PREFIX_LENGTH]],
     ):
         if hmac.compare_digest(candidate.api_key_digest, _digest(api_key)):
             return candidate
