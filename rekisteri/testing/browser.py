@@ -53,6 +53,7 @@ from rekisteri.accounts import twofactor
 from rekisteri.accounts.roles import Role
 from rekisteri.audit.services import Actor
 from rekisteri.consents.services import consent_grant
+from rekisteri.intake.models import InboxDelivery, Integration
 from rekisteri.marketing.models import Campaign, TargetGroup
 from rekisteri.orders.models import Channel, Order, PaymentMethod
 from rekisteri.orders.services import LineInput, order_create
@@ -104,6 +105,9 @@ print(json.dumps({
         "order": Order.objects.order_by("order_number").first().order_number,
         "target_group": TargetGroup.objects.order_by("pk").first().pk,
         "campaign": Campaign.objects.order_by("pk").first().pk,
+        # The demo shop and its delivery that waits for a person (in crowns).
+        "integration": Integration.objects.get(name="Verkkokauppa (demo)").pk,
+        "delivery": str(InboxDelivery.objects.get(state="attention").public_id),
     },
 }))
 """
@@ -124,7 +128,9 @@ class Site:
     server: ServerProcess
     staff: dict[str, StaffLogin]
     customers: dict[str, dict[str, Any]]
-    demo: dict[str, int]  # the numbers of a demo order, target group and campaign
+    # The numbers of a demo order, target group, campaign and web shop, and the id of
+    # the shop's delivery that waits for a person.
+    demo: dict[str, Any]
 
     @property
     def url(self) -> str:

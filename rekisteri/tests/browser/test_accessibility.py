@@ -106,6 +106,12 @@ VISITS = {
     "disclosures": Visit("privacy officer", "/privacy/disclosures/"),
     "staff": Visit("administrator", "/accounts/staff/"),
     "credit policy": Visit("administrator", "/credit/policy/"),
+    "web shop inbox": Visit("customer service", "/integrations/inbox/"),
+    "web shop inbox, Finnish": Visit("customer service", "/integrations/inbox/", language="fi"),
+    "delivery waiting for a person": Visit(
+        "customer service", "/integrations/inbox/{delivery}/"
+    ),
+    "integration": Visit("administrator", "/integrations/{integration}/"),
     "customer imports": Visit("customer service", "/imports/"),
     "customer import with errors": Visit(
         "customer service", "/imports/", then=sent_empty("Upload")
