@@ -108,9 +108,7 @@ VISITS = {
     "credit policy": Visit("administrator", "/credit/policy/"),
     "web shop inbox": Visit("customer service", "/integrations/inbox/"),
     "web shop inbox, Finnish": Visit("customer service", "/integrations/inbox/", language="fi"),
-    "delivery waiting for a person": Visit(
-        "customer service", "/integrations/inbox/{delivery}/"
-    ),
+    "delivery waiting for a person": Visit("customer service", "/integrations/inbox/{delivery}/"),
     "integration": Visit("administrator", "/integrations/{integration}/"),
     "customer imports": Visit("customer service", "/imports/"),
     "customer import with errors": Visit(
