@@ -343,23 +343,37 @@ def _customer_for(*, actor: Actor, buyer: ShopCustomer) -> Customer:
         return found
     return customer_create(
         actor=actor,
-        data=CustomerInput(
-            surname=buyer.surname,
-            first_names=buyer.first_names,
-            street_address=buyer.street_address,
-            postal_code=buyer.postal_code,
-            post_office=buyer.post_office,
-            country=buyer.country or "FI",
-            phone=buyer.phone,
-            email=buyer.email,
-            preferred_language=buyer.preferred_language
-            if buyer.preferred_language in Language.values
-            else Language.FINNISH,
-        ),
+        data=buyer_input(buyer),
         source=Source.WEB_SHOP,
         identity_code=buyer.identity_code,
         allow_duplicate=True,
     )
+
+
+def buyer_input(buyer: ShopCustomer) -> CustomerInput:
+    """A new customer's data as a shop's buyer gives it."""
+    return CustomerInput(
+        surname=buyer.surname,
+        first_names=buyer.first_names,
+        street_address=buyer.street_address,
+        postal_code=buyer.postal_code,
+        post_office=buyer.post_office,
+        country=buyer.country or "FI",
+        phone=buyer.phone,
+        email=buyer.email,
+        preferred_language=buyer.preferred_language
+        if buyer.preferred_language in Language.values
+        else Language.FINNISH,
+    )
+
+
+def buyer_agrees(buyer: ShopCustomer, customer: Customer) -> bool:
+    """Whether a buyer who gave no identity code is the customer their email found."""
+    return _details_agree(buyer, customer, code_given=False)
+
+
+def order_times_check(order: ShopOrder) -> None:
+    _order_times_check(order)
 
 
 NOT_AN_INVOICE_SELLER_CODE = "not_an_invoice_seller"

@@ -31,6 +31,7 @@ from rekisteri.credit.services import (
 )
 from rekisteri.customers.models import Customer, Status
 from rekisteri.customers.services import IDENTITY_CODE_MESSAGES, identity_code_decrypt
+from rekisteri.inserts import rows_insert
 from rekisteri.orders.models import (
     ORDER_TRANSITIONS,
     RETURN_TRANSITIONS,
@@ -49,7 +50,7 @@ from rekisteri.orders.models import (
     ReturnLine,
     ReturnStatus,
 )
-from rekisteri.running_numbers import next_running_number
+from rekisteri.running_numbers import next_running_number, running_numbers_reserve
 from rekisteri.versioning import version_bump, version_check
 
 if TYPE_CHECKING:
@@ -240,6 +241,143 @@ def _next_order_number() -> int:
     return next_running_number(OrderNumberCounter)
 
 
+def _order_built(
+    *,
+    actor: Actor,
+    customer: Customer,
+    channel: str,
+    payment_method: str,
+    order_lines: list[OrderLine],
+    address: dict[str, str],
+    notes: str,
+    integration: Integration | None,
+    external_id: str,
+    external_modified_at: datetime.datetime | None,
+    placed_at: datetime.datetime | None,
+    status: str,
+    now: datetime.datetime,
+) -> Order:
+    """The order of checked lines and address, not saved and without its number."""
+    order = Order(
+        customer=customer,
+        channel=channel,
+        integration=integration,
+        external_id=external_id[:64],
+        external_modified_at=external_modified_at,
+        status=status,
+        payment_method=payment_method,
+        total_gross=sum((line.line_total for line in order_lines), Decimal("0.00")),
+        total_vat=sum(
+            (vat_of(line.line_total, line.vat_rate) for line in order_lines), Decimal("0.00")
+        ),
+        created_by_user=actor.user,
+        created_by_label=actor.label or actor.type,
+        notes=notes.strip(),
+        placed_at=placed_at or now,
+        created_at=now,
+        updated_at=now,
+        **address,
+    )
+    # The database enforces the foreign keys, the unique numbers and the checks.
+    order.full_clean(
+        exclude=["customer", "integration", "created_by_user", "order_number"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
+    return order
+
+
+# What the audit event of a new order names.
+ORDER_CREATED_FIELDS = ["lines", "channel", "payment_method", "delivery_address", "status"]
+
+
+@dataclass(frozen=True)
+class NewShopOrder:
+    """A web shop's order ready to store in a batch (`shop_orders_store`)."""
+
+    order: Order
+    lines: list[OrderLine]
+
+
+def shop_order_built(
+    *,
+    actor: Actor,
+    customer: Customer,
+    payment_method: str,
+    lines: Sequence[LineInput],
+    delivery_address: AddressInput | None,
+    notes: str,
+    integration: Integration,
+    external_id: str,
+    external_modified_at: datetime.datetime | None,
+    placed_at: datetime.datetime | None,
+    now: datetime.datetime,
+) -> NewShopOrder:
+    """What `order_create` checks and makes of a web shop's order that is received and
+    not on invoice, not saved: for the inbox's batches, which store many at once. Raises
+    ValidationError as `order_create` does."""
+    errors: dict[str, list[Any]] = {}
+    if payment_method not in PaymentMethod.values or payment_method == PaymentMethod.INVOICE:
+        errors["payment_method"] = [_("Choose a payment method.")]
+    if customer.status == Status.ANONYMISED:
+        errors["customer"] = [_("An anonymised customer cannot order.")]
+    order_lines: list[OrderLine] = []
+    address: dict[str, str] = {}
+    try:
+        order_lines = _clean_lines(lines)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    try:
+        address = _clean_address(delivery_address or address_of(customer))
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    order = _order_built(
+        actor=actor,
+        customer=customer,
+        channel=Channel.WEB_SHOP,
+        payment_method=payment_method,
+        order_lines=order_lines,
+        address=address,
+        notes=notes,
+        integration=integration,
+        external_id=external_id,
+        external_modified_at=external_modified_at,
+        placed_at=placed_at,
+        status=OrderStatus.RECEIVED,
+        now=now,
+    )
+    return NewShopOrder(order, order_lines)
+
+
+def shop_orders_store(built: Sequence[NewShopOrder]) -> None:
+    """Stores orders made by `shop_order_built` (their customers stored already) with
+    a few statements, in the caller's transaction, and moves each customer's last
+    activity. The caller writes their audit events (a CREATE each naming
+    ORDER_CREATED_FIELDS, as `order_create` does) with the rest of its batch."""
+    if not built:
+        return
+    numbers = running_numbers_reserve(OrderNumberCounter, len(built))
+    for item, number in zip(built, numbers, strict=True):
+        item.order.order_number = number
+    rows_insert([item.order for item in built])
+    for item in built:
+        for line in item.lines:
+            line.order = item.order
+    rows_insert([line for item in built for line in item.lines])
+    latest: dict[int, datetime.datetime] = {}
+    for item in built:
+        customer_id = item.order.customer_id
+        latest[customer_id] = max(
+            item.order.placed_at, latest.get(customer_id, item.order.placed_at)
+        )
+    for customer_id, moment in latest.items():
+        Customer.objects.filter(pk=customer_id, last_activity_at__lt=moment).update(
+            last_activity_at=moment
+        )
+
+
 def order_credit_run(
     *, customer: Customer | None, identity_code: str, lines: Sequence[LineInput]
 ) -> CreditOutcome:
@@ -352,33 +490,22 @@ def order_create(
     )
     now = timezone.now()
     with audited_transaction():
-        order = Order(
-            order_number=_next_order_number(),
+        order = _order_built(
+            actor=actor,
             customer=customer,
             channel=channel,
-            integration=integration,
-            external_id=external_id[:64],
-            external_modified_at=external_modified_at,
-            status=status,
             payment_method=payment_method,
-            total_gross=total_gross,
-            total_vat=sum(
-                (vat_of(line.line_total, line.vat_rate) for line in order_lines), Decimal("0.00")
-            ),
-            created_by_user=actor.user,
-            created_by_label=actor.label or actor.type,
-            notes=notes.strip(),
-            placed_at=placed_at or now,
-            created_at=now,
-            updated_at=now,
-            **address,
+            order_lines=order_lines,
+            address=address,
+            notes=notes,
+            integration=integration,
+            external_id=external_id,
+            external_modified_at=external_modified_at,
+            placed_at=placed_at,
+            status=status,
+            now=now,
         )
-        # The database enforces the foreign keys, the unique numbers and the checks.
-        order.full_clean(
-            exclude=["customer", "integration", "created_by_user"],
-            validate_unique=False,
-            validate_constraints=False,
-        )
+        order.order_number = _next_order_number()
         order.save(force_insert=True)
         for line in order_lines:
             line.order = order
@@ -391,7 +518,7 @@ def order_create(
             action=Action.CREATE,
             obj=order,
             customer=customer,
-            changed_fields=["lines", "channel", "payment_method", "delivery_address", "status"],
+            changed_fields=ORDER_CREATED_FIELDS,
         )
         if consents:
             order_consents_record(
