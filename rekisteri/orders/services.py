@@ -241,6 +241,27 @@ def _next_order_number() -> int:
     return next_running_number(OrderNumberCounter)
 
 
+def _lines_and_address(
+    lines: Sequence[LineInput],
+    delivery_address: AddressInput | None,
+    customer: Customer,
+    errors: dict[str, list[Any]],
+) -> tuple[list[OrderLine], dict[str, str]]:
+    """An order's checked lines and delivery address (the customer's own when none is
+    given); what is wrong with them goes into `errors`, with the caller's own."""
+    order_lines: list[OrderLine] = []
+    address: dict[str, str] = {}
+    try:
+        order_lines = _clean_lines(lines)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    try:
+        address = _clean_address(delivery_address or address_of(customer))
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    return order_lines, address
+
+
 def _order_built(
     *,
     actor: Actor,
@@ -321,16 +342,7 @@ def shop_order_built(
         errors["payment_method"] = [_("Choose a payment method.")]
     if customer.status == Status.ANONYMISED:
         errors["customer"] = [_("An anonymised customer cannot order.")]
-    order_lines: list[OrderLine] = []
-    address: dict[str, str] = {}
-    try:
-        order_lines = _clean_lines(lines)
-    except ValidationError as error:
-        errors.update(error.message_dict)
-    try:
-        address = _clean_address(delivery_address or address_of(customer))
-    except ValidationError as error:
-        errors.update(error.message_dict)
+    order_lines, address = _lines_and_address(lines, delivery_address, customer, errors)
     if errors:
         raise ValidationError(errors)
     order = _order_built(
@@ -464,16 +476,7 @@ def order_create(
         errors["status"] = [_("Unknown order status.")]
     if customer.status == Status.ANONYMISED:
         errors["customer"] = [_("An anonymised customer cannot order.")]
-    order_lines: list[OrderLine] = []
-    address: dict[str, str] = {}
-    try:
-        order_lines = _clean_lines(lines)
-    except ValidationError as error:
-        errors.update(error.message_dict)
-    try:
-        address = _clean_address(delivery_address or address_of(customer))
-    except ValidationError as error:
-        errors.update(error.message_dict)
+    order_lines, address = _lines_and_address(lines, delivery_address, customer, errors)
     compact = ""
     needs_check = check_credit and payment_method == PaymentMethod.INVOICE and not credit_outcome
     if needs_check and not errors:
