@@ -40,9 +40,9 @@ check: lint typecheck migrations-check test
 
 # Needs GNU gettext; the compiled catalogues are committed so that nobody else does.
 messages: $(STAMP)
-	cd rekisteri && ../$(BIN)/python ../manage.py makemessages -l fi --no-location --no-obsolete \
+	cd rekisteri && ../$(BIN)/python ../manage.py makemessages -l fi -l sv --no-location --no-obsolete \
 		-i "tests/*" -i "*/tests/*" -i "testing/*"
-	cd rekisteri && ../$(BIN)/python ../manage.py compilemessages -l fi
+	cd rekisteri && ../$(BIN)/python ../manage.py compilemessages -l fi -l sv
 
 bench: $(STAMP)
 	$(BIN)/python -m bench customer_search --customers 100000

@@ -94,6 +94,11 @@ REKISTERI_BACKUP_KEEP_MONTHLY = env_int("REKISTERI_BACKUP_KEEP_MONTHLY", 12)
 # The erasure log (docs/erasure.md): who was erased and when, outside the database, so
 # that a restored backup can have its erasures done again (`rekisteri erasures replay`).
 REKISTERI_ERASURE_LOG = Path(env_str("REKISTERI_ERASURE_LOG", str(DATA_DIR / "erasure-log.jsonl")))
+# The replay log (docs/backups.md), beside it: the withdrawals, bans, objections and
+# restrictions (and their lifts), which a restore must not lose either.
+REKISTERI_REPLAY_LOG = Path(
+    env_str("REKISTERI_REPLAY_LOG", str(REKISTERI_ERASURE_LOG.parent / "replay-log.jsonl"))
+)
 
 # The audit trail's checkpoints (docs/security.md): the sealed head after each sealing,
 # kept outside the database beside the backups, so a rewrite of the whole table is caught.
@@ -171,6 +176,8 @@ MIDDLEWARE = [
     "rekisteri.audit.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Swedish for the public pages only; staff pages stay Finnish or English.
+    "rekisteri.languages.PageLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -211,6 +218,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "rekisteri.languages.language_context",
             ],
         },
     },
@@ -346,7 +354,9 @@ CONTENT_SECURITY_POLICY = {
 }
 
 LANGUAGE_CODE = "fi"
-LANGUAGES = [("fi", _("Finnish")), ("en", _("English"))]
+# Customers read Finnish, Swedish or English; staff pages are Finnish or English only
+# (rekisteri.languages).
+LANGUAGES = [("fi", _("Finnish")), ("sv", _("Swedish")), ("en", _("English"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "Europe/Helsinki"

@@ -4,8 +4,9 @@
 authenticated with a key of the key ring (`fileformat`), records the run and audits it.
 `backup_verify` restores a backup into a scratch database and checks it against its
 manifest. `backup_restore` refuses a tampered file or a wrong key before it touches the
-live database, then replaces it, brings the schema up to date, and replays the erasure
-log so that no one erased since the backup comes back. `backup_rotate` keeps the newest
+live database, then replaces it, brings the schema up to date, and replays the replay
+log and the erasure log (`privacy.replay`), so that no withdrawal, ban, objection,
+restriction or erasure made since the backup is lost. `backup_rotate` keeps the newest
 daily, weekly and monthly backups and removes the rest.
 
 Decrypted copies exist only in a private (0700) working directory under the data
@@ -40,7 +41,7 @@ from rekisteri.audit.services import Actor, audit_record, audited_transaction
 from rekisteri.backups import databases, fileformat
 from rekisteri.backups.fileformat import BackupFileError, Header
 from rekisteri.backups.models import BackupRun, RunKind, RunStatus
-from rekisteri.privacy.erasure.services import erasure_log_replay
+from rekisteri.privacy.replay.services import Replay, replay_all
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +85,11 @@ class RestoreReport:
     run: BackupRun
     header: Header
     previous: Path  # where the database as it was before the restore is kept
-    erased_again: int
+    replay: Replay  # what the replay and erasure logs had done again
+
+    @property
+    def erased_again(self) -> int:
+        return len(self.replay.erased_again)
 
 
 class _Hashing:
@@ -431,13 +436,13 @@ def _restore_replace(path: Path) -> tuple[Header, str, int, Path]:
     return header, sha256, size, previous
 
 
-def _restore_complete(actor: Actor) -> int:
+def _restore_complete(actor: Actor) -> Replay:
     """Steps 4-6 of `backup_restore`, on the restored database."""
     executor = MigrationExecutor(connection)
     if executor.migration_plan(executor.loader.graph.leaf_nodes()):
         call_command("migrate", interactive=False, verbosity=0)
     databases.audit_triggers_ensure()
-    return erasure_log_replay(actor=actor)
+    return replay_all(actor=actor)
 
 
 def backup_restore(path: Path, *, actor: Actor) -> RestoreReport:
@@ -450,7 +455,9 @@ def backup_restore(path: Path, *, actor: Actor) -> RestoreReport:
     is is kept (SQLite: `<database>.pre-restore`; PostgreSQL: an encrypted backup
     `…-pre-restore.rkbackup` in the backup directory) and replaced, `migrate` brings
     the schema up to this code's, the audit table's triggers are checked, and the
-    erasure log is replayed: anyone erased after the backup was made is erased again.
+    replay log and the erasure log are replayed (`replay_all`): every withdrawal, ban,
+    objection and restriction (and lift) made after the backup is done again in order,
+    and anyone erased after it is erased again.
     The restore is recorded and audited in the restored database."""
     started_at = timezone.now()
     with _one_line_failures():
@@ -463,12 +470,12 @@ def backup_restore(path: Path, *, actor: Actor) -> RestoreReport:
             header.key_id,
         )
     try:
-        erased_again = _restore_complete(actor)
+        replay = _restore_complete(actor)
     except Exception as error:
         raise BackupError(
             f"the database was replaced with {path.name}, but completing the restore "
-            f"failed: {_safe_error(error)}. Run `rekisteri migrate` and `rekisteri erasures "
-            f"replay` before starting the app; the previous database is in {previous}"
+            f"failed: {_safe_error(error)}. Run `rekisteri migrate` and `rekisteri replay` "
+            f"before starting the app; the previous database is in {previous}"
         ) from error
     # The chain is back at the backup's head: the audit checkpoints kept outside the
     # database start again from there (rekisteri/audit/sealing.py).
@@ -490,9 +497,10 @@ def backup_restore(path: Path, *, actor: Actor) -> RestoreReport:
             obj=run,
             reason=f"database restored from backup {path.name} made "
             f"{header.created_at.astimezone(datetime.UTC):%Y-%m-%d %H:%M} UTC; "
-            f"erasure log replayed, {erased_again} erased again",
+            f"replay log replayed, {len(replay.done)} act(s) done again; "
+            f"erasure log replayed, {len(replay.erased_again)} erased again",
         )
-    return RestoreReport(run, header, previous, erased_again)
+    return RestoreReport(run, header, previous, replay)
 
 
 def _made_at(path: Path) -> datetime.datetime:

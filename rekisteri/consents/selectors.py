@@ -115,10 +115,11 @@ def derive_state(*, status: str, events: Iterable[ConsentEvent]) -> ConsentState
 
 
 def consent_events(*, customer: Customer) -> QuerySet[ConsentEvent]:
-    """The customer's ledger, newest first, with the wording and the evidence."""
+    """The customer's ledger, newest first, with the wording and the evidence, an
+    imported event's evidence and its import too."""
     return (
         ConsentEvent.objects.filter(customer=customer)
-        .select_related("text", "staff_user", "order")
+        .select_related("text", "staff_user", "order", "import_evidence__customer_import")
         .order_by("-id")
     )
 

@@ -25,6 +25,7 @@ from rekisteri.consents.models import (
 from rekisteri.consents.selectors import consent_state, consent_text_current
 from rekisteri.customers.models import Customer, Language, Status
 from rekisteri.orders.models import Channel as OrderChannel
+from rekisteri.privacy.replay.log import act_record
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -53,6 +54,9 @@ def _check(
         errors["channel"] = [_("Choose email, SMS, post or phone.")]
     if source not in Source.values:
         errors["source"] = [_("Choose where the customer said it.")]
+    elif source == Source.IMPORT:
+        # Only a customer list brings one, with the file's evidence (imports.batches).
+        errors["source"] = [_("An imported consent is recorded only by an import.")]
     if language and language not in Language.values:
         errors["language"] = [_("Choose Finnish, Swedish or English.")]
     if order is not None and order.customer_id != customer.pk:
@@ -98,6 +102,15 @@ def _append(
         )
         event.save(force_insert=True)
         audit_record(actor=actor, **consent_event_audit_fields(event))
+        if kind != EventKind.GRANT:
+            # The act's last write, so that a restore cannot lose it (`privacy.replay.log`).
+            act_record(
+                customer=current,
+                kind=kind,
+                channel=channel,
+                source=source,
+                done_at=event.occurred_at,
+            )
     return event
 
 
@@ -116,7 +129,8 @@ def consent_event_built(
     user_agent: str = "",
 ) -> ConsentEvent:
     """One event of the ledger, validated and not saved: what `_append` saves, and the
-    import saves in bulk for customers it creates in the same batch."""
+    import saves in bulk for customers it creates in the same batch. An imported grant
+    has no `text` and the time its evidence gives (docs/import.md)."""
     event = ConsentEvent(
         customer=customer,
         channel=channel,

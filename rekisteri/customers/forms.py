@@ -1,12 +1,15 @@
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from rekisteri.customers.models import Language, Source
 from rekisteri.customers.services import CustomerInput
 from rekisteri.forms import ServiceErrorsForm
+from rekisteri.privacy.models import SubjectRequest
 
 
 class CustomerForm(ServiceErrorsForm):
@@ -40,13 +43,6 @@ class CustomerForm(ServiceErrorsForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Other customer-specific data. Never write the identity code here."),
     )
-    identity_code = forms.CharField(
-        label=_("Personal identity code"),
-        max_length=20,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-        help_text=_("Only for credit checks and sales on invoice."),
-    )
 
     def customer_input(self) -> CustomerInput:
         data = self.cleaned_data
@@ -66,19 +62,57 @@ class CustomerCreateForm(CustomerForm):
     )
 
 
+class RequestChoiceField(forms.ModelChoiceField[SubjectRequest]):
+    def label_from_instance(self, obj: SubjectRequest) -> str:
+        received = timezone.localtime(obj.received_at).strftime("%d.%m.%Y")
+        return f"{received} · {obj.public_id}"
+
+
 class CustomerEditForm(CustomerForm):
+    """The identity code is not asked on the customer forms: it is given with an invoice
+    order (P8). Here a stored code can only be corrected or removed."""
+
     version = forms.IntegerField(widget=forms.HiddenInput)
+    identity_code = forms.CharField(
+        label=_("Personal identity code"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        help_text=_(
+            "Correct the stored code if it is wrong; leave empty to keep it. It was given "
+            "with an invoice order, and it is removed a set time after the last invoice is "
+            "paid."
+        ),
+    )
     remove_identity_code = forms.BooleanField(
         label=_("Remove the stored identity code"), required=False
+    )
+    subject_request = RequestChoiceField(
+        label=_("Made for the rectification request"),
+        queryset=SubjectRequest.objects.none(),
+        to_field_name="public_id",
+        required=False,
+        help_text=_("The audit trail names the request (GDPR art. 16)."),
     )
 
     field_order = ["surname", "first_names"]
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        has_identity_code: bool = True,
+        rectification_requests: QuerySet[SubjectRequest] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["identity_code"].help_text = _(
-            "Leave empty to keep the stored code. Only for credit checks and sales on invoice."
-        )
+        # Offered only while the customer has an open rectification request.
+        if rectification_requests is None or not rectification_requests.exists():
+            del self.fields["subject_request"]
+        else:
+            self.fields["subject_request"].queryset = rectification_requests  # type: ignore[attr-defined]  # a ModelChoiceField
+        if not has_identity_code:
+            del self.fields["identity_code"]
+            del self.fields["remove_identity_code"]
 
 
 class SearchForm(forms.Form):

@@ -1,5 +1,6 @@
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -96,6 +97,82 @@ class Customer(models.Model):
     @property
     def has_identity_code(self) -> bool:
         return bool(self.identity_code_encrypted)
+
+
+class HeldChangeKind(models.TextChoices):
+    CUSTOMER_UPDATE = "customer_update", _("Change of the customer's data")
+    ORDER_CREATE = "order_create", _("New order")
+    ORDER_STATUS = "order_status", _("Change of an order's status")
+
+
+class HeldChangeState(models.TextChoices):
+    WAITING = "waiting", _("Waiting for the privacy officer")
+    APPLIED = "applied", _("Applied")
+    REJECTED = "rejected", _("Rejected")
+
+
+class RestrictionGround(models.TextChoices):
+    """Why a change may go on while the processing is restricted (GDPR art. 18(2)), or
+    that the restriction has ended."""
+
+    CONSENT = "consent", _("The person consented")
+    LEGAL_CLAIMS = "legal_claims", _("Establishment, exercise or defence of legal claims")
+    OTHER_PERSON = "other_person", _("Protection of the rights of another person")
+    PUBLIC_INTEREST = "public_interest", _("Important public interest")
+    LIFTED = "lifted", _("The restriction has been lifted")
+
+
+class HeldChange(models.Model):
+    """A change asked for while the customer's processing was restricted (GDPR art. 18):
+    kept, not applied, until the privacy officer applies it on a ground of art. 18(2)
+    (or after the restriction is lifted) or rejects it. What was asked is kept
+    encrypted with the key ring, bound to the row: it may hold an identity code.
+    Written by `customers.restriction`; decided by `privacy.restriction`."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="held_changes")
+    kind = models.CharField(_("kind of change"), max_length=32, choices=HeldChangeKind.choices)
+    order = models.ForeignKey(
+        "orders.Order", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The names of the fields the change touches, never their values (the list shows them).
+    changed_fields = models.JSONField(default=list, blank=True)
+    payload_encrypted = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    requested_by_label = models.CharField(max_length=150, blank=True)
+    requested_at = models.DateTimeField(_("asked"))
+    state = models.CharField(
+        _("state"),
+        max_length=16,
+        choices=HeldChangeState.choices,
+        default=HeldChangeState.WAITING,
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    ground = models.CharField(
+        _("ground"), max_length=32, choices=RestrictionGround.choices, blank=True
+    )
+    decision_reason = models.CharField(_("reason"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("held change")
+        verbose_name_plural = _("held changes")
+        indexes = [models.Index(fields=["state", "requested_at"], name="held_change_state")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.public_id}"
 
 
 class CustomerNumberCounter(models.Model):

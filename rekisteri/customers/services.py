@@ -20,11 +20,18 @@ from rekisteri.customers.models import (
     IDENTITY_CODE_PURPOSE,
     Customer,
     CustomerNumberCounter,
+    HeldChangeKind,
     Language,
     Source,
     Status,
 )
+from rekisteri.customers.restriction import (
+    RESTRICTED_MEANWHILE,
+    change_hold,
+    processing_restricted,
+)
 from rekisteri.customers.selectors import customer_duplicates
+from rekisteri.privacy.models import RequestKind, RequestStatus, SubjectRequest
 from rekisteri.reasons import reason_collapse, reason_require
 from rekisteri.running_numbers import next_running_number
 from rekisteri.versioning import version_bump, version_check
@@ -173,6 +180,10 @@ def identity_code_indexes(compact: str) -> list[str]:
     return crypto.keyring().blind_indexes(compact, purpose=IDENTITY_CODE_PURPOSE)
 
 
+IDENTITY_CODE_ONLY_WITH_AN_ORDER = _(
+    "An identity code is stored only for a credit check or a sale on credit: give it with "
+    "the customer's invoice order."
+)
 UNREADABLE_IDENTITY_CODE = _(
     "The stored identity code cannot be read: it was altered, or copied here from another "
     "customer's record, or its key is missing. Tell the administrator."
@@ -300,17 +311,33 @@ def customer_update(
     data: CustomerInput,
     identity_code: str = "",
     remove_identity_code: bool = False,
+    restriction_ground: str = "",
+    subject_request: SubjectRequest | None = None,
 ) -> Customer:
-    """Changes a customer's data. A blank `identity_code` keeps the stored one.
+    """Changes a customer's data. A blank `identity_code` keeps the stored one. An
+    edit made for a rectification request (`subject_request`, GDPR art. 16) names the
+    request in its audit event.
 
     Raises ValidationError for bad input and Conflict when the customer was
-    changed since `expected_version` was read: a concurrent edit is never lost."""
+    changed since `expected_version` was read: a concurrent edit is never lost.
+    A restricted customer's change waits for the privacy officer (ChangeHeld,
+    `customers.restriction`) unless `restriction_ground` (art. 18(2)) is given."""
     values, compact = customer_input_clean(data, identity_code)
+    request_note = _rectification_note(subject_request, customer)
+    if processing_restricted(customer, ground=restriction_ground):
+        _customer_update_hold(
+            actor, customer, expected_version, values, compact, remove_identity_code
+        )
     with audited_transaction():
         current = Customer.objects.select_for_update().get(pk=customer.pk)
         version_check(current, expected_version)
         if current.status == Status.ANONYMISED:
             raise ValidationError(_("An anonymised customer cannot be changed."))
+        if compact and not current.has_identity_code:
+            # Added only with an invoice order, which needs it (P8); here only corrected.
+            raise ValidationError({"identity_code": [IDENTITY_CODE_ONLY_WITH_AN_ORDER]})
+        if current.status == Status.RESTRICTED and not restriction_ground:
+            raise ValidationError(RESTRICTED_MEANWHILE)
         changed = [name for name, value in values.items() if getattr(current, name) != value]
         for name in changed:
             setattr(current, name, values[name])
@@ -334,8 +361,57 @@ def customer_update(
             obj=current,
             customer=current,
             changed_fields=changed,
+            reason=request_note,
         )
     return current
+
+
+def _rectification_note(subject_request: SubjectRequest | None, customer: Customer) -> str:
+    """The audit reason of an edit made for a rectification request, after checking
+    that the request is this customer's open rectification request."""
+    if subject_request is None:
+        return ""
+    if (
+        subject_request.customer_id != customer.pk
+        or subject_request.kind != RequestKind.RECTIFICATION
+        or subject_request.status != RequestStatus.OPEN
+    ):
+        raise ValidationError(
+            {"subject_request": [_("Choose an open rectification request of this customer's.")]}
+        )
+    return f"rectification (art. 16) for subject request {subject_request.public_id}"
+
+
+def _customer_update_hold(
+    actor: Actor,
+    customer: Customer,
+    expected_version: int,
+    values: dict[str, str],
+    compact: str,
+    remove_identity_code: bool,
+) -> None:
+    """Keeps the edit of a restricted customer for the privacy officer and raises
+    ChangeHeld; an edit of an older version is a Conflict, as it would be applied."""
+    current = Customer.objects.get(pk=customer.pk)
+    version_check(current, expected_version)
+    changed = [name for name, value in values.items() if getattr(current, name) != value]
+    new_code = compact and current.identity_code_index not in identity_code_indexes(compact)
+    code_removed = remove_identity_code and current.has_identity_code and not compact
+    if new_code or code_removed:
+        changed.append("identity_code")
+    if not changed:
+        return
+    raise change_hold(
+        actor=actor,
+        customer=current,
+        kind=HeldChangeKind.CUSTOMER_UPDATE,
+        payload={
+            "data": values,
+            "identity_code": compact,
+            "remove_identity_code": remove_identity_code,
+        },
+        changed_fields=changed,
+    )
 
 
 def customer_record_view(*, actor: Actor, customer: Customer) -> None:
@@ -367,6 +443,50 @@ def customer_identity_code_reveal(*, actor: Actor, customer: Customer, reason: s
             reason=reason,
         )
     return plain
+
+
+IDENTITY_CODE_OTHER_STORED = _(
+    "The customer has another identity code stored. If it is wrong, correct it on the "
+    "customer's page first."
+)
+
+
+def identity_code_differs(customer: Customer, compact: str) -> bool:
+    """Whether the customer has a stored code that is not `compact`."""
+    return customer.has_identity_code and (
+        customer.identity_code_index not in identity_code_indexes(compact)
+    )
+
+
+def customer_identity_code_keep(*, actor: Actor, customer: Customer, compact: str) -> bool:
+    """Stores the identity code given with an invoice order on its customer, in the
+    caller's transaction: a code is kept only for a credit check or a sale on credit
+    (P8), and the retention run removes it a set time after the customer's last
+    invoice is paid. The same code stored already stays as it is; another one is a
+    ValidationError (a person corrects the stored one). Returns whether it stored it."""
+    current = Customer.objects.select_for_update().get(pk=customer.pk)
+    if identity_code_differs(current, compact):
+        raise ValidationError({"identity_code": [IDENTITY_CODE_OTHER_STORED]})
+    if current.has_identity_code:
+        return False
+    _set_identity_code(current, compact)
+    current.updated_at = timezone.now()
+    version_bump(current)
+    current.save(
+        update_fields=["identity_code_encrypted", "identity_code_index", "updated_at", "version"]
+    )
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        obj=current,
+        customer=current,
+        changed_fields=["identity_code"],
+        reason="kept for an invoice order",
+    )
+    customer.identity_code_encrypted = current.identity_code_encrypted
+    customer.identity_code_index = current.identity_code_index
+    customer.version, customer.updated_at = current.version, current.updated_at
+    return True
 
 
 def customer_input_of(customer: Customer) -> CustomerInput:

@@ -27,7 +27,9 @@ from rekisteri.customers.forms import (
     SearchForm,
 )
 from rekisteri.customers.models import Customer, Status
+from rekisteri.customers.restriction import HELD_MESSAGE, ChangeHeld
 from rekisteri.orders.selectors import customer_orders
+from rekisteri.privacy.requests import selectors as request_selectors
 from rekisteri.versioning import Conflict
 
 
@@ -126,7 +128,6 @@ def customer_create(request: HttpRequest) -> HttpResponse:
                 actor=Actor.from_request(request),
                 data=form.customer_input(),
                 source=form.cleaned_data["source"],
-                identity_code=form.cleaned_data["identity_code"],
                 allow_duplicate=form.cleaned_data["allow_duplicate"],
             )
         except services.DuplicateCustomer as duplicate:
@@ -182,8 +183,17 @@ def _consents_context(request: HttpRequest, customer: Customer) -> dict[str, obj
 @sensitive_post_parameters("identity_code")
 def customer_edit(request: HttpRequest, customer_number: int) -> HttpResponse:
     customer = customer_or_404(customer_number)
-    initial = {**services.customer_input_of(customer).__dict__, "version": customer.version}
-    form = CustomerEditForm(request.POST or None, initial=initial)
+    initial = {
+        **services.customer_input_of(customer).__dict__,
+        "version": customer.version,
+        "subject_request": request.GET.get("request", ""),
+    }
+    form = CustomerEditForm(
+        request.POST or None,
+        initial=initial,
+        has_identity_code=customer.has_identity_code,
+        rectification_requests=request_selectors.rectification_requests_open(customer),
+    )
     conflict = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -192,11 +202,15 @@ def customer_edit(request: HttpRequest, customer_number: int) -> HttpResponse:
                 customer=customer,
                 expected_version=form.cleaned_data["version"],
                 data=form.customer_input(),
-                identity_code=form.cleaned_data["identity_code"],
-                remove_identity_code=form.cleaned_data["remove_identity_code"],
+                identity_code=form.cleaned_data.get("identity_code", ""),
+                remove_identity_code=form.cleaned_data.get("remove_identity_code", False),
+                subject_request=form.cleaned_data.get("subject_request"),
             )
         except Conflict as error:
             conflict = error.current
+        except ChangeHeld:
+            messages.warning(request, str(HELD_MESSAGE))
+            return redirect("customers:detail", customer.customer_number)
         except ValidationError as error:
             form.add_service_errors(error)
         else:

@@ -15,6 +15,8 @@ several sections; the sections follow permissions, never role names:
   lockouts;
 - integrations (intake.manage_integrations): each one's last order;
 - the shops' deliveries that wait for a person (intake.handle_deliveries): how many;
+- what waits while customers are restricted (privacy.erase_customer): how many changes
+  and shop orders wait for the privacy officer's decision (GDPR art. 18);
 - staff accounts' roles and sign-in (accounts.decide_rolegrant, the privacy officer):
   roles awaiting confirmation, recent role grants, passwords set by someone else and
   two-factor resets, and the privacy officers and auditors whose sign-in they reset.
@@ -58,6 +60,7 @@ from rekisteri.orders.models import Order, OrderStatus, Return, ReturnStatus
 from rekisteri.orders.selectors import order_list
 from rekisteri.privacy.breaches.services import BreachRow, breach_register
 from rekisteri.privacy.requests.selectors import BoardRow, request_board
+from rekisteri.privacy.restriction.services import waiting_count
 
 LIST_LIMIT = 10
 CAMPAIGNS_SHOWN = 5
@@ -76,6 +79,7 @@ MARKETING = "marketing.add_campaign"
 STAFF = "accounts.manage_staff"
 INTEGRATIONS = "intake.manage_integrations"
 DELIVERIES = "intake.handle_deliveries"
+RESTRICTION = "privacy.erase_customer"
 STAFF_SECURITY = "accounts.decide_rolegrant"
 STAFF_SECURITY_DAYS = 30
 
@@ -276,6 +280,7 @@ class StartPage:
     integrations: list[Integration] | None = None
     staff_security: StaffSecuritySection | None = None
     deliveries_needing_attention: int | None = None
+    restriction_waiting: int | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -300,4 +305,5 @@ def start_page(*, user: User | AnonymousUser, now: datetime.datetime | None = No
         if isinstance(user, User) and allowed(STAFF_SECURITY)
         else None,
         deliveries_needing_attention=attention_count() if allowed(DELIVERIES) else None,
+        restriction_waiting=waiting_count() if allowed(RESTRICTION) else None,
     )

@@ -12,8 +12,13 @@ row (`rows.BATCH_FAILED`) and the run goes on with the next one.
 The checks come in the order the single-row services make them, so a row gets the
 same verdict and reasons here as there: the row's own faults (`rows.row_input`), an
 earlier row of the file with the same email, phone or identity code, the customer's
-data, a customer in the register with the same, then the model's limits and the
-consent texts."""
+data, a customer in the register with the same, then the model's limits.
+
+An imported consent is recorded as its evidence says (docs/import.md): given on the
+evidence's date, its source "import" (how it reached the register), no wording of
+ours (the list does not say which words were shown; the evidence does), the staff
+member who ran the import as its recorder, and the evidence with its import in
+`ImportedConsent`."""
 
 from __future__ import annotations
 
@@ -33,13 +38,9 @@ from rekisteri.audit.services import (
     audited_transaction,
 )
 from rekisteri.audit.subject_keys import SubjectKeys
-from rekisteri.consents.models import ConsentEvent, ConsentText, EventKind
+from rekisteri.consents.models import ConsentEvent, EventKind
 from rekisteri.consents.models import Source as ConsentSource
-from rekisteri.consents.services import (
-    consent_event_audit_fields,
-    consent_event_built,
-    consent_text_check,
-)
+from rekisteri.consents.services import consent_event_audit_fields, consent_event_built
 from rekisteri.customers.models import Customer, CustomerNumberCounter, Source
 from rekisteri.customers.selectors import TakenValues, customer_values_taken
 from rekisteri.customers.services import (
@@ -57,6 +58,7 @@ from rekisteri.imports.rows import (
     Problem,
     RowInput,
     duplicate_keys,
+    evidence_given_on,
 )
 from rekisteri.inserts import rows_insert
 from rekisteri.running_numbers import running_numbers_reserve
@@ -67,10 +69,9 @@ logger = logging.getLogger(__name__)
 # batch cost little per row, small enough that a batch holds the customer number
 # counter (and, on SQLite, the database) only for a moment.
 BATCH_ROWS = 500
-# consents.models.Source has no "import": an imported consent is recorded as staff
-# recording it, the staff member who ran the import as its recorder, and its evidence
-# in `ImportedConsent` (docs/import.md).
-CONSENT_SOURCE = ConsentSource.STAFF
+# How an imported consent or ban reached the register; where and when the customer
+# gave a consent is in its evidence.
+CONSENT_SOURCE = ConsentSource.IMPORT
 
 # (field, normalised value) -> the number of the row that had it first.
 Seen = dict[tuple[str, str], int]
@@ -105,12 +106,9 @@ class BatchResult:
     accepted: list[_Accepted] = field(default_factory=list)
 
 
-def batch_check(
-    rows: list[RowInput], *, actor: Actor, seen: Seen, texts: dict[str, ConsentText]
-) -> BatchResult:
+def batch_check(rows: list[RowInput], *, actor: Actor, seen: Seen) -> BatchResult:
     """The verdict on each row of the batch, nothing written; the accepted rows' keys
-    are added to `seen`, for the rows after them. `texts`: the current consent texts
-    (`consent_texts_current`), which the grants are given with."""
+    are added to `seen`, for the rows after them."""
     cleaned: list[tuple[dict[str, str], str, tuple[Problem, ...]]] = []
     for row in rows:
         try:
@@ -141,7 +139,7 @@ def batch_check(
         accepted = None
         if not problems:
             try:
-                accepted = _accepted(row, values, compact, actor=actor, texts=texts, now=now)
+                accepted = _accepted(row, values, compact, actor=actor, now=now)
             except ValidationError as error:
                 problems = problems_of(error)
         if accepted is None:
@@ -188,10 +186,10 @@ def _accepted(
     compact: str,
     *,
     actor: Actor,
-    texts: dict[str, ConsentText],
     now: datetime.datetime,
 ) -> _Accepted:
-    customer = customer_built(values=values, compact=compact, source=Source.IMPORT, now=now)
+    # The code only told duplicates apart: an import stores none (rows.IDENTITY_CODE_NOT_KEPT).
+    customer = customer_built(values=values, compact="", source=Source.IMPORT, now=now)
     consents = [
         (
             consent_event_built(
@@ -200,14 +198,14 @@ def _accepted(
                 kind=EventKind.GRANT,
                 channel=channel,
                 source=CONSENT_SOURCE,
-                text=consent_text_check(channel=channel, text=texts.get(channel)),
-                occurred_at=now,
+                occurred_at=_given_at(evidence),
             ),
             evidence,
         )
         for channel, evidence in row.consents
     ]
-    # After the consents: a ban cancels the opt-ins given before it.
+    # After the consents: a ban cancels the opt-ins given before it. The list does not
+    # say when the ban was set, so it counts from the import.
     ban = None
     if row.banned:
         ban = consent_event_built(
@@ -222,9 +220,20 @@ def _accepted(
     return _Accepted(
         number=row.number,
         customer=customer,
-        created_fields=customer_created_fields(values, compact),
+        created_fields=customer_created_fields(values, ""),
         consents=consents,
         ban=ban,
+    )
+
+
+def _given_at(evidence: str) -> datetime.datetime:
+    """The start of the day the evidence (accepted by `rows.evidence_fault`) names, in
+    Finnish time: the list gives a day, not a time."""
+    given_on = evidence_given_on(evidence)
+    if given_on is None:  # `rows.row_input` keeps no consent without a date
+        raise ValueError("evidence without a date")
+    return timezone.make_aware(
+        datetime.datetime.combine(given_on, datetime.time.min), timezone.get_default_timezone()
     )
 
 

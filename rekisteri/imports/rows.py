@@ -71,6 +71,11 @@ BAN_UNKNOWN = gettext_noop(
 CONSENT_UNKNOWN = gettext_noop(
     "Consent not imported: write kyllä or ei (yes or no) in this column."
 )
+# An import brings no invoice order, so no credit check or sale on credit needs the
+# code (P8): it only finds the customer already in the register, and is not stored.
+IDENTITY_CODE_NOT_KEPT = gettext_noop(
+    "Identity code not stored: it is kept only with an invoice order, for the credit check."
+)
 NO_EVIDENCE = gettext_noop("Consent not imported: the evidence column is empty on this row.")
 EVIDENCE_TOO_LONG = gettext_noop(
     "Consent not imported: the evidence is longer than 200 characters."
@@ -168,6 +173,8 @@ def row_input(
             remarks.append(Problem(evidence_target, fault))
         else:
             consents.append((channel, evidence))
+    if cell(Target.IDENTITY_CODE):
+        remarks.append(Problem(Target.IDENTITY_CODE, IDENTITY_CODE_NOT_KEPT))
     problems: list[Problem] = []
     ban = _word(cell(Target.MARKETING_BAN))
     if ban not in YES | NO:
@@ -201,6 +208,14 @@ def evidence_fault(evidence: str, *, today: datetime.date) -> str:
     if max(given) > today:
         return EVIDENCE_IN_FUTURE
     return ""
+
+
+def evidence_given_on(evidence: str) -> datetime.date | None:
+    """The day the consent was given, as evidence that `evidence_fault` accepts says it:
+    its latest date. A consent cannot be older than the other dates it names (the
+    wording's version, a campaign's start), so the latest is the day of the consent."""
+    dates = [_date(match) for match in EVIDENCE_DATE.finditer(evidence)]
+    return max((date for date in dates if date is not None), default=None)
 
 
 def _date(match: re.Match[str]) -> datetime.date | None:

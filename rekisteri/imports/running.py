@@ -23,7 +23,6 @@ from django.utils import timezone, translation
 
 from rekisteri.audit.models import Action, ActorType
 from rekisteri.audit.services import Actor, audit_record, audited_transaction
-from rekisteri.consents.selectors import consent_texts_current
 from rekisteri.imports.batches import (
     BATCH_ROWS,
     Outcome,
@@ -148,7 +147,7 @@ def _batch_run(
 ) -> None:
     """One batch checked, then stored (the import) or only reported (the dry run), with
     the progress, in one transaction."""
-    checked = batch_check(inputs, actor=actor, seen=tally.seen, texts=consent_texts_current())
+    checked = batch_check(inputs, actor=actor, seen=tally.seen)
     with audited_transaction():
         if phase == ImportStatus.CHECKING:
             outcomes = checked.outcomes

@@ -276,14 +276,18 @@ WAITING_REASONS = {
     inbox.Reason.LINES_TOTAL: "The lines do not add up to the total; a person checks them.",
     inbox.Reason.NOT_AN_ORDER: "The body is not an order object; a person looks at it.",
     inbox.Reason.FAILED: "Processing failed; a person looks at it.",
+    # Says nothing of the customer: that a person's processing is restricted is theirs.
+    inbox.Reason.RESTRICTED: "The order waits for a person.",
 }
+# Reasons whose detail would tell the client about a customer of the register.
+DETAIL_HIDDEN = (inbox.Reason.BUYER_MISMATCH, inbox.Reason.RESTRICTED)
 
 
 def receipt_out(delivery: InboxDelivery) -> dict[str, Any]:
     """The receipt of a delivery: where it stands, and its order once it has one."""
     attention = delivery.state == DeliveryState.ATTENTION
     # A doubtful match's detail would name the identifier that matched.
-    detail = "" if delivery.reason == inbox.Reason.BUYER_MISMATCH else delivery.detail
+    detail = "" if delivery.reason in DETAIL_HIDDEN else delivery.detail
     return {
         "receipt": delivery.public_id,
         "status_url": reverse("api:order_receipt", args=[delivery.public_id]),

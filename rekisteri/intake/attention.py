@@ -57,6 +57,7 @@ REASONS: dict[str, Any] = {
     Reason.LINES_TOTAL: gettext_lazy("The lines do not add up to the total"),
     Reason.NOT_AN_ORDER: gettext_lazy("Not an order that can be read"),
     Reason.FAILED: gettext_lazy("Processing failed again and again"),
+    Reason.RESTRICTED: gettext_lazy("The customer's processing is restricted"),
 }
 
 # The Correction's fields as the resolution names them (never their values).

@@ -42,7 +42,7 @@ from rekisteri.audit.services import (
     audited_transaction,
 )
 from rekisteri.audit.subject_keys import SubjectKeys
-from rekisteri.customers.models import Customer, CustomerNumberCounter, Source
+from rekisteri.customers.models import Customer, CustomerNumberCounter, Source, Status
 from rekisteri.customers.services import (
     customer_built,
     customer_created_fields,
@@ -61,6 +61,7 @@ from rekisteri.intake.services import (
     NOT_AN_INVOICE_SELLER_CODE,
     BuyerMismatch,
     CreditChecksUsedUp,
+    CustomerRestricted,
     Outcome,
     ShopOrder,
     buyer_agrees,
@@ -108,6 +109,7 @@ class Reason:
     LINES_TOTAL = "lines_total"
     NOT_AN_ORDER = "not_an_order"
     FAILED = "failed"
+    RESTRICTED = "restricted"
 
 
 class NulCharacter(ValueError):
@@ -242,6 +244,9 @@ class Correction:
     email: str = ""
     identity_code: str = ""
     customer: Customer | None = None
+    # The privacy officer's ground of GDPR art. 18(2) for taking the order of a
+    # customer whose processing is restricted (`privacy.restriction`).
+    restriction_ground: str = ""
 
 
 # Where each kind of delivery is read: the mapping of its JSON to a ShopOrder.
@@ -426,9 +431,17 @@ def _received(delivery: InboxDelivery, order: ShopOrder, correction: Correction 
             order=order,
             check_credit=check_credit,
             customer=correction.customer if correction else None,
+            restriction_ground=correction.restriction_ground if correction else "",
         )
     except BuyerMismatch as mismatch:
         return Result(ATTENTION, Reason.BUYER_MISMATCH, str(mismatch), customer=mismatch.customer)
+    except CustomerRestricted as restricted:
+        return Result(
+            ATTENTION,
+            Reason.RESTRICTED,
+            "customer: the customer's processing is restricted (GDPR art. 18)",
+            customer=restricted.customer,
+        )
     except ValidationError as error:
         return Result(ATTENTION, _reason(error), _fields(error))
     delivery.order = received
@@ -607,6 +620,8 @@ def _fast_customers(fast: list[_Fast], now: datetime.datetime) -> list[_Fast]:
             item.customer = found[item.email]
             if not buyer_agrees(buyer, item.customer):
                 continue  # a doubtful match: one by one, to wait for a person
+            if item.customer.status == Status.RESTRICTED:
+                continue  # one by one, to wait for the privacy officer
         else:
             if item.email not in made:
                 try:

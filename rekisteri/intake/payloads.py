@@ -70,6 +70,11 @@ class OrderIn(Schema):
         None, description="When the shop last changed the order; older updates are ignored"
     )
     notes: str = Field("", max_length=2000)
+    paid_at: pydantic.AwareDatetime | None = Field(
+        None,
+        description="When the invoice of an invoice order was paid (sent with an update, "
+        "once it is); ignored for other payment methods",
+    )
     currency: str = Field(
         "EUR",
         pattern=r"^[A-Za-z]{3}$",
@@ -109,6 +114,7 @@ def shop_order(payload: OrderIn) -> ShopOrder:
         modified_at=payload.modified_at,
         notes=payload.notes,
         currency=payload.currency.upper(),
+        paid_at=payload.paid_at,
     )
 
 

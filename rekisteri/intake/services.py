@@ -24,7 +24,7 @@ from rekisteri.audit.models import Action, ActorType
 from rekisteri.audit.services import Actor, audit_record, audited_transaction
 from rekisteri.consents.services import shop_consents_record
 from rekisteri.credit.services import order_is_cleared_for_credit
-from rekisteri.customers.models import Customer, Language, Source
+from rekisteri.customers.models import Customer, Language, Source, Status
 from rekisteri.customers.services import (
     IDENTITY_CODE_MESSAGES,
     CustomerInput,
@@ -43,6 +43,7 @@ from rekisteri.orders.services import (
     LineInput,
     order_create,
     order_credit_run,
+    order_settle,
     order_status_change,
 )
 from rekisteri.ratelimit import limit_hit
@@ -237,6 +238,9 @@ class ShopOrder:
     payment_gateway: str = ""
     # A shop's test notification or test order: proof of a working connection.
     is_test: bool = False
+    # When the invoice of an invoice order was paid, as the shop or the API client
+    # tells it: the order is settled (`order_settle`).
+    paid_at: datetime.datetime | None = None
 
 
 # Orders are from this century, and a shop's clock may run a little ahead; a time
@@ -281,6 +285,21 @@ class BuyerMismatch(Exception):
         super().__init__(f"doubtful customer match by {matched_by}")
         self.customer = customer
         self.matched_by = matched_by
+
+
+class CustomerRestricted(Exception):
+    """The buyer is a customer whose processing is restricted (GDPR art. 18): the order
+    is not taken, and waits in the inbox until the restriction is lifted or the privacy
+    officer accepts it on a ground of art. 18(2). Nothing of it is told to the shop."""
+
+    def __init__(self, *, customer: Customer) -> None:
+        super().__init__("the customer's processing is restricted")
+        self.customer = customer
+
+
+def _restriction_check(customer: Customer | None, restriction_ground: str) -> None:
+    if customer is not None and customer.status == Status.RESTRICTED and not restriction_ground:
+        raise CustomerRestricted(customer=customer)
 
 
 def _details_agree(buyer: ShopCustomer, customer: Customer, *, code_given: bool) -> bool:
@@ -337,7 +356,8 @@ def _customer_match(buyer: ShopCustomer) -> Customer | None:
 
 def _customer_for(*, actor: Actor, buyer: ShopCustomer) -> Customer:
     """The register's customer for this buyer: by identity code, then by email, or a
-    new customer whose relationship started in the web shop (P10)."""
+    new customer whose relationship started in the web shop (P10). A new customer is
+    made without the code: only an invoice order keeps one (`order_create`)."""
     found = _customer_match(buyer)
     if found is not None:
         return found
@@ -345,8 +365,21 @@ def _customer_for(*, actor: Actor, buyer: ShopCustomer) -> Customer:
         actor=actor,
         data=buyer_input(buyer),
         source=Source.WEB_SHOP,
-        identity_code=buyer.identity_code,
         allow_duplicate=True,
+    )
+
+
+def _identity_code_not_kept(*, actor: Actor, order: Order) -> None:
+    """Records that the buyer's identity code came with an order that is not on
+    invoice and was used only to find the customer: no credit check or sale on credit
+    needs it, so it is not stored (P8). Without the code."""
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        obj=order,
+        customer=order.customer,
+        changed_fields=[],
+        reason=f"identity code not kept: a {order.payment_method} order needs none",
     )
 
 
@@ -434,7 +467,9 @@ _STATUS_PATH = [
 ]
 
 
-def _advance(*, actor: Actor, order: Order, target: str) -> Order | None:
+def _advance(
+    *, actor: Actor, order: Order, target: str, restriction_ground: str = ""
+) -> Order | None:
     """Moves the order towards `target` through the allowed transitions, and returns
     it as it now is; a target behind the current status (or out of reach) changes
     nothing and returns None."""
@@ -443,7 +478,9 @@ def _advance(*, actor: Actor, order: Order, target: str) -> Order | None:
     if target == OrderStatus.CANCELLED:
         if OrderStatus.CANCELLED not in order.allowed_statuses():
             return None
-        return order_status_change(actor=actor, order=order, status=target)
+        return order_status_change(
+            actor=actor, order=order, status=target, restriction_ground=restriction_ground
+        )
     if order.status not in _STATUS_PATH or target not in _STATUS_PATH:
         return None
     if not order_is_cleared_for_credit(order):
@@ -457,8 +494,22 @@ def _advance(*, actor: Actor, order: Order, target: str) -> Order | None:
     current = order
     for step in _STATUS_PATH[here + 1 : there + 1]:
         if step in current.allowed_statuses():
-            current = order_status_change(actor=actor, order=current, status=step)
+            current = order_status_change(
+                actor=actor, order=current, status=step, restriction_ground=restriction_ground
+            )
     return current
+
+
+def _settle_when_paid(*, actor: Actor, order: Order, paid_at: datetime.datetime | None) -> Order:
+    """The order, settled when it is an open invoice order the sender says is paid."""
+    if (
+        paid_at is None
+        or order.payment_method != PaymentMethod.INVOICE
+        or order.settled_at is not None
+        or order.status == OrderStatus.CANCELLED
+    ):
+        return order
+    return order_settle(actor=actor, order=order, settled_at=paid_at)
 
 
 def shop_order_receive(
@@ -469,6 +520,7 @@ def shop_order_receive(
     check_credit: bool = False,
     on_created: Callable[[Order], None] | None = None,
     customer: Customer | None = None,
+    restriction_ground: str = "",
 ) -> tuple[Order, str]:
     """Takes an order from a shop or an API client, however often it arrives.
 
@@ -483,14 +535,21 @@ def shop_order_receive(
 
     `on_created` is called with a new order inside its transaction, to store what must
     be stored with it or not at all (the API's idempotency key). A `customer` given (a
-    person attached the order to them) is taken without matching."""
+    person attached the order to them) is taken without matching.
+
+    A new order or an update of a customer whose processing is restricted raises
+    CustomerRestricted before anything is asked or stored, unless the privacy officer
+    gave a ground of art. 18(2) (`restriction_ground`)."""
     external_id = order.external_id.strip()
     if not external_id:
         raise ValidationError({"external_id": [_("The shop's order id is missing.")]})
     _order_times_check(order)
     _invoice_sales_check(integration=integration, order=order, check_credit=check_credit)
     existing = Order.objects.filter(integration=integration, external_id=external_id).first()
+    on_invoice = order.payment_method == PaymentMethod.INVOICE
     if existing is None:
+        # Before the bureau is asked or anything is stored about the buyer.
+        _restriction_check(customer or _customer_match(order.customer), restriction_ground)
         credit = None
         if check_credit and order.payment_method == PaymentMethod.INVOICE:
             # A doubtful match is refused before the bureau is asked about anyone.
@@ -519,8 +578,21 @@ def shop_order_receive(
                     external_modified_at=order.modified_at,
                     placed_at=order.placed_at,
                     credit_outcome=credit,
+                    identity_code=order.customer.identity_code if on_invoice else "",
+                    restriction_ground=restriction_ground,
                 )
-                created = _advance(actor=actor, order=created, target=order.status) or created
+                if order.customer.identity_code.strip() and not on_invoice:
+                    _identity_code_not_kept(actor=actor, order=created)
+                created = (
+                    _advance(
+                        actor=actor,
+                        order=created,
+                        target=order.status,
+                        restriction_ground=restriction_ground,
+                    )
+                    or created
+                )
+                created = _settle_when_paid(actor=actor, order=created, paid_at=order.paid_at)
                 if order.marketing_consents:
                     shop_consents_record(
                         actor=actor,
@@ -547,6 +619,7 @@ def shop_order_receive(
             if order.modified_at == existing.external_modified_at or order.modified_at is None
             else Outcome.STALE
         )
+    _restriction_check(existing.customer, restriction_ground)
     with audited_transaction():
         locked = Order.objects.select_for_update().get(pk=existing.pk)
         if (
@@ -554,7 +627,18 @@ def shop_order_receive(
             and order.modified_at <= locked.external_modified_at
         ):
             return locked, Outcome.STALE
-        moved = _advance(actor=actor, order=locked, target=order.status) is not None
+        moved = (
+            _advance(
+                actor=actor,
+                order=locked,
+                target=order.status,
+                restriction_ground=restriction_ground,
+            )
+            is not None
+        )
+        locked.refresh_from_db()
+        settled = _settle_when_paid(actor=actor, order=locked, paid_at=order.paid_at)
+        moved = moved or settled.settled_at != locked.settled_at
         Order.objects.filter(pk=locked.pk).update(external_modified_at=order.modified_at)
     locked.refresh_from_db()
     return locked, Outcome.UPDATED if moved else Outcome.UNCHANGED

@@ -313,4 +313,8 @@ def order_from_payload(data: Mapping[str, Any]) -> ShopOrder:
         else shop_amount(data.get("total_price"), field="total_price"),
         payment_gateway=gateway(data),
         is_test=data.get("test") is True,
+        # An invoice order's payment: Shopify tells no time of it, so the update's.
+        paid_at=shop_time(data.get("updated_at"), field="updated_at")
+        if shop_text(data, "financial_status") in PAID_FINANCIAL_STATUSES
+        else None,
     )

@@ -237,5 +237,7 @@ def order_from_payload(data: Mapping[str, Any]) -> ShopOrder:
         currency=shop_currency(data.get("currency")),
         stated_total=_stated_total(data.get("total")),
         payment_gateway=shop_text(data, "payment_method"),
+        # No paid_at: WooCommerce sets its date_paid when an order moves to processing,
+        # which for an invoice order is before the buyer pays; staff mark it paid.
         is_test=False,
     )

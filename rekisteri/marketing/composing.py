@@ -13,16 +13,16 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from rekisteri.customers.models import Customer, Language
+from rekisteri.customers.models import Customer
+from rekisteri.languages import customer_language
 from rekisteri.marketing.models import Campaign, CampaignMessage
 from rekisteri.marketing.sms import SmsMessage
 from rekisteri.marketing.tokens import unsubscribe_token, unsubscribe_url
 
 
 def message_language(customer: Customer) -> str:
-    """The language of the opt-out: the customer's own; Swedish speakers get Finnish
-    until the staff UI has a Swedish catalogue (docs/marketing.md)."""
-    return "en" if customer.preferred_language == Language.ENGLISH else "fi"
+    """The language of the opt-out: the customer's own, Finnish, Swedish or English."""
+    return customer_language(customer.preferred_language)
 
 
 def _footer(campaign: Campaign) -> dict[str, str]:

@@ -13,6 +13,7 @@ from django_countries import countries
 
 from rekisteri.consents.models import OPT_IN_CHANNELS, ConsentText
 from rekisteri.forms import ServiceErrorsForm
+from rekisteri.intake.forms import NotEchoedInput
 from rekisteri.orders.models import (
     RETURN_TRANSITIONS,
     VAT_RATE_CHOICES,
@@ -41,6 +42,17 @@ class OrderForm(ServiceErrorsForm):
         label=_("The order came by"), choices=STAFF_CHANNELS, initial=Channel.PHONE
     )
     payment_method = forms.ChoiceField(label=_("Payment method"), choices=PaymentMethod.choices)
+    identity_code = forms.CharField(
+        label=_("Personal identity code"),
+        max_length=20,
+        required=False,
+        widget=NotEchoedInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        help_text=_(
+            "Only for an invoice order, when the customer has none stored: for the credit "
+            "check and the sale on credit. It is removed a set time after the customer's "
+            "last invoice is paid."
+        ),
+    )
     delivery_name = forms.CharField(label=_("Recipient"), max_length=260)
     delivery_street_address = forms.CharField(
         label=_("Street address"), max_length=200, required=False

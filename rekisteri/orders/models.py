@@ -123,6 +123,9 @@ class Order(models.Model):
     created_by_label = models.CharField(_("created by"), max_length=150)
     notes = models.TextField(_("notes"), blank=True)
     placed_at = models.DateTimeField(_("placed"))
+    # When an invoice order's invoice was paid: the sale on credit is over, and the
+    # customer's identity code is kept only a set time after it (P8, retention).
+    settled_at = models.DateTimeField(_("invoice paid"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"))
     updated_at = models.DateTimeField(_("updated"))
     version = models.PositiveIntegerField(default=1)
@@ -278,6 +281,52 @@ class ReturnLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} of line {self.order_line_id}"
+
+
+class ConfirmationChannel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
+    # The customer has neither an email address nor a mobile number on record.
+    NONE = "none", _("No way to reach the customer")
+
+
+class ConfirmationStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting to be sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    NOT_SENT = "not_sent", _("Not sent")
+
+
+class OrderConfirmation(models.Model):
+    """One confirmation of a phone or email order sent (or not) to the customer (P7,
+    P12, GDPR art. 13): which channel, when, and how it went. The message itself is not
+    kept: it is made from the order, which is."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="confirmations")
+    channel = models.CharField(_("channel"), max_length=8, choices=ConfirmationChannel.choices)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=ConfirmationStatus.choices,
+        default=ConfirmationStatus.QUEUED,
+    )
+    language = models.CharField(_("language"), max_length=2)
+    # Whether the message told of the credit check (an invoice order's, P12).
+    tells_of_credit_check = models.BooleanField(_("tells of the credit check"), default=False)
+    requested_at = models.DateTimeField(_("requested"))
+    requested_by_label = models.CharField(_("requested by"), max_length=150)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # The kind of the last failure only (an SMTP answer may quote the address).
+    detail = models.CharField(_("detail"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("order confirmation")
+        verbose_name_plural = _("order confirmations")
+        ordering = ["requested_at", "id"]
+
+    def __str__(self) -> str:
+        return f"confirmation {self.pk} of {self.order_id}"
 
 
 class OrderNumberCounter(models.Model):

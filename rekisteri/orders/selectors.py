@@ -7,7 +7,13 @@ import datetime
 
 from django.db.models import Prefetch, QuerySet
 
-from rekisteri.orders.models import Order, Product, Return, withdrawal_deadline
+from rekisteri.orders.models import (
+    ConfirmationChannel,
+    Order,
+    Product,
+    Return,
+    withdrawal_deadline,
+)
 
 
 def customer_orders(*, customer_id: int, limit: int = 50) -> list[Order]:
@@ -60,3 +66,10 @@ def product_get(*, pk: int) -> Product | None:
 
 def product_by_sku(*, sku: str) -> Product | None:
     return Product.objects.filter(sku=sku.strip(), is_active=True).first() if sku.strip() else None
+
+
+def order_confirmation_impossible(*, order: Order) -> bool:
+    """Whether the order's latest confirmation could not be sent for want of an email
+    address or a mobile number, which staff must then know."""
+    latest = order.confirmations.order_by("-requested_at", "-id").first()
+    return latest is not None and latest.channel == ConfirmationChannel.NONE

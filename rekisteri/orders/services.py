@@ -29,18 +29,38 @@ from rekisteri.credit.services import (
     credit_check_run,
     order_is_cleared_for_credit,
 )
-from rekisteri.customers.models import Customer, Status
-from rekisteri.customers.services import IDENTITY_CODE_MESSAGES, identity_code_decrypt
+from rekisteri.customers.models import Customer, HeldChangeKind, Status
+from rekisteri.customers.restriction import (
+    RESTRICTED_MEANWHILE,
+    change_hold,
+    processing_restricted,
+)
+from rekisteri.customers.services import (
+    IDENTITY_CODE_MESSAGES,
+    IDENTITY_CODE_OTHER_STORED,
+    customer_identity_code_keep,
+    identity_code_decrypt,
+    identity_code_differs,
+)
 from rekisteri.inserts import rows_insert
+from rekisteri.orders.confirmations import (
+    CONFIRMED_CHANNELS,
+    confirmation_channel_of,
+    confirmation_language_of,
+    tells_of_credit_check,
+)
 from rekisteri.orders.models import (
     ORDER_TRANSITIONS,
     RETURN_TRANSITIONS,
     VAT_RATES,
     Carrier,
     Channel,
+    ConfirmationChannel,
+    ConfirmationStatus,
     Delivery,
     DeliveryStatus,
     Order,
+    OrderConfirmation,
     OrderLine,
     OrderNumberCounter,
     OrderStatus,
@@ -50,6 +70,7 @@ from rekisteri.orders.models import (
     ReturnLine,
     ReturnStatus,
 )
+from rekisteri.orders.tasks import send_order_confirmation
 from rekisteri.running_numbers import next_running_number, running_numbers_reserve
 from rekisteri.versioning import version_bump, version_check
 
@@ -62,7 +83,11 @@ if TYPE_CHECKING:
 CENT = Decimal("0.01")
 NO_IDENTITY_CODE_FOR_INVOICE = _(
     "An invoice order needs the customer's personal identity code for the credit check. "
-    "Add it to the customer, or choose another payment method."
+    "Give it with the order, or choose another payment method."
+)
+IDENTITY_CODE_ONLY_FOR_INVOICE = _(
+    "Only an invoice order needs the identity code (for the credit check and the sale on "
+    "credit): leave it empty, or choose invoice."
 )
 # An invoice order whose credit decision is not an approval may still be cancelled.
 CREDIT_GATED_STATUSES = (
@@ -449,19 +474,30 @@ def order_create(
     identity_code: str = "",
     credit_outcome: CreditOutcome | None = None,
     consents: Sequence[ConsentText] = (),
+    confirm: bool = False,
+    restriction_ground: str = "",
 ) -> Order:
     """Records an order for a customer (P9, P10), with its lines priced and totalled.
 
     With `check_credit`, an invoice order is checked with the credit bureau at the time
     of the order (P12), with `identity_code` or the customer's stored one, and the
-    decision is kept with the order; other payment methods are never checked. A caller
+    decision is kept with the order; other payment methods are never checked. An
+    `identity_code` given with an invoice order is kept on the customer, for the sale
+    on credit (P8); any other order takes none (a ValidationError). A caller
     inside a transaction of its own asks first (`order_credit_run`) and passes the
     `credit_outcome`, so no lock is held while the bureau answers.
 
     `consents` are the wordings a customer agreed to on the phone or by email while
     ordering (P3, P11): each is a grant with the order as its evidence, written in the
     order's transaction, so that the order and its consents are saved whole or not at
-    all. Consents a restricted or anonymised customer cannot be given refuse the order."""
+    all. Consents a restricted or anonymised customer cannot be given refuse the order.
+
+    With `confirm`, a phone or email order queues its confirmation to the customer
+    (`order_confirmation_queue`) in the order's transaction.
+
+    A restricted customer's order waits for the privacy officer (ChangeHeld,
+    `customers.restriction`) unless `restriction_ground` (art. 18(2)) is given: no
+    credit check is made and nothing is stored of it but the held change."""
     if consents and channel not in ORDER_SOURCES:
         raise ValueError(f"consents are taken with orders by phone or email, not {channel!r}")
     # Asked first: a customer who cannot be given consents is refused before the
@@ -477,13 +513,36 @@ def order_create(
     if customer.status == Status.ANONYMISED:
         errors["customer"] = [_("An anonymised customer cannot order.")]
     order_lines, address = _lines_and_address(lines, delivery_address, customer, errors)
+    if not errors and processing_restricted(customer, ground=restriction_ground):
+        raise change_hold(
+            actor=actor,
+            customer=customer,
+            kind=HeldChangeKind.ORDER_CREATE,
+            payload={
+                "channel": channel,
+                "payment_method": payment_method,
+                "lines": [vars(line) for line in lines],
+                "delivery_address": vars(delivery_address) if delivery_address else None,
+                "notes": notes,
+                "status": status,
+                "check_credit": check_credit,
+                "identity_code": identity_code,
+                "confirm": confirm,
+            },
+            changed_fields=ORDER_CREATED_FIELDS,
+        )
     compact = ""
+    code_given = bool(identity_code.strip())
+    if code_given and payment_method != PaymentMethod.INVOICE:
+        errors["identity_code"] = [IDENTITY_CODE_ONLY_FOR_INVOICE]
     needs_check = check_credit and payment_method == PaymentMethod.INVOICE and not credit_outcome
-    if needs_check and not errors:
+    if (needs_check or code_given) and not errors:
         try:
             compact = _identity_code_for_credit(customer, identity_code)
         except ValidationError as error:
             errors.update(error.message_dict)
+    if code_given and compact and identity_code_differs(customer, compact):
+        errors["identity_code"] = [IDENTITY_CODE_OTHER_STORED]
     if errors:
         raise ValidationError(errors)
     total_gross = sum((line.line_total for line in order_lines), Decimal("0.00"))
@@ -493,6 +552,8 @@ def order_create(
     )
     now = timezone.now()
     with audited_transaction():
+        if not restriction_ground and _restricted_locked(customer):
+            raise ValidationError(RESTRICTED_MEANWHILE)
         order = _order_built(
             actor=actor,
             customer=customer,
@@ -514,6 +575,8 @@ def order_create(
             line.order = order
         OrderLine.objects.bulk_create(order_lines)
         _touch_customer(customer, order.placed_at)
+        if code_given:
+            customer_identity_code_keep(actor=actor, customer=customer, compact=compact)
         if outcome is not None:
             credit_check_record(actor=actor, order=order, outcome=outcome)
         audit_record(
@@ -527,18 +590,50 @@ def order_create(
             order_consents_record(
                 actor=actor, order=order, texts=consents, source=ORDER_SOURCES[channel]
             )
+        # A restricted customer's order waited above, and is confirmed when it is made.
+        if confirm and channel in CONFIRMED_CHANNELS:
+            order_confirmation_queue(actor=actor, order=order)
     return order
 
 
+def _restricted_locked(customer: Customer) -> bool:
+    """Whether the customer is restricted, their row locked against a restriction
+    arriving before the caller's transaction ends (`customer_restrict` locks it too)."""
+    return (
+        Customer.objects.select_for_update()
+        .filter(pk=customer.pk, status=Status.RESTRICTED)
+        .exists()
+    )
+
+
 def order_status_change(
-    *, actor: Actor, order: Order, status: str, expected_version: int | None = None
+    *,
+    actor: Actor,
+    order: Order,
+    status: str,
+    expected_version: int | None = None,
+    restriction_ground: str = "",
 ) -> Order:
-    """Moves an order to another status, along the allowed transitions only."""
+    """Moves an order to another status, along the allowed transitions only. The order
+    of a restricted customer keeps its status: the change waits for the privacy
+    officer (ChangeHeld) unless `restriction_ground` (art. 18(2)) is given."""
+    if status != order.status and processing_restricted(order.customer, ground=restriction_ground):
+        version_check(Order.objects.get(pk=order.pk), expected_version)
+        raise change_hold(
+            actor=actor,
+            customer=order.customer,
+            kind=HeldChangeKind.ORDER_STATUS,
+            order=order,
+            payload={"status": status, "expected_version": expected_version},
+            changed_fields=["status"],
+        )
     with audited_transaction():
         current = Order.objects.select_for_update().get(pk=order.pk)
         version_check(current, expected_version)
         if status == current.status:
             return current
+        if not restriction_ground and _restricted_locked(current.customer):
+            raise ValidationError(RESTRICTED_MEANWHILE)
         if status in CREDIT_GATED_STATUSES and not order_is_cleared_for_credit(current):
             raise ValidationError(
                 {
@@ -576,6 +671,45 @@ def order_status_change(
             customer=current.customer,
             changed_fields=["status"],
             reason=f"status {status}",
+        )
+    return current
+
+
+def order_settle(
+    *,
+    actor: Actor,
+    order: Order,
+    settled_at: datetime.datetime | None = None,
+    expected_version: int | None = None,
+) -> Order:
+    """Records that an invoice order's invoice was paid (by staff on the order page, or
+    a shop's or API client's paid status), at `settled_at` or now: the sale on credit
+    is over, and the retention of the customer's identity code counts from it (P8).
+    A time in the future or before the order was placed is taken as now or as the
+    placing. An order already paid is returned as it is."""
+    with audited_transaction():
+        current = Order.objects.select_for_update().select_related("customer").get(pk=order.pk)
+        version_check(current, expected_version)
+        if current.payment_method != PaymentMethod.INVOICE:
+            raise ValidationError(
+                _("Only an invoice order is paid later: this one was paid when it was placed.")
+            )
+        if current.status == OrderStatus.CANCELLED:
+            raise ValidationError(_("A cancelled order has no invoice to pay."))
+        if current.settled_at is not None:
+            return current
+        now = timezone.now()
+        current.settled_at = max(min(settled_at or now, now), current.placed_at)
+        current.updated_at = now
+        version_bump(current)
+        current.save(update_fields=["settled_at", "updated_at", "version"])
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=current,
+            customer=current.customer,
+            changed_fields=["settled_at"],
+            reason="invoice paid",
         )
     return current
 
@@ -756,3 +890,56 @@ def product_save(
 def order_record_view(*, actor: Actor, order: Order) -> None:
     """Records that a person read an order, which is the customer's personal data."""
     audit_record(actor=actor, action=Action.VIEW, obj=order, customer=order.customer)
+
+
+def order_confirmation_queue(*, actor: Actor, order: Order) -> OrderConfirmation:
+    """Queues the confirmation of a phone or email order to its customer (P7, P12, GDPR
+    art. 13): by email, else by SMS, else recorded as not sent so that staff see it on
+    the order page. Called in the order's transaction, the task is stored with the
+    order: the worker sees it when the order is committed, and never an order that was
+    rolled back. An order that waits (its customer restricted) is confirmed when it is
+    made, by its maker calling this."""
+    customer = order.customer
+    channel = confirmation_channel_of(customer)
+    with audited_transaction():
+        confirmation = OrderConfirmation.objects.create(
+            order=order,
+            channel=channel,
+            status=(
+                ConfirmationStatus.NOT_SENT
+                if channel == ConfirmationChannel.NONE
+                else ConfirmationStatus.QUEUED
+            ),
+            language=confirmation_language_of(customer),
+            tells_of_credit_check=tells_of_credit_check(order),
+            requested_at=timezone.now(),
+            requested_by_label=actor.label or actor.type,
+            detail="no email or mobile number" if channel == ConfirmationChannel.NONE else "",
+        )
+        audit_record(
+            actor=actor,
+            action=Action.CREATE,
+            obj=confirmation,
+            customer=customer,
+            changed_fields=["channel", "status", "language", "tells_of_credit_check"],
+            reason=(
+                "order confirmation not sent: no email or mobile number"
+                if channel == ConfirmationChannel.NONE
+                else f"order confirmation by {channel}"
+            ),
+        )
+        if channel != ConfirmationChannel.NONE:
+            send_order_confirmation.enqueue(confirmation.pk, 1)
+    return confirmation
+
+
+def order_confirmation_send_again(*, actor: Actor, order: Order) -> OrderConfirmation:
+    """Customer service sends a phone or email order's confirmation again (the customer
+    did not get it, or their contact data was mended), to the contact data on record now."""
+    if order.channel not in CONFIRMED_CHANNELS:
+        raise ValidationError(_("The web shop confirms its own orders."))
+    if order.customer.status != Status.ACTIVE:
+        raise ValidationError(
+            _("No confirmation is sent to an erased customer or one whose data is restricted.")
+        )
+    return order_confirmation_queue(actor=actor, order=order)

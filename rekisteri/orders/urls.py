@@ -10,6 +10,12 @@ urlpatterns = [
     path("<int:order_number>/", views.order_detail, name="detail"),
     path("<int:order_number>/credit-review/", views.order_credit_review, name="credit_review"),
     path("<int:order_number>/status/", views.order_status, name="status"),
+    path("<int:order_number>/invoice-paid/", views.order_settle, name="settle"),
+    path(
+        "<int:order_number>/confirmation/",
+        views.order_confirmation_send_again,
+        name="confirmation_send_again",
+    ),
     path("<int:order_number>/deliveries/", views.delivery_add, name="delivery_add"),
     path(
         "<int:order_number>/deliveries/<int:delivery_id>/status/",

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -25,7 +26,9 @@ from rekisteri.customers import selectors as customer_selectors
 from rekisteri.customers import services as customer_services
 from rekisteri.customers.access import customer_or_404
 from rekisteri.customers.forms import SearchForm
+from rekisteri.customers.restriction import HELD_MESSAGE, ChangeHeld
 from rekisteri.orders import selectors, services
+from rekisteri.orders.confirmations import CONFIRMED_CHANNELS
 from rekisteri.orders.forms import (
     DeliveryForm,
     DeliveryStatusForm,
@@ -93,6 +96,7 @@ def order_create_find(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 @require_permission("orders.add_order")
+@sensitive_post_parameters("identity_code")
 def order_create(request: HttpRequest, customer_number: int) -> HttpResponse:
     customer = customer_or_404(customer_number)
     address = services.address_of(customer)
@@ -124,13 +128,26 @@ def order_create(request: HttpRequest, customer_number: int) -> HttpResponse:
                 delivery_address=form.delivery_address(),
                 notes=form.cleaned_data["notes"],
                 check_credit=True,
+                identity_code=form.cleaned_data["identity_code"],
                 consents=form.consent_texts_given(),
+                confirm=True,
             )
+        except ChangeHeld:
+            messages.warning(request, str(HELD_MESSAGE))
+            return redirect("customers:detail", customer.customer_number)
         except ValidationError as error:
             form.add_service_errors(error)
         else:
             messages.success(request, _("Order %(number)s saved.") % {"number": order.order_number})
             _credit_message(request, credit_check_for(order=order))
+            if selectors.order_confirmation_impossible(order=order):
+                messages.warning(
+                    request,
+                    _(
+                        "No confirmation can be sent to the customer: they have no email "
+                        "address or mobile number."
+                    ),
+                )
             return redirect("orders:detail", order.order_number)
     context = {"form": form, "lines": lines, "customer": customer}
     return render(request, "orders/form.html", context, status=400 if request.POST else 200)
@@ -170,6 +187,8 @@ def _detail_page(
         ),
         "credit_check": credit_check_for(order=order),
         "credit_override_form": CreditOverrideForm(),
+        "confirmations": list(order.confirmations.all()),
+        "confirms_orders": order.channel in CONFIRMED_CHANNELS,
         "delivery_form": DeliveryForm(),
         "delivery_status_form": DeliveryStatusForm(),
         "return_form": ReturnForm(order=order),
@@ -212,12 +231,44 @@ def order_status(request: HttpRequest, order_number: int) -> HttpResponse:
         except Conflict:
             # Show the order as it now is, with a form for its current version.
             return _detail_page(request, _order_or_404(order_number), status=409, conflict=True)
+        except ChangeHeld:
+            messages.warning(request, str(HELD_MESSAGE))
+            return redirect("orders:detail", order_number)
         except ValidationError as error:
             form.add_service_errors(error)
         else:
             messages.success(request, _("The order's status was changed."))
             return redirect("orders:detail", order_number)
     return _detail_page(request, order, status=400, status_form=form)
+
+
+@never_cache
+@require_POST
+@require_permission("orders.change_order")
+def order_confirmation_send_again(request: HttpRequest, order_number: int) -> HttpResponse:
+    """Customer service sends the order's confirmation to the customer again."""
+    order = _order_or_404(order_number)
+    try:
+        services.order_confirmation_send_again(actor=Actor.from_request(request), order=order)
+    except ValidationError as error:
+        return _detail_page(request, order, status=400, confirmation_errors=error.messages)
+    messages.success(request, _("The confirmation will be sent again."))
+    return redirect(f"{reverse('orders:detail', args=[order_number])}#confirmation")
+
+
+@never_cache
+@require_POST
+@require_permission("orders.change_order")
+def order_settle(request: HttpRequest, order_number: int) -> HttpResponse:
+    """Records that an invoice order's invoice was paid; sent twice, it stays paid once."""
+    order = _order_or_404(order_number)
+    try:
+        services.order_settle(actor=Actor.from_request(request), order=order)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The invoice was marked paid."))
+    return redirect("orders:detail", order_number)
 
 
 @never_cache

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from rekisteri.audit.models import Action
 from rekisteri.audit.services import Actor, audit_record
 from rekisteri.customers.models import Customer, Status
+from rekisteri.languages import customer_language
 from rekisteri.mail_retry import mail_send_or_retry
 from rekisteri.tokens import TokenKind, link_with_token
 
@@ -37,8 +38,7 @@ def consent_link_url(customer: Customer) -> str:
 
 
 def _send(customer: Customer) -> None:
-    language = "en" if customer.preferred_language == "en" else "fi"
-    with translation.override(language):
+    with translation.override(customer_language(customer.preferred_language)):
         subject = _("Your marketing choices at %(business)s") % {"business": settings.BUSINESS_NAME}
         body = render_to_string(
             "portal/email/consent_link.txt",

@@ -124,6 +124,9 @@ class Disclosure(models.Model):
         _("recipient kind"), max_length=12, choices=RecipientKind.choices
     )
     recipient = models.CharField(_("recipient"), max_length=200)
+    # Where the recipient is told of a later rectification, erasure or restriction
+    # (GDPR art. 19); blank when they must be told another way.
+    recipient_email = models.EmailField(_("recipient's email"), blank=True)
     legal_ground = models.CharField(_("legal ground"), max_length=300)
     reference = models.CharField(_("request reference"), max_length=200, blank=True)
     categories = models.JSONField(_("data disclosed"), default=list)
@@ -151,6 +154,53 @@ class Disclosure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient_kind} {self.disclosed_at:%Y-%m-%d}"
+
+
+class NoticeKind(models.TextChoices):
+    RECEIPT = "receipt", _("Receipt of the request")
+    EXTENSION = "extension", _("Extension of the deadline")
+    REFUSAL = "refusal", _("Refusal")
+    COMPLETION = "completion", _("Completion")
+    RECIPIENT = "recipient", _("Notice to a recipient (art. 19)")
+
+
+class NoticeStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SENT = "sent", _("Sent")
+    NO_ADDRESS = "no_address", _("No email address: tell them another way")
+    FAILED = "failed", _("Failed: tell them another way")
+
+
+class RequestNotice(models.Model):
+    """One message about a subject request: to the person (its receipt, extension,
+    refusal or completion, GDPR art. 12(3)-(4)) or to a recipient the data was
+    disclosed to (art. 19). The address is kept only until the message is sent or
+    given up: the record says what was sent, when and by which channel."""
+
+    # An unconfirmed portal request deleted by retention takes its notices with it.
+    subject_request = models.ForeignKey(
+        SubjectRequest, on_delete=models.CASCADE, related_name="notices"
+    )
+    kind = models.CharField(_("notice"), max_length=10, choices=NoticeKind.choices)
+    disclosure = models.ForeignKey(
+        Disclosure, on_delete=models.PROTECT, null=True, blank=True, related_name="notices"
+    )
+    language = models.CharField(_("language"), max_length=2)
+    channel = models.CharField(_("channel"), max_length=8, blank=True)
+    address = models.CharField(_("address"), max_length=254, blank=True)
+    subject = models.CharField(_("subject"), max_length=200)
+    status = models.CharField(
+        _("status"), max_length=10, choices=NoticeStatus.choices, default=NoticeStatus.PENDING
+    )
+    created_at = models.DateTimeField(_("created"))
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("request notice")
+        verbose_name_plural = _("request notices")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.created_at:%Y-%m-%d}"
 
 
 class AccessDelivery(models.Model):
@@ -229,6 +279,39 @@ class ErasureLogEntry(models.Model):
         return str(self.customer_public_id)
 
 
+class ActKind(models.TextChoices):
+    """The acts of the replay log: each says no to processing, or takes such a no back.
+    The first four are the consent ledger's own kinds (`consents.models.EventKind`)."""
+
+    WITHDRAWAL = "withdrawal", _("Consent withdrawn")
+    OBJECTION = "objection", _("Objection to direct marketing (GDPR art. 21)")
+    BAN = "ban", _("Direct marketing ban")
+    BAN_LIFTED = "ban_lifted", _("Direct marketing ban lifted")
+    RESTRICTION = "restriction", _("Processing restricted (GDPR art. 18)")
+    RESTRICTION_LIFTED = "restriction_lifted", _("Restriction lifted")
+
+
+class ReplayLogEntry(models.Model):
+    """An act a restored backup must not lose (a withdrawal, an objection, a ban, a
+    restriction, or the lifting of a ban or a restriction), by opaque ids only. The same
+    entries are appended to a file beside the erasure log; a restore does again, in
+    order, the acts the file has and this table lacks (`privacy.replay`)."""
+
+    act_id = models.UUIDField(_("act id"), unique=True)
+    customer_public_id = models.UUIDField(_("customer id"))
+    kind = models.CharField(_("kind"), max_length=20, choices=ActKind.choices)
+    channel = models.CharField(_("channel"), max_length=8, blank=True)
+    source = models.CharField(_("source"), max_length=20, blank=True)
+    done_at = models.DateTimeField(_("done"))
+
+    class Meta:
+        verbose_name = _("replay log entry")
+        verbose_name_plural = _("replay log")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.customer_public_id}"
+
+
 class RetentionCategory(models.TextChoices):
     INACTIVE_CUSTOMERS = "inactive_customers", _("Customers with no orders or activity")
     ORDERS = "orders", _("Orders and invoices after their accounting period")
@@ -236,6 +319,7 @@ class RetentionCategory(models.TextChoices):
     CREDIT_CHECKS = "credit_checks", _("Credit check details")
     CAMPAIGN_MESSAGES = "campaign_messages", _("Campaign message logs")
     SHOP_DELIVERIES = "shop_deliveries", _("Orders as the web shops sent them")
+    IDENTITY_CODES = "identity_codes", _("Identity codes after the last invoice is paid")
     AUDIT_EVENTS = "audit_events", _("Audit events")
 
 

@@ -8,12 +8,14 @@ from rekisteri.privacy.erasure import urls as erasure
 from rekisteri.privacy.notice import urls as notice
 from rekisteri.privacy.records import urls as records
 from rekisteri.privacy.requests import urls as requests
+from rekisteri.privacy.restriction import urls as restriction
 from rekisteri.privacy.retention import urls as retention
 
 app_name = "privacy"
 urlpatterns = [
     *requests.urlpatterns,
     *erasure.urlpatterns,
+    *restriction.urlpatterns,
     *access.urlpatterns,
     *retention.urlpatterns,
     *notice.urlpatterns,

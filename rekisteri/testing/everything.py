@@ -25,7 +25,8 @@ from rekisteri.consents.services import consent_grant, consent_withdraw, marketi
 from rekisteri.credit.models import Decision
 from rekisteri.credit.providers import Answer, CreditReport
 from rekisteri.credit.services import CreditOutcome, credit_decision_override
-from rekisteri.customers.models import Customer
+from rekisteri.customers.models import Customer, HeldChange, HeldChangeKind
+from rekisteri.customers.restriction import change_hold
 from rekisteri.intake.services import integration_create
 from rekisteri.marketing.models import Campaign, CampaignMessage, CampaignStatus, MessageStatus
 from rekisteri.marketing.services import (
@@ -48,6 +49,7 @@ from rekisteri.orders.services import (
 from rekisteri.privacy.access.disclosures import disclosure_record
 from rekisteri.privacy.models import Disclosure, LegalHold, RequestKind, SubjectRequest
 from rekisteri.privacy.requests.services import subject_request_record
+from rekisteri.privacy.restriction.services import held_change_reject
 from rekisteri.privacy.retention.holds import legal_hold_lift, legal_hold_place
 from rekisteri.testing.factories import fake, fake_email, fake_phone, make_customer
 from rekisteri.testing.identity_codes import random_identity_code
@@ -334,6 +336,14 @@ def customer_with_everything(
             actor=SYSTEM, customer=customer, reason="Reklamaatio käsittelyssä, viite 2026-17"
         ),
     )
+    # Changes asked for while the processing was restricted: one still waits, one was
+    # rejected (the restriction itself has been lifted since).
+    _held_change(customer, notes="Soittaa iltaisin")
+    held_change_reject(
+        actor=SYSTEM,
+        held=_held_change(customer, notes="Toimitus ovelle"),
+        reason="Muutosta ei tehdä rajoituksen aikana",
+    )
 
     if at is not None:
         # Each service stamps the time it ran and moves the customer's last activity.
@@ -353,6 +363,16 @@ def customer_with_everything(
         disclosure=disclosure,
         legal_hold=legal_hold,
     )
+
+
+def _held_change(customer: Customer, *, notes: str) -> HeldChange:
+    return change_hold(
+        actor=SYSTEM,
+        customer=customer,
+        kind=HeldChangeKind.CUSTOMER_UPDATE,
+        payload={"data": {"notes": notes}, "identity_code": "", "remove_identity_code": False},
+        changed_fields=["notes"],
+    ).held
 
 
 def api_order(who: Mapping[str, str]) -> None:

@@ -5,6 +5,7 @@ tested on databases of their own, never on the test run's."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -22,6 +23,36 @@ from rekisteri.privacy.erasure.services import customer_erase
 customer = Customer.objects.filter(orders__isnull=True).order_by("customer_number").first()
 customer_erase(actor=Actor.system("test"), customer=customer, reason="Asiakkaan oma pyyntö")
 print(customer.public_id.hex)
+"""
+
+SAY_NO = """
+import json
+from rekisteri.audit.services import Actor
+from rekisteri.consents.selectors import consent_state
+from rekisteri.consents.services import (
+    consent_withdraw, marketing_ban, marketing_ban_lift, marketing_object,
+)
+from rekisteri.customers.models import Customer, Status
+from rekisteri.privacy.erasure.services import customer_erase, customer_restrict
+actor = Actor.system("test")
+customers = list(Customer.objects.filter(status=Status.ACTIVE).order_by("customer_number"))
+erased = next(customer for customer in customers if not customer.orders.exists())
+consenting = next(
+    customer for customer in customers
+    if customer != erased and consent_state(customer).allows("email")
+)
+restricted = next(customer for customer in customers if customer not in (erased, consenting))
+consent_withdraw(actor=actor, customer=consenting, channel="email", source="unsubscribe_link")
+marketing_ban(actor=actor, customer=consenting, source="phone_call")
+marketing_ban_lift(actor=actor, customer=consenting, source="phone_call")
+marketing_object(actor=actor, customer=consenting, source="privacy_portal")
+customer_restrict(actor=actor, customer=restricted, reason="Asiakkaan pyyntö puhelimitse")
+customer_erase(actor=actor, customer=erased, reason="Asiakkaan oma pyyntö")
+print(json.dumps({
+    name: [customer.public_id.hex, str(customer.public_id), customer.customer_number]
+    for name, customer in
+    (("consenting", consenting), ("restricted", restricted), ("erased", erased))
+}))
 """
 
 
@@ -65,6 +96,14 @@ def succeed(environment: dict[str, str], *arguments: str) -> str:
 def erase_a_customer(environment: dict[str, str]) -> str:
     """Erases a customer without orders through the service; returns their public id."""
     return succeed(environment, "shell", "--no-imports", "-c", ERASE_ONE).strip()
+
+
+def say_no(environment: dict[str, str]) -> dict[str, tuple[str, str, int]]:
+    """A customer with an email opt-in withdraws it, is banned, has the ban lifted and
+    objects; another is restricted; a third (without orders) is erased. Returns each
+    one's public id (hex, and as printed) and customer number, by role."""
+    said = json.loads(succeed(environment, "shell", "--no-imports", "-c", SAY_NO))
+    return {name: (hex_id, public_id, number) for name, (hex_id, public_id, number) in said.items()}
 
 
 def the_backup(data_dir: Path) -> Path:

@@ -20,6 +20,8 @@ from rekisteri.audit.models import Action, AuditEvent
 from rekisteri.audit.services import Actor
 from rekisteri.credit.models import Decision
 from rekisteri.credit.services import CreditOutcome, credit_check_record
+from rekisteri.customers.models import HeldChangeKind
+from rekisteri.customers.restriction import change_hold
 from rekisteri.imports.services import customer_import_upload
 from rekisteri.intake.inbox import delivery_store
 from rekisteri.intake.services import integration_create
@@ -107,6 +109,8 @@ MATRIX: dict[str, tuple[str, dict[str, object]]] = {
     "orders:create": ("get", allowed(CS, PO)),
     "orders:detail": ("get", allowed(CS, PO)),
     "orders:status": ("post", allowed(CS, PO, status=302)),
+    "orders:settle": ("post", allowed(CS, PO, status=302)),
+    "orders:confirmation_send_again": ("post", allowed(CS, PO, status=302)),
     "orders:delivery_add": ("post", allowed(CS, PO, status=302)),
     "orders:delivery_status": ("post", allowed(CS, PO, status=302)),
     "orders:return_add": ("post", allowed(CS, PO, status=302)),
@@ -152,6 +156,10 @@ MATRIX: dict[str, tuple[str, dict[str, object]]] = {
     "privacy:erase": ("get", allowed(PO)),
     "privacy:restrict": ("get", allowed(PO)),
     "privacy:restriction_lift": ("get", allowed(PO)),
+    "privacy:held_changes": ("get", allowed(PO)),
+    "privacy:held_change": ("get", allowed(PO)),
+    # An empty form: the page says what is missing, and nothing is taken.
+    "privacy:restricted_delivery_accept": ("post", allowed(PO, status=302)),
     "privacy:legal_hold": ("get", allowed(PO)),
     "privacy:legal_hold_lift": ("post", allowed(PO, status=302)),
     "privacy:retention": ("get", allowed(PO)),
@@ -160,6 +168,7 @@ MATRIX: dict[str, tuple[str, dict[str, object]]] = {
     # The register description: the privacy officer publishes, the auditor reads it.
     "privacy:notice_versions": ("get", allowed(PO, AU)),
     "privacy:notice_edit": ("get", allowed(PO)),
+    "privacy:notice_publish_pending": ("post", allowed(PO, status=400)),
     "privacy:records": ("get", allowed(PO, AU)),
     "privacy:records_csv": ("get", allowed(PO, AU)),
     "privacy:records_html": ("get", allowed(PO, AU)),
@@ -238,6 +247,8 @@ def _url_for(name: str, customer, user, integration, order) -> str:
         "orders:create": {"customer_number": customer.customer_number},
         "orders:detail": {"order_number": order.order_number},
         "orders:status": {"order_number": order.order_number},
+        "orders:settle": {"order_number": order.order_number},
+        "orders:confirmation_send_again": {"order_number": order.order_number},
         "orders:delivery_add": {"order_number": order.order_number},
         "orders:delivery_status": {"order_number": order.order_number, "delivery_id": delivery.pk},
         "orders:return_add": {"order_number": order.order_number},
@@ -304,7 +315,16 @@ def _url_for(name: str, customer, user, integration, order) -> str:
         query = "?t=" + unsubscribe_token(_campaign_message(customer))
     if name == "unsubscribe_legacy":
         kwargs = {"token": unsubscribe_token(_campaign_message(customer))}
-    if name.startswith("intake:delivery"):
+    if name == "privacy:held_change":
+        held = change_hold(
+            actor=Actor.system("test"),
+            customer=customer,
+            kind=HeldChangeKind.CUSTOMER_UPDATE,
+            payload={},
+            changed_fields=["phone"],
+        ).held
+        kwargs = {"public_id": held.public_id}
+    if name.startswith("intake:delivery") or name == "privacy:restricted_delivery_accept":
         stored = delivery_store(
             integration=integration, source="webhook", body=woocommerce_json(woocommerce_order())
         )

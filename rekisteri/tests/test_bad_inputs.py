@@ -128,8 +128,8 @@ def customer_post(**changes: str) -> dict[str, str]:
 
 @pytest.mark.parametrize(
     "case",
-    bad_inputs.CUSTOMER_FIELD_CASES + bad_inputs.CUSTOMER_CREATE_ONLY_CASES,
-    ids=case_ids(bad_inputs.CUSTOMER_FIELD_CASES + bad_inputs.CUSTOMER_CREATE_ONLY_CASES),
+    bad_inputs.CUSTOMER_CONTACT_CASES + bad_inputs.CUSTOMER_CREATE_ONLY_CASES,
+    ids=case_ids(bad_inputs.CUSTOMER_CONTACT_CASES + bad_inputs.CUSTOMER_CREATE_ONLY_CASES),
 )
 def test_creating_a_customer_refuses(customer_service_client, case):
     unchanged = Unchanged()

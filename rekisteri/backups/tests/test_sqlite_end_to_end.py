@@ -27,6 +27,7 @@ from rekisteri.testing.processes import (
     header_of,
     leftovers,
     run,
+    say_no,
     sha256_of,
     succeed,
     the_backup,
@@ -191,6 +192,78 @@ def test_restore_keeps_a_customer_erased_after_the_backup_erased(site):
         assert kept.execute(
             "SELECT status FROM customers_customer WHERE public_id = ?", [public_id]
         ).fetchall() == [("anonymised",)]
+    assert leftovers(site.data_dir) == []
+
+
+def test_restore_does_again_every_no_said_after_the_backup(site):
+    """A withdrawal, a ban and its lift, an objection, a restriction and an erasure made
+    after the backup all hold again after the restore, each audited and listed in its
+    report; replaying again changes nothing (P6, P11; GDPR arts. 7(3), 17, 18, 21)."""
+    said = say_no(site.environment)
+    consenting, restricted, erased = (said[name] for name in ("consenting", "restricted", "erased"))
+
+    result = run(site.environment, "backup", "restore", str(site.backup), "--yes")
+
+    assert result.returncode == 0, result.stderr
+    assert "Replay log replayed: 5 act(s) done again. Erasure log replayed: 1 customer(s)" in (
+        result.stdout
+    )
+    listed = [line.strip().split("  ", 1)[1] for line in result.stdout.splitlines()[1:]]
+    assert listed == [
+        f"{kind}  customer {number} ({public_id}): done again"
+        for kind, (_hex, public_id, number) in [
+            ("withdrawal (email)", consenting),
+            ("ban", consenting),
+            ("ban_lifted", consenting),
+            ("objection", consenting),
+            ("restriction", restricted),
+            ("erasure", erased),
+        ]
+    ]
+    ledger = site.query(
+        "SELECT e.kind, e.channel, e.source FROM consents_consentevent e JOIN customers_customer"
+        " c ON e.customer_id = c.id WHERE c.public_id = ? ORDER BY e.id DESC LIMIT 4",
+        consenting[0],
+    )
+    assert ledger == [
+        ("objection", "", "privacy_portal"),
+        ("ban_lifted", "", "phone_call"),
+        ("ban", "", "phone_call"),
+        ("withdrawal", "email", "unsubscribe_link"),
+    ]
+    statuses = site.query(
+        "SELECT public_id, status FROM customers_customer WHERE public_id IN (?, ?, ?)"
+        " ORDER BY customer_number",
+        consenting[0],
+        restricted[0],
+        erased[0],
+    )
+    assert dict(statuses) == {
+        consenting[0]: "active",
+        restricted[0]: "restricted",
+        erased[0]: "anonymised",
+    }
+    replays = site.query(
+        "SELECT c.customer_number, a.action FROM audit_auditevent a JOIN customers_customer c"
+        " ON a.customer_id = c.id WHERE a.actor_label = 'backup restore' ORDER BY a.id"
+    )
+    assert replays == [
+        *[(consenting[2], "create")] * 4,
+        (restricted[2], "update"),
+        (erased[2], "erase"),
+    ]
+    audit = run(site.environment, "audit", "verify")
+    assert audit.returncode == 0, audit.stderr
+    events = site.query("SELECT COUNT(*) FROM audit_auditevent")
+
+    again = succeed(site.environment, "replay")
+
+    assert again == (
+        f"Replay log {site.data_dir / 'replay-log.jsonl'} replayed: 0 act(s) done again, 0 "
+        f"left as they were.\nErasure log {site.data_dir / 'erasure-log.jsonl'} replayed: 0 "
+        "erased again.\n"
+    )
+    assert site.query("SELECT COUNT(*) FROM audit_auditevent") == events
     assert leftovers(site.data_dir) == []
 
 

@@ -152,7 +152,7 @@ def test_an_invoice_order_without_an_identity_code_waits_and_nothing_is_stored(a
     waiting_for_a_person(response, Reason.INVALID)
     assert response.json()["detail"] == (
         "payment_method: An invoice order needs the customer's personal identity code for "
-        "the credit check. Add it to the customer, or choose another payment method."
+        "the credit check. Give it with the order, or choose another payment method."
     )
     assert (Order.objects.count(), Customer.objects.count(), CreditCheck.objects.count()) == (
         0,

@@ -205,7 +205,7 @@ def test_an_invoice_order_without_an_identity_code_is_refused_and_nothing_stored
     assert response.status_code == 400
     assert response.context["form"].errors["payment_method"] == [
         "An invoice order needs the customer's personal identity code for the credit check. "
-        "Add it to the customer, or choose another payment method."
+        "Give it with the order, or choose another payment method."
     ]
     assert "An invoice order needs the customer&#x27;s personal identity code" in (
         response.content.decode()

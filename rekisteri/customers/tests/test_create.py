@@ -4,8 +4,7 @@ import pytest
 from django.urls import reverse
 
 from rekisteri.audit.models import Action, AuditEvent
-from rekisteri.crypto import keyring
-from rekisteri.customers.models import IDENTITY_CODE_PURPOSE, Customer, CustomerNumberCounter
+from rekisteri.customers.models import Customer, CustomerNumberCounter
 from rekisteri.running_numbers import running_numbers_last
 from rekisteri.testing.factories import make_customer
 from rekisteri.testing.identity_codes import random_identity_code
@@ -90,25 +89,22 @@ def test_customer_numbers_run_in_sequence(customer_service_client):
     ]
 
 
-def test_it_stores_the_identity_code_encrypted_with_a_blind_index(customer_service_client):
-    code = random_identity_code()
-
-    customer_service_client.post(reverse("customers:create"), valid_post(identity_code=code))
+def test_the_form_asks_no_identity_code_and_one_sent_anyway_is_not_stored(
+    customer_service_client,
+):
+    """P8: the code is given with an invoice order (rekisteri/orders/tests/
+    test_identity_code_entry.py), never with the customer alone."""
+    page = customer_service_client.get(reverse("customers:create"), HTTP_ACCEPT_LANGUAGE="en")
+    response = customer_service_client.post(
+        reverse("customers:create"), valid_post(identity_code=random_identity_code())
+    )
 
     customer = Customer.objects.get()
-    ring = keyring()
-    assert code not in customer.identity_code_encrypted
-    assert customer.identity_code_encrypted.startswith(f"v2:{ring.active}:")
-    assert (
-        ring.decrypt(
-            customer.identity_code_encrypted,
-            purpose=IDENTITY_CODE_PURPOSE,
-            row=str(customer.public_id),
-        )
-        == code
-    )
-    assert customer.identity_code_index == ring.blind_index(code, purpose=IDENTITY_CODE_PURPOSE)
-    assert "identity_code" in AuditEvent.objects.get(action=Action.CREATE).changed_fields
+    assert 'name="identity_code"' not in page.content.decode()
+    assert "it is given with an invoice order" in page.content.decode()
+    assert response.status_code == 302
+    assert (customer.identity_code_encrypted, customer.identity_code_index) == ("", "")
+    assert "identity_code" not in AuditEvent.objects.get(action=Action.CREATE).changed_fields
 
 
 BAD_INPUT = [
@@ -119,8 +115,6 @@ BAD_INPUT = [
     ("phone", "040 123 45678 9", "Enter a valid phone number"),
     ("email", "aino.virtanen@", "Enter a valid email address"),
     ("email", "aino virtanen@example.fi", "Enter a valid email address"),
-    ("identity_code", "310294-9XXX", "Enter the identity code as date of birth"),
-    ("identity_code", "abcdef", "Enter the identity code as date of birth"),
     ("country", "XX", "Select a valid choice"),
     ("preferred_language", "de", "Select a valid choice"),
 ]
@@ -138,40 +132,6 @@ def test_bad_input_gets_a_clear_message_and_nothing_is_stored(
     assert message in response.content.decode()
     assert Customer.objects.count() == 0
     assert not AuditEvent.objects.filter(action=Action.CREATE).exists()
-
-
-def test_it_rejects_an_identity_code_with_a_wrong_check_character(customer_service_client):
-    code = random_identity_code()
-    wrong = code[:-1] + ("A" if code[-1] != "A" else "B")
-
-    response = customer_service_client.post(
-        reverse("customers:create"), valid_post(identity_code=wrong)
-    )
-
-    assert "check character" in response.content.decode()
-    assert Customer.objects.count() == 0
-
-
-def test_it_rejects_an_impossible_date_in_the_identity_code(customer_service_client):
-    response = customer_service_client.post(
-        reverse("customers:create"), valid_post(identity_code="300295-900E")
-    )
-
-    assert "not a real date" in response.content.decode()
-    assert Customer.objects.count() == 0
-
-
-def test_temporary_identity_codes_are_refused_outside_demo_and_test(
-    customer_service_client, settings
-):
-    settings.ACCEPT_TEMPORARY_IDENTITY_CODES = False
-
-    response = customer_service_client.post(
-        reverse("customers:create"), valid_post(identity_code=random_identity_code())
-    )
-
-    assert "Temporary identity codes" in response.content.decode()
-    assert Customer.objects.count() == 0
 
 
 def test_a_customer_needs_some_way_to_be_reached(customer_service_client):
@@ -197,14 +157,12 @@ def test_a_foreign_address_keeps_its_own_postal_code_format(customer_service_cli
     assert customer.phone == "+46701234567"
 
 
-@pytest.mark.parametrize("shared", ["email", "phone", "identity_code"])
+@pytest.mark.parametrize("shared", ["email", "phone"])
 def test_it_warns_of_a_likely_duplicate_and_links_to_it(customer_service_client, shared):
     code = random_identity_code()
     existing = make_customer(email="aino@example.fi", phone="+358401234567", identity_code=code)
     post = valid_post(email="other@example.fi", phone="050 765 4321")
-    post[shared] = {"email": "AINO@example.fi", "phone": "040 123 4567", "identity_code": code}[
-        shared
-    ]
+    post[shared] = {"email": "AINO@example.fi", "phone": "040 123 4567"}[shared]
 
     response = customer_service_client.post(reverse("customers:create"), post)
 
@@ -253,11 +211,11 @@ def test_messages_are_in_finnish_by_default(customer_service_client):
 def test_every_bad_field_is_reported_at_once(customer_service_client):
     response = customer_service_client.post(
         reverse("customers:create"),
-        valid_post(postal_code="123", phone="12", identity_code="010101-12"),
+        valid_post(postal_code="123", phone="12", email="aino@"),
     )
 
     errors = response.context["form"].errors
-    assert set(errors) == {"postal_code", "phone", "identity_code"}
+    assert set(errors) == {"postal_code", "phone", "email"}
     assert Customer.objects.count() == 0
 
 
@@ -267,8 +225,6 @@ FINNISH_MESSAGES = [
     ("postal_code", "9010", "Suomalainen postinumero on viisi numeroa"),
     ("phone", "123", "Anna kelvollinen puhelinnumero"),
     ("email", "aino.virtanen@", "Anna kelvollinen sähköpostiosoite"),
-    ("identity_code", "abcdef", "Anna henkilötunnus muodossa"),
-    ("identity_code", "300295-900E", "Henkilötunnuksen syntymäaika ei ole todellinen"),
     ("surname", "x" * 101, "Tämän arvon tulee olla enintään 100 merkkiä pitkä"),
 ]
 

@@ -111,7 +111,7 @@ def test_a_dry_run_writes_nothing_but_its_own_record_and_report(mixed_file):
     assert tables_written(queries) <= DRY_RUN_TABLES
     assert running_numbers_last(CustomerNumberCounter) == numbers_before
     assert [(number, status) for number, status, _problems in report_of()] == [
-        (2, "ok"),
+        (2, "remarks"),  # its identity code is not stored (P8)
         (3, "remarks"),
         (4, "ok"),
         (5, "refused"),
@@ -133,7 +133,8 @@ def test_the_dry_run_of_the_pages_writes_to_no_table_of_the_register(clerk, capt
         run_queued_tasks()
 
     customer_import.refresh_from_db()
-    assert (customer_import.rows_ok, customer_import.rows_refused) == (2, 1)
+    # The row with a code is imported with a remark: the code is not stored (P8).
+    assert (customer_import.rows_ok, customer_import.rows_refused) == (1, 1)
     written = {table for table in tables_written(queries) if not table.startswith("django_tasks")}
     assert written <= DRY_RUN_TABLES
     after = table_counts()
@@ -161,7 +162,7 @@ def test_a_duplicate_inside_the_file_refuses_only_the_duplicate_rows(tmp_path, m
     created = Customer.objects.filter(source=Source.IMPORT).order_by("customer_number")
     assert [c.email for c in created] == [people[i]["Sähköposti"] for i in (0, 1, 3)]
     assert report_of() == [
-        (2, "ok", []),
+        (2, "remarks", [{"field": "identity_code", "message": rows.IDENTITY_CODE_NOT_KEPT}]),
         (3, "ok", []),
         (4, "refused", [{"field": "email", "message": rows.DUPLICATE_IN_FILE, "row": 3}]),
         (5, "ok", []),
@@ -208,10 +209,10 @@ def test_each_imported_customer_has_its_creation_audit_event(tmp_path, monkeypat
             str(customer.pk),
         )
         assert (event.actor_type, event.actor_label) == (ActorType.SYSTEM, "customer import")
-        code = ["identity_code"] if customer.has_identity_code else []
-        assert event.changed_fields == sorted([*contact, *code])
+        assert event.changed_fields == sorted(contact)
         assert event.mac == content_mac(event)
-    assert [c.has_identity_code for c in customers] == [True, False, True, False, True]
+    # The codes told duplicates apart; an import stores none (P8).
+    assert [c.has_identity_code for c in customers] == [False] * 5
     audit_seal()
     assert audit_chain_verify().is_intact
 

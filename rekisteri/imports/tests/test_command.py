@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 
 from rekisteri.audit.models import Action, ActorType, AuditEvent
 from rekisteri.customers.models import Customer, Source
+from rekisteri.imports import rows
 from rekisteri.imports.models import CustomerImport, ImportStatus
 from rekisteri.testing.customer_files import HEADER, a_code, csv_bytes, person
 
@@ -43,8 +44,9 @@ def test_a_dry_run_reports_the_rows_stores_nothing_and_exits_1_for_a_refused_row
         "Columns: first_names = column 1, surname = column 2, street_address = column 3, "
         "postal_code = column 4, post_office = column 5, phone = column 6, email = column 7, "
         "identity_code = column 8",
-        "Rows: 3; would be imported: 2 (0 with remarks); refused: 1; consents would be "
+        "Rows: 3; would be imported: 2 (1 with remarks); refused: 1; consents would be "
         "imported: 0.",
+        f"Row 2: ok, with remarks: Personal identity code: {rows.IDENTITY_CODE_NOT_KEPT}",
         "Row 3: refused: Email: Enter a valid email address, such as name@example.fi.",
         "[Rows refused: 1.]",
     ]
@@ -77,7 +79,7 @@ def test_the_import_creates_the_good_rows_as_the_system_and_writes_the_report(
     lines = list(csv.reader(io.StringIO(report.read_text("utf-8-sig")), delimiter=";"))
     assert lines == [
         ["Row", "Status", "Field", "Reason"],
-        ["2", "OK", "", ""],
+        ["2", "OK, with remarks", "Personal identity code", rows.IDENTITY_CODE_NOT_KEPT],
         ["3", "Refused", "Email", "Enter a valid email address, such as name@example.fi."],
         ["4", "OK", "", ""],
     ]

@@ -72,7 +72,7 @@ def test_the_dry_run_reports_each_row_and_why(clerk, captured, the_file):
 
     assert customer_import.status == ImportStatus.CHECKED
     assert report_of(customer_import) == [
-        (2, "ok", []),
+        (2, "remarks", [{"field": "identity_code", "message": rows.IDENTITY_CODE_NOT_KEPT}]),
         (3, "refused", [{"field": "identity_code", "message": CHECKSUM}]),
         (4, "refused", [{"field": "postal_code", "message": POSTAL_CODE}]),
         (5, "refused", [{"field": "phone", "message": PHONE}]),
@@ -103,7 +103,7 @@ def test_the_dry_run_reports_each_row_and_why(clerk, captured, the_file):
         customer_import.rows_refused,
         customer_import.consents_imported,
     )
-    assert counts == (12, 12, 2, 1, 9, 1)
+    assert counts == (12, 12, 1, 2, 9, 1)
 
 
 def test_the_dry_run_stores_nothing_but_its_report(clerk, captured, the_file, register):
@@ -127,7 +127,7 @@ def test_the_dry_run_stores_nothing_but_its_report(clerk, captured, the_file, re
     assert finished is not None
     assert (finished.actor_label, finished.reason) == (
         "customer import",
-        "dry run done: 12 rows, 2 OK, 1 with remarks, 9 refused, 1 consents",
+        "dry run done: 12 rows, 1 OK, 2 with remarks, 9 refused, 1 consents",
     )
 
 
@@ -163,7 +163,7 @@ def test_the_report_downloads_as_csv_with_row_numbers_fields_and_reasons(clerk, 
     lines = list(csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";"))
     assert lines[:4] == [
         ["Row", "Status", "Field", "Reason"],
-        ["2", "OK", "", ""],
+        ["2", "OK, with remarks", "Personal identity code", rows.IDENTITY_CODE_NOT_KEPT],
         ["3", "Refused", "Personal identity code", CHECKSUM],
         ["4", "Refused", "Postal code", POSTAL_CODE],
     ]

@@ -185,7 +185,11 @@ def test_the_shopify_fixture_as_is_records_no_consent(client):
     assert not ConsentEvent.objects.exists()
 
 
-def test_a_restricted_customers_order_is_taken_but_no_consent_is_given(client):
+def test_a_restricted_customers_order_waits_for_the_privacy_officer_and_no_consent_is_given(
+    client,
+):
+    """While the customer's processing is restricted (GDPR art. 18) the shop's order
+    waits in the inbox (rekisteri/privacy/restriction) and no consent is recorded."""
     integration, secret = shop("woocommerce")
     customer = make_customer(
         email="helena.hietala@example.fi", surname="Hietala", first_names="Helena"
@@ -195,6 +199,11 @@ def test_a_restricted_customers_order_is_taken_but_no_consent_is_given(client):
 
     response = post_woocommerce(client, integration, secret, body, topic="order.created")
 
-    assert processed(response).state == "done"
-    assert Order.objects.get().customer == customer
+    delivery = processed(response)
+    assert (delivery.state, delivery.reason, delivery.customer) == (
+        "attention",
+        "restricted",
+        customer,
+    )
+    assert not Order.objects.exists()
     assert not ConsentEvent.objects.exists()

@@ -6,6 +6,7 @@ WooCommerce's REST API documentation, and the orders/create payload Shopify's "S
 test notification" delivers. Their names and addresses are the vendors' fake ones."""
 
 import copy
+import datetime
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -570,3 +571,24 @@ def test_a_line_priced_from_a_product_keeps_the_products_rate():
     assert list(order.lines.values_list("vat_rate", "line_total")) == [
         (Decimal("14.0"), Decimal("48.00"))
     ]
+
+
+# An invoice paid (the identity code's retention counts from it, P8) ------------------
+
+
+def test_a_shopify_order_paid_says_when_by_its_update():
+    paid = shopify.order_from_payload(
+        shopify_order(financial_status="paid", updated_at="2026-11-25T12:00:00+02:00")
+    )
+    pending = shopify.order_from_payload(shopify_order(financial_status="pending"))
+
+    assert paid.paid_at == datetime.datetime.fromisoformat("2026-11-25T12:00:00+02:00")
+    assert pending.paid_at is None
+
+
+def test_woocommerce_payment_date_is_not_taken_as_an_invoice_paid():
+    """WooCommerce sets `date_paid` when an order moves to processing, before an
+    invoice is paid: staff mark a WooCommerce invoice paid on the order page."""
+    order = woocommerce.order_from_payload(woocommerce_order(date_paid_gmt="2026-11-25T10:00:00"))
+
+    assert order.paid_at is None

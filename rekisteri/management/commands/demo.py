@@ -104,6 +104,10 @@ class Command(BaseCommand):
         self._consents()
         self._campaigns()
         self._shop_inbox()
+        self.stdout.write(
+            "Customers' pages in Finnish, Swedish or English by the browser's language, or "
+            "?kieli=fi|sv|en: /tietosuojaseloste/ and /tietosuoja/."
+        )
         self.stdout.write("Demo logins (each signs the confidentiality pledge on first sign-in):")
         for username, role, _first, _last in DEMO_STAFF:
             self.stdout.write(f"  {username:<15} {Role(role).label!s:<28} password: {password}")

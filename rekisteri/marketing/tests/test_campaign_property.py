@@ -22,6 +22,7 @@ from rekisteri.consents import services as consents
 from rekisteri.consents.models import OPT_IN_CHANNELS
 from rekisteri.customers.models import Customer, Status
 from rekisteri.customers.models import Source as CustomerSource
+from rekisteri.customers.restriction import ChangeHeld
 from rekisteri.marketing import services, sms
 from rekisteri.marketing.models import CampaignMessage
 from rekisteri.marketing.selectors import target_group_export_rows, target_group_members
@@ -116,6 +117,9 @@ def apply(step: str, channel: str, customer: Customer, model: Model) -> None:
             model.status = status
     except ValidationError:
         assert step in ("grant", "lift", "buy")
+    except ChangeHeld:
+        # A restricted customer's order waits for the privacy officer (art. 18): no sale.
+        assert step == "buy" and model.status == Status.RESTRICTED
     customer.refresh_from_db()
 
 

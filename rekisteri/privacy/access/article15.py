@@ -1,11 +1,16 @@
 """The information of GDPR art. 15(1)-(2) that goes with a customer's own copy, in the
-languages the copy is made in. Data only, in the business's own words (the privacy
-notice, seed/tietosuojaseloste.txt): a later issue generates it from a configurable
-register description, and replaces this module."""
+languages the copy is made in, in the business's own words (the privacy notice,
+seed/tietosuojaseloste.txt). The controller, the contact person and the register's
+name are read from the published register description (`notice.document`), the one
+place they are kept, so the copy and the breach notices name whom the notice names."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
+
+from rekisteri.privacy.notice.document import description_content
 
 
 @dataclass(frozen=True)
@@ -15,16 +20,33 @@ class Section:
     items: tuple[str, ...]
 
 
-FINNISH = (
-    Section(
-        "controller",
+# The controller section's title and line labels: (title, controller, contact,
+# register name, business ID).
+CONTROLLER_LABELS: dict[str, tuple[str, str, str, str, str]] = {
+    "fi": (
         "Rekisterinpitäjä",
-        (
-            "Rekisterinpitäjä: Adexcon, Hintantie 85 B, 90650 Oulu.",
-            "Rekisteriasioista vastaava henkilö: Ilkka Turunen, 040 841 4351.",
-            "Rekisterin nimi: Oulunseutuvarasto:n asiakasrekisteri.",
-        ),
+        "Rekisterinpitäjä",
+        "Rekisteriasioista vastaava henkilö",
+        "Rekisterin nimi",
+        "Y-tunnus",
     ),
+    "en": (
+        "Controller",
+        "Controller",
+        "Contact person for register matters",
+        "Name of the register",
+        "Business ID",
+    ),
+    "sv": (
+        "Personuppgiftsansvarig",
+        "Personuppgiftsansvarig",
+        "Kontaktperson i registerärenden",
+        "Registrets namn",
+        "FO-nummer",
+    ),
+}
+
+FINNISH = (
     Section(
         "purposes",
         "Käsittelyn tarkoitukset ja oikeusperusteet",
@@ -133,15 +155,6 @@ FINNISH = (
 )
 
 ENGLISH = (
-    Section(
-        "controller",
-        "Controller",
-        (
-            "Controller: Adexcon, Hintantie 85 B, 90650 Oulu, Finland.",
-            "Contact person for register matters: Ilkka Turunen, +358 40 841 4351.",
-            "Name of the register: Oulunseutuvarasto's customer register.",
-        ),
-    ),
     Section(
         "purposes",
         "Purposes and legal bases",
@@ -253,12 +266,150 @@ ENGLISH = (
     ),
 )
 
-INFORMATION: dict[str, tuple[Section, ...]] = {"fi": FINNISH, "en": ENGLISH}
+SWEDISH = (
+    Section(
+        "purposes",
+        "Ändamålen med behandlingen och de rättsliga grunderna",
+        (
+            "Skötsel av kundrelationen, hantering och leverans av beställningar, returer och "
+            "kontakter med dig: fullgörande av ett avtal (artikel 6.1 b i "
+            "dataskyddsförordningen).",
+            "Försäljning mot faktura och kreditbeslutet: avtalet och åtgärder före det "
+            "(art. 6.1 b) samt vårt berättigade intresse att bedöma kreditrisken (art. 6.1 f). "
+            "Personbeteckningen används bara för att kontrollera kreditupplysningar och sköta "
+            "kreditköpet.",
+            "Egen direktmarknadsföring per e-post och sms: ditt samtycke (art. 6.1 a), som du "
+            "kan återkalla när som helst.",
+            "Egen direktmarknadsföring per post och telefon samt planering och inriktning av "
+            "vårt utbud av produkter och tjänster utifrån uppgifter från kundrelationen "
+            "(beställningar och returer): vårt berättigade intresse (art. 6.1 f). Du kan "
+            "förbjuda direktmarknadsföring när som helst.",
+            "Bokföring samt registrering av begäranden och utlämnanden av uppgifter: "
+            "rättsliga förpliktelser (art. 6.1 c).",
+        ),
+    ),
+    Section(
+        "categories",
+        "Uppgifter som behandlas",
+        (
+            "Kontaktuppgifter: efternamn, förnamn, gatuadress, postnummer, postanstalt, land, "
+            "telefonnummer, e-post och kontaktspråk.",
+            "Din personbeteckning, om du beställer mot faktura (kontroll av "
+            "kreditupplysningar och kreditköp).",
+            "Beställningar, leveranser och returer samt kreditbesluten om fakturabeställningar.",
+            "Marknadsföringstillstånd och -förbud med bevis samt de marknadsföringsmeddelanden "
+            "som skickats till dig.",
+            "Dina dataskyddsbegäranden och utlämnandena av dina uppgifter.",
+        ),
+    ),
+    Section(
+        "recipients",
+        "Mottagare",
+        (
+            "Suomen Asiakastieto Oy: din personbeteckning vid en fakturabeställning, för "
+            "kontroll av dina kreditupplysningar.",
+            "Transportföretag (Posti, Matkahuolto, DB Schenker): de namn-, adress- och "
+            "kontaktuppgifter som en leverans kräver.",
+            "Förmedlingstjänster för e-post och sms, som personuppgiftsbiträden, när vi "
+            "skickar meddelanden till dig.",
+            "Myndigheter: bara på en begäran som grundar sig på lag.",
+            "Du själv: på din egen begäran, såsom denna kopia.",
+            "Uppgifterna överförs inte utanför Europeiska unionen eller Europeiska "
+            "ekonomiska samarbetsområdet.",
+        ),
+    ),
+    Section(
+        "retention",
+        "Hur länge uppgifterna bevaras",
+        (
+            "Beställningar, fakturor och verifikat: enligt bokföringslagen 6 år från utgången "
+            "av det år då räkenskapsperioden upphörde; bokföringsböcker och bokslut 10 år.",
+            "Kontaktuppgifter: under kundrelationen; när kundrelationen har varit utan "
+            "beställningar och annan aktivitet under den tid som vår bevarandepolicy anger, "
+            "raderas eller anonymiseras uppgifterna, om inte bokföringen eller ett rättsligt "
+            "anspråk kräver att de bevaras.",
+            "Ett marknadsföringstillstånd: tills du återkallar det. Bevis på tillståndet och "
+            "återkallelsen bevaras en bestämd tid, så att vi kan visa att vi har handlat "
+            "lagenligt.",
+            "Ett förbud mot direktmarknadsföring: så länge det gäller, så att vi kan följa det.",
+            "Kreditbeslut: med beställningen, så länge den bevaras. "
+            "Kreditupplysningsföretagets svar sparas inte.",
+            "Begäranden och utlämnanden av uppgifter: så länge de behövs för att visa att "
+            "begärandena har besvarats och att utlämnandena har haft en grund.",
+        ),
+    ),
+    Section(
+        "sources",
+        "Varifrån uppgifterna kommer",
+        (
+            "Från dig själv: när du beställer i webbutiken, per e-post eller per telefon, och "
+            "de uppgifter du ger oss under kundrelationen.",
+            "Från webbutiken: de beställningar du gör där och de tillstånd du ger i samband "
+            "med dem.",
+            "Från Suomen Asiakastieto Oy: din kreditvärdighet vid tidpunkten för en "
+            "fakturabeställning.",
+        ),
+    ),
+    Section(
+        "automated_decisions",
+        "Automatiskt kreditbeslut",
+        (
+            "När du beställer mot faktura jämförs beställningens summa först med vår "
+            "fakturagräns: en beställning som överskrider den avslås mot faktura utan att "
+            "dina kreditupplysningar kontrolleras.",
+            "Annars frågar vi Suomen Asiakastieto Oy om du har betalningsanmärkningar. Om du "
+            "inte har några godkänns fakturan; om du har kan fakturabeställningen avslås. Om "
+            "inget svar fås eller personen är okänd fattar en människa beslutet.",
+            "Beslutet gäller bara betalningssättet: du kan alltid betala beställningen på "
+            "ett annat sätt.",
+            "Du kan begära att en människa granskar beslutet på nytt, framföra din synpunkt "
+            "och bestrida beslutet.",
+        ),
+    ),
+    Section(
+        "rights",
+        "Dina rättigheter",
+        (
+            "Att få tillgång till dina personuppgifter och en kopia av dem (artikel 15 i "
+            "dataskyddsförordningen).",
+            "Att få felaktiga uppgifter rättade (art. 16).",
+            "Att få dina uppgifter raderade (art. 17) och behandlingen begränsad (art. 18).",
+            "Att få de uppgifter du har gett oss i maskinläsbar form och överföra dem (art. 20).",
+            "Att invända mot behandlingen och förbjuda direktmarknadsföring när som helst "
+            "(art. 21).",
+            "Att återkalla ditt samtycke när som helst; återkallelsen påverkar inte "
+            "lagligheten av behandlingen innan dess.",
+            "Att lämna in klagomål till tillsynsmyndigheten: dataombudsmannens byrå, dataskydd.fi.",
+        ),
+    ),
+)
+
+INFORMATION: dict[str, tuple[Section, ...]] = {"fi": FINNISH, "sv": SWEDISH, "en": ENGLISH}
+
+
+def _line(label: str, *parts: str) -> str:
+    text = ", ".join(part.strip() for part in parts if part and part.strip())
+    return f"{label}: {text}" if text.endswith((".", "!", "?")) else f"{label}: {text}."
+
+
+def controller_section(language: str, content: Mapping[str, Any] | None = None) -> Section:
+    """Who the controller and the contact person are, and the register's name, from
+    the published register description (`content`, else the version in force)."""
+    content = content if content is not None else description_content()
+    title, controller_label, contact_label, name_label, id_label = CONTROLLER_LABELS[language]
+    controller, contact = content["controller"], content["contact"]
+    names = content["register_name"]
+    lines = [_line(controller_label, controller["name"], controller["address"])]
+    if controller.get("business_id", "").strip():
+        lines.append(_line(id_label, controller["business_id"]))
+    lines.append(_line(contact_label, contact["name"], contact["phone"], contact.get("email", "")))
+    lines.append(_line(name_label, names.get(language) or names["fi"]))
+    return Section("controller", title, tuple(lines))
 
 
 def article15_information(language: str) -> list[dict[str, object]]:
-    """The information in `language` ("fi" or "en"), JSON-ready."""
+    """The information in `language` ("fi", "sv" or "en"), JSON-ready."""
     return [
         {"key": section.key, "title": section.title, "items": list(section.items)}
-        for section in INFORMATION[language]
+        for section in (controller_section(language), *INFORMATION[language])
     ]

@@ -3,8 +3,9 @@ ZIP of the customer's own copy (GDPR arts. 15 and 20): `index.html` to read, in 
 customer's language (made by `page.py`), and `data.json` for machines.
 
 Reads only; the services in `disclosures.py` audit and record every copy that leaves.
-A category is one query (orders and their lines two, returns and theirs two), never
-one per order, so a copy of a thousand orders costs eleven queries."""
+A category is one query (orders and their lines two, returns and theirs two, who
+handled the data two when staff did), never one per order, so a copy of a thousand
+orders costs the same fifteen or so queries as a copy of one."""
 
 from __future__ import annotations
 
@@ -17,20 +18,31 @@ from collections.abc import Callable, Collection
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth.models import Group
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rekisteri import crypto
+from rekisteri.accounts.roles import Role
+from rekisteri.audit.models import Action, ActorType, AuditEvent
 from rekisteri.consents.models import ConsentEvent
 from rekisteri.credit.models import CreditCheck
-from rekisteri.customers.models import Customer, Language
+from rekisteri.customers.models import Customer
 from rekisteri.customers.services import identity_code_decrypt
+from rekisteri.languages import customer_language
 from rekisteri.marketing.models import CampaignMessage
 from rekisteri.orders.models import Delivery, Order, OrderLine, Return, ReturnLine
 from rekisteri.privacy.access.article15 import article15_information
 from rekisteri.privacy.access.page import render_index
-from rekisteri.privacy.models import Disclosure, SubjectRequest
+from rekisteri.privacy.models import (
+    BreachNoticeStatus,
+    BreachSubject,
+    Disclosure,
+    LegalHold,
+    SubjectRequest,
+)
 
 FORMAT = "rekisteri.subject-data.v1"
 ARCHIVE_FILES = ("index.html", "data.json")
@@ -56,6 +68,9 @@ class DataCategory(models.TextChoices):
     CAMPAIGN_MESSAGES = "campaign_messages", _("Marketing messages sent")
     SUBJECT_REQUESTS = "subject_requests", _("Data subject requests")
     DISCLOSURES = "disclosures", _("Earlier disclosures")
+    LEGAL_HOLDS = "legal_holds", _("Legal holds")
+    BREACH_NOTICES = "breach_notices", _("Breaches that concerned the customer")
+    PROCESSING = "processing", _("Who handled the data, when and for what purpose")
 
 
 # The customer's own fields, by the category that discloses them.
@@ -176,6 +191,7 @@ def _orders(customer: Customer) -> list[Row]:
             "notes",
             "created_at",
             "updated_at",
+            "settled_at",
         )
     )
     return [
@@ -197,6 +213,7 @@ def _orders(customer: Customer) -> list[Row]:
             "notes": row[15],
             "created_at": _time(row[16]),
             "updated_at": _time(row[17]),
+            "settled_at": _time(row[18]),
             "lines": lines.get(row[0], []),
         }
         for row in orders
@@ -322,6 +339,8 @@ def _consent_events(customer: Customer) -> list[Row]:
             "ip_address",
             "user_agent",
             "order__order_number",
+            "import_evidence__evidence",
+            "import_evidence__customer_import__run_started_at",
         )
     )
     events = []
@@ -341,6 +360,11 @@ def _consent_events(customer: Customer) -> list[Row]:
                 "ip_address": row[10],
                 "user_agent": row[11],
                 "order_number": row[12],
+                # A consent that came with a customer list: the list's evidence of
+                # where and when it was given (its day is `occurred_at`), and when the
+                # list was imported (docs/import.md).
+                "imported_evidence": row[13],
+                "imported_at": _time(row[14]),
             }
         )
     return events
@@ -452,6 +476,125 @@ def _disclosures(customer: Customer) -> list[Row]:
     ]
 
 
+def _legal_holds(customer: Customer) -> list[Row]:
+    rows = (
+        LegalHold.objects.filter(customer_id=customer.pk)
+        .order_by("placed_at", "id")
+        .values_list("placed_at", "lifted_at", "reason")
+    )
+    return [
+        {"placed_at": _time(placed_at), "lifted_at": _time(lifted_at), "reason": reason}
+        for placed_at, lifted_at, reason in rows
+    ]
+
+
+def _breach_notices(customer: Customer) -> list[Row]:
+    """The breaches recorded as concerning the customer, and the notice sent to them:
+    its words only once it was sent (a draft may still change)."""
+    rows = (
+        BreachSubject.objects.filter(customer_id=customer.pk)
+        .order_by("added_at", "id")
+        .values_list(
+            "added_at",
+            "notice_status",
+            "notified_at",
+            "detail",
+            "breach__notice_subject",
+            "breach__notice_body",
+        )
+    )
+    return [
+        {
+            "added_at": _time(added_at),
+            "notice_status": status,
+            "notified_at": _time(notified_at),
+            "detail": detail,
+            "notice_subject": subject if status == BreachNoticeStatus.SENT else None,
+            "notice_body": body if status == BreachNoticeStatus.SENT else None,
+        }
+        for added_at, status, notified_at, detail, subject, body in rows
+    ]
+
+
+# The purpose of a read or write of the customer's data, by the part of the register
+# it touched (the app of the record); actions that say it better on their own first.
+PURPOSES_BY_ACTION = {
+    Action.CREDIT_CHECK: "credit_decision",
+    Action.CREDIT_OVERRIDE: "credit_decision",
+    Action.EXPORT: "data_protection",
+    Action.ERASE: "data_protection",
+    Action.SEARCH: "finding_the_customer",
+}
+PURPOSES_BY_APP = {
+    "customers": "customer_relationship",
+    "orders": "orders_and_deliveries",
+    "intake": "orders_and_deliveries",
+    "credit": "credit_decision",
+    "consents": "marketing_choices",
+    "marketing": "marketing",
+    "privacy": "data_protection",
+    "imports": "customer_list_import",
+}
+
+
+# Who acts for the business; the customer (and an unknown visitor) act for themselves.
+BUSINESS_ACTORS = (ActorType.STAFF, ActorType.SYSTEM, ActorType.INTEGRATION)
+
+
+def handling_purpose(action: str, object_type: str) -> str:
+    """Why the register was used, as a code the copy's page names (`page.PURPOSES`)."""
+    if action in PURPOSES_BY_ACTION:
+        return PURPOSES_BY_ACTION[Action(action)]
+    return PURPOSES_BY_APP.get(object_type.partition(".")[0], "customer_relationship")
+
+
+def _processing(customer: Customer) -> list[Row]:
+    """Who handled the customer's data, from the audit trail: when, by which role of
+    which business (or which integration, or the customer), what was done and for
+    what purpose (CJEU C-579/21, Pankki S). Staff members are named by their roles,
+    not by name; the reasons they typed and IP addresses are not given."""
+    rows = list(
+        AuditEvent.objects.filter(customer_id=customer.pk)
+        .order_by("id")
+        .values_list(
+            "occurred_at",
+            "actor_type",
+            "actor_user_id",
+            "actor_label",
+            "action",
+            "object_type",
+            "changed_fields",
+        )
+    )
+    staff = {user_id for _at, kind, user_id, *_rest in rows if kind == ActorType.STAFF and user_id}
+    roles: dict[int, list[str]] = defaultdict(list)
+    for user_id, name in (
+        Group.objects.filter(user__in=staff, name__in=Role.values)
+        .order_by("name")
+        .values_list("user", "name")
+    ):
+        roles[user_id].append(name)
+    handled = []
+    for occurred_at, kind, user_id, label, action, object_type, changed_fields in rows:
+        # An integration is the business's web shop or API client, named as staff
+        # configured it ("integration:<name>"); a person is never named.
+        integration = label.removeprefix("integration:") if kind == ActorType.INTEGRATION else ""
+        handled.append(
+            {
+                "occurred_at": _time(occurred_at),
+                "actor_type": kind,
+                "roles": roles.get(user_id, []) if kind == ActorType.STAFF else [],
+                "business": settings.BUSINESS_NAME if kind in BUSINESS_ACTORS else None,
+                "integration": integration or None,
+                "action": action,
+                "object_type": object_type,
+                "changed_fields": list(changed_fields),
+                "purpose": handling_purpose(action, object_type),
+            }
+        )
+    return handled
+
+
 LIST_CATEGORIES: dict[str, tuple[str, Callable[[Customer], list[Row]]]] = {
     DataCategory.ORDERS: ("orders", _orders),
     DataCategory.DELIVERIES: ("deliveries", _deliveries),
@@ -461,6 +604,9 @@ LIST_CATEGORIES: dict[str, tuple[str, Callable[[Customer], list[Row]]]] = {
     DataCategory.CAMPAIGN_MESSAGES: ("campaign_messages", _campaign_messages),
     DataCategory.SUBJECT_REQUESTS: ("subject_requests", _subject_requests),
     DataCategory.DISCLOSURES: ("disclosures", _disclosures),
+    DataCategory.LEGAL_HOLDS: ("legal_holds", _legal_holds),
+    DataCategory.BREACH_NOTICES: ("breach_notices", _breach_notices),
+    DataCategory.PROCESSING: ("processing", _processing),
 }
 
 
@@ -491,9 +637,9 @@ def own_copy_categories(customer: Customer, *, include_identity_code: bool) -> l
 
 
 def archive_language(language: str) -> str:
-    """The language of a copy: English for English speakers, else Finnish (Swedish
-    falls back to Finnish until the copy has a Swedish text)."""
-    return "en" if language == Language.ENGLISH else "fi"
+    """The language of a copy: Finnish, Swedish or English, as a customer is written to
+    (a regional code such as "sv-FI" counts as its language; anything else is Finnish)."""
+    return customer_language(language)
 
 
 def subject_data(
@@ -515,8 +661,8 @@ def subject_data(
 
 
 def access_archive(*, customer: Customer, language: str, include_identity_code: bool) -> bytes:
-    """The customer's own copy as a ZIP: `index.html` in `language` (fi, or en for
-    English speakers; sv gets fi) and `data.json`."""
+    """The customer's own copy as a ZIP: `index.html` in `language` (fi, sv or en)
+    and `data.json`."""
     language = archive_language(language)
     data = subject_data(customer, include_identity_code=include_identity_code, language=language)
     html = render_index(data, language=language)

@@ -25,6 +25,8 @@ from django.utils.translation import gettext_lazy as _
 from rekisteri.audit.models import Action, ActorType
 from rekisteri.audit.services import Actor, audit_record, audited_transaction
 from rekisteri.customers.models import Customer, Language
+from rekisteri.fi import InvalidValue, normalize_email
+from rekisteri.languages import customer_language
 from rekisteri.privacy.access.copy import (
     DataCategory,
     access_archive,
@@ -67,6 +69,7 @@ def _clean_disclosure(
     reference: str,
     categories: object,
     categories_name: str = "categories",
+    recipient_email: str = "",
 ) -> tuple[dict[str, str], list[str]]:
     """Normalised values and categories, or a ValidationError naming every bad field
     (the categories under `categories_name`, the caller's name for them)."""
@@ -88,6 +91,15 @@ def _clean_disclosure(
         errors["legal_ground"] = [_("Keep the legal ground under 300 characters.")]
     if len(values["reference"]) > 200:
         errors["reference"] = [_("Keep the reference under 200 characters.")]
+    # Where the recipient is told of a later rectification, erasure or restriction.
+    values["recipient_email"] = ""
+    if recipient_email.strip():
+        try:
+            values["recipient_email"] = normalize_email(recipient_email)
+        except InvalidValue:
+            errors["recipient_email"] = [
+                _("Give a valid email address, such as kirjaamo@example.fi.")
+            ]
     wanted: list[str] = []
     if isinstance(categories, str) or not isinstance(categories, Collection):
         errors[categories_name] = [_("Choose what was disclosed.")]
@@ -113,6 +125,7 @@ def disclosure_record(
     reference: str,
     categories: Sequence[str],
     subject_request: SubjectRequest | None = None,
+    recipient_email: str = "",
 ) -> Disclosure:
     """Records that `categories` of the customer's data went to `recipient` (P17), with
     an audit event of action `export`: the data has left, which is what the audit log
@@ -123,6 +136,7 @@ def disclosure_record(
         legal_ground=legal_ground,
         reference=reference,
         categories=categories,
+        recipient_email=recipient_email,
     )
     if subject_request is not None and subject_request.customer_id != customer.pk:
         raise ValidationError(_("The request is another customer's."))
@@ -157,6 +171,7 @@ def authority_export(
     legal_ground: str,
     reference: str,
     fields: Sequence[str],
+    recipient_email: str = "",
 ) -> bytes:
     """An authority's lawful request answered: a JSON file of only the `fields`
     (`DataCategory` values) asked for, and the disclosure recorded.
@@ -170,6 +185,7 @@ def authority_export(
         reference=reference,
         categories=fields,
         categories_name="fields",
+        recipient_email=recipient_email,
     )
     if DataCategory.IDENTITY_CODE in wanted and not (
         actor.user is not None and actor.user.has_perm(REVEAL_PERMISSION)
@@ -186,6 +202,7 @@ def authority_export(
         legal_ground=values["legal_ground"],
         reference=values["reference"],
         categories=wanted,
+        recipient_email=values["recipient_email"],
     )
     document = {
         "format": AUTHORITY_FORMAT,
@@ -311,14 +328,12 @@ def access_delivery_url(delivery: AccessDelivery) -> str:
 
 
 def _own_copy(*, subject_request: SubjectRequest, customer: Customer) -> bytes:
-    # English when the customer's record or the request says so (archive_language
-    # gives Finnish to everyone else).
-    english = Language.ENGLISH in (subject_request.language, customer.preferred_language)
-    return access_archive(
-        customer=customer,
-        language=Language.ENGLISH if english else Language.FINNISH,
-        include_identity_code=True,
-    )
+    # The request's language when it is Swedish or English (the page the customer
+    # asked on), else the customer's own: a Swedish or English speaker whose request
+    # was recorded in Finnish still gets the copy in their language.
+    asked = customer_language(subject_request.language)
+    language = asked if asked != Language.FINNISH else customer.preferred_language
+    return access_archive(customer=customer, language=language, include_identity_code=True)
 
 
 def _record_own_copy(

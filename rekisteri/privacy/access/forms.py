@@ -27,6 +27,15 @@ class AuthorityExportForm(ServiceErrorsForm):
     reference = forms.CharField(
         label=_("The authority's reference"), max_length=200, required=False
     )
+    recipient_email = forms.CharField(
+        label=_("The authority's email address"),
+        max_length=254,
+        required=False,
+        help_text=_(
+            "Where the authority is told if the data is later rectified, erased or "
+            "restricted (GDPR art. 19)."
+        ),
+    )
     # Not "fields": that name is the form's own dictionary of fields.
     categories = forms.MultipleChoiceField(
         label=_("Data asked for"),

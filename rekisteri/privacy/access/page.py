@@ -1,5 +1,5 @@
 """The readable page of a customer's own copy: `index.html` in the copy's ZIP, made
-from the copy's data (`copy.subject_data`'s dict) in Finnish or English."""
+from the copy's data (`copy.subject_data`'s dict) in Finnish, Swedish or English."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from rekisteri.accounts.roles import Role
+from rekisteri.audit.models import Action, ActorType
 from rekisteri.consents.models import Channel as ConsentChannel
 from rekisteri.consents.models import EventKind, Purpose
 from rekisteri.consents.models import Source as ConsentSource
@@ -30,9 +32,10 @@ from rekisteri.orders.models import (
     ReturnStatus,
 )
 
-# The copy's own words, in both of its languages. Other apps' choices come from the
-# message catalogue (`gettext` under the copy's language); these are the privacy app's
-# and the copy's headings, kept here so that a Finnish copy is Finnish throughout.
+# The copy's own words, in each of its languages (fi, sv, en). Other apps' choices come
+# from the message catalogue (`gettext` under the copy's language); these are the
+# privacy app's and the copy's headings, kept here so that a Finnish or Swedish copy is
+# in that language throughout, whatever the catalogue holds.
 
 TEXTS: dict[str, dict[str, str]] = {
     "fi": {
@@ -108,6 +111,29 @@ TEXTS: dict[str, dict[str, str]] = {
         "yes": "kyllä",
         "simulated": "simuloitu",
         "not_asked": "Ei kysytty",
+        "evidence": "Todiste asiakaslistalla",
+        "imported_at": "tuotu rekisteriin",
+        "legal_holds": "Tietojesi säilyttäminen oikeudellisen syyn vuoksi",
+        "hold_from": "Alkoi",
+        "hold_until": "Päättyi",
+        "breach_notices": "Tietoturvaloukkaukset, jotka koskivat tietojasi",
+        "added_at": "Todettu koskevan sinua",
+        "notice": "Ilmoitus sinulle",
+        "notified_at": "Ilmoitettu",
+        "processing": "Kuka tietojasi käsitteli, milloin ja mihin tarkoitukseen",
+        "processing_intro": (
+            "Tapahtumat kirjataan lokiin sitä mukaa kuin tietojasi katsotaan tai muutetaan. "
+            "Henkilökunta on nimetty tehtävänsä mukaan, ei nimeltä."
+        ),
+        "handled_at": "Aika",
+        "handled_by": "Kuka",
+        "action": "Mitä tehtiin",
+        "purpose": "Tarkoitus",
+        "staff_member": "henkilökunta",
+        "automatic": "automaattinen käsittely",
+        "integration": "verkkokauppa tai muu liitetty järjestelmä",
+        "you": "Sinä itse",
+        "unidentified": "Tunnistamaton asioija",
     },
     "en": {
         "title": "Your data",
@@ -181,6 +207,126 @@ TEXTS: dict[str, dict[str, str]] = {
         "yes": "yes",
         "simulated": "simulated",
         "not_asked": "Not asked",
+        "evidence": "Evidence in the customer list",
+        "imported_at": "imported into the register",
+        "legal_holds": "Your data kept for a legal reason",
+        "hold_from": "From",
+        "hold_until": "Until",
+        "breach_notices": "Data breaches that concerned your data",
+        "added_at": "Found to concern you",
+        "notice": "Notice to you",
+        "notified_at": "Notified",
+        "processing": "Who handled your data, when and for what purpose",
+        "processing_intro": (
+            "Each time your data is viewed or changed, it is written in a log. Staff are "
+            "named by their role, not by name."
+        ),
+        "handled_at": "Time",
+        "handled_by": "Who",
+        "action": "What was done",
+        "purpose": "Purpose",
+        "staff_member": "staff",
+        "automatic": "automatic processing",
+        "integration": "web shop or other connected system",
+        "you": "You",
+        "unidentified": "Unidentified visitor",
+    },
+    "sv": {
+        "title": "Dina uppgifter",
+        "intro": (
+            "Det här är en kopia av de personuppgifter som {business} har registrerat om "
+            "dig, enligt läget {time}. Samma uppgifter finns i maskinläsbar form i filen "
+            "data.json."
+        ),
+        "none": "Inga uppgifter.",
+        "contact": "Kontaktuppgifter",
+        "customer_number": "Kundnummer",
+        "name": "Namn",
+        "address": "Adress",
+        "phone": "Telefon",
+        "email": "E-post",
+        "language": "Kontaktspråk",
+        "identity_code": "Personbeteckning",
+        "source": "Kundrelationen började",
+        "status": "Status",
+        "created_at": "Kund sedan",
+        "last_activity_at": "Senaste aktivitet",
+        "notes": "Anteckningar",
+        "orders": "Beställningar",
+        "order": "Beställning",
+        "placed_at": "Beställd",
+        "channel": "Beställningssätt",
+        "payment_method": "Betalningssätt",
+        "products": "Produkter",
+        "total": "Summa (inkl. moms)",
+        "delivery_address": "Leveransadress",
+        "deliveries": "Leveranser",
+        "carrier": "Transportföretag",
+        "tracking_code": "Spårningskod",
+        "shipped_at": "Skickad",
+        "delivered_at": "Levererad",
+        "returns": "Returer",
+        "requested_at": "Begärd",
+        "reason": "Orsak",
+        "returned": "Returnerade produkter",
+        "refund": "Gottgörelse",
+        "credit_checks": "Kreditbeslut",
+        "checked_at": "Kontrollerad",
+        "provider": "Kreditupplysningsföretag",
+        "decision": "Beslut",
+        "payment_defaults": "Betalningsanmärkningar",
+        "review": "Granskning av en människa",
+        "consent_events": "Marknadsföringstillstånd och -förbud",
+        "occurred_at": "Tid",
+        "event": "Händelse",
+        "consent_channel": "Kanal",
+        "consent_source": "Var",
+        "wording": "Visad formulering",
+        "all_channels": "Alla kanaler",
+        "campaign_messages": "Marknadsföringsmeddelanden som skickats till dig",
+        "campaign": "Kampanj",
+        "message_channel": "Kanal",
+        "subject": "Ämne",
+        "sent_at": "Skickat",
+        "unsubscribed_at": "Avbeställt",
+        "subject_requests": "Dina dataskyddsbegäranden",
+        "received_at": "Mottagen",
+        "request": "Begäran",
+        "closed_at": "Behandlad",
+        "outcome": "Resultat",
+        "disclosures": "Utlämnanden av dina uppgifter",
+        "disclosed_at": "Tid",
+        "recipient": "Mottagare",
+        "legal_ground": "Grund",
+        "reference": "Referens",
+        "disclosed": "Utlämnade uppgifter",
+        "information": "Information om behandlingen",
+        "yes": "ja",
+        "simulated": "simulerad",
+        "not_asked": "Inte förfrågat",
+        "evidence": "Bevis i kundlistan",
+        "imported_at": "importerat till registret",
+        "legal_holds": "Dina uppgifter bevaras av rättsliga skäl",
+        "hold_from": "Från",
+        "hold_until": "Till",
+        "breach_notices": "Personuppgiftsincidenter som gällde dina uppgifter",
+        "added_at": "Konstaterades gälla dig",
+        "notice": "Meddelande till dig",
+        "notified_at": "Meddelad",
+        "processing": "Vem som behandlade dina uppgifter, när och för vilket ändamål",
+        "processing_intro": (
+            "Varje gång dina uppgifter visas eller ändras antecknas det i en logg. "
+            "Personalen anges med sin uppgift, inte med namn."
+        ),
+        "handled_at": "Tid",
+        "handled_by": "Vem",
+        "action": "Vad som gjordes",
+        "purpose": "Ändamål",
+        "staff_member": "personal",
+        "automatic": "automatisk behandling",
+        "integration": "webbutik eller annat anslutet system",
+        "you": "Du själv",
+        "unidentified": "Oidentifierad besökare",
     },
 }
 
@@ -218,6 +364,14 @@ PRIVACY_LABELS: dict[str, dict[str, str]] = {
         "campaign_messages": "Lähetetyt markkinointiviestit",
         "subject_requests": "Tietosuojapyynnöt",
         "disclosures": "Aiemmat luovutukset",
+        "legal_holds": "Säilyttäminen oikeudellisen syyn vuoksi",
+        "breach_notices": "Tietoturvaloukkaukset, jotka koskivat asiakasta",
+        "processing": "Kuka tietoja käsitteli, milloin ja mihin tarkoitukseen",
+        # BreachNoticeStatus
+        "pending": "Ei vielä lähetetty",
+        "sent": "Lähetetty",
+        "no_email": "Ei sähköpostiosoitetta",
+        "failed": "Lähetys epäonnistui",
     },
     "en": {
         "access": "Access to own data (art. 15)",
@@ -248,6 +402,50 @@ PRIVACY_LABELS: dict[str, dict[str, str]] = {
         "campaign_messages": "Marketing messages sent",
         "subject_requests": "Data protection requests",
         "disclosures": "Earlier disclosures",
+        "legal_holds": "Legal holds",
+        "breach_notices": "Data breaches that concerned the customer",
+        "processing": "Who handled the data, when and for what purpose",
+        "pending": "Not sent yet",
+        "sent": "Sent",
+        "no_email": "No email address on record",
+        "failed": "Sending failed",
+    },
+    "sv": {
+        "access": "Rätt att få tillgång till sina uppgifter (art. 15)",
+        "rectification": "Rättelse av uppgifter (art. 16)",
+        "erasure": "Radering av uppgifter (art. 17)",
+        "restriction": "Begränsning av behandlingen (art. 18)",
+        "objection": "Invändning mot direktmarknadsföring (art. 21)",
+        "portability": "Överföring av uppgifter (art. 20)",
+        "awaiting": "Väntar på att identiteten bekräftas",
+        "open": "Under behandling",
+        "completed": "Klar",
+        "refused": "Avslagen",
+        "authority": "En myndighet",
+        "data_subject": "Du själv",
+        "other": "Annan",
+        "customer_details": "Kundnummer, källa, status och datum",
+        "name": "Namn",
+        "address": "Adress",
+        "phone": "Telefon",
+        "email": "E-post",
+        "identity_code": "Personbeteckning",
+        "notes": "Personalens anteckningar",
+        "orders": "Beställningar och beställningsrader",
+        "deliveries": "Leveranser",
+        "returns": "Returer",
+        "credit_checks": "Kreditbeslut",
+        "consents": "Marknadsföringstillstånd och -förbud",
+        "campaign_messages": "Skickade marknadsföringsmeddelanden",
+        "subject_requests": "Dataskyddsbegäranden",
+        "disclosures": "Tidigare utlämnanden",
+        "legal_holds": "Bevarande av rättsliga skäl",
+        "breach_notices": "Personuppgiftsincidenter som gällde kunden",
+        "processing": "Vem som behandlade uppgifterna, när och för vilket ändamål",
+        "pending": "Inte skickat ännu",
+        "sent": "Skickat",
+        "no_email": "Ingen e-postadress registrerad",
+        "failed": "Sändningen misslyckades",
     },
 }
 
@@ -262,6 +460,40 @@ CREDIT_REASONS = {
 }
 
 PROVIDERS = {"asiakastieto": "Suomen Asiakastieto Oy"}
+
+# The purposes of `copy.handling_purpose`, in the copy's languages.
+PURPOSES: dict[str, dict[str, str]] = {
+    "fi": {
+        "customer_relationship": "Asiakassuhteen hoito ja asiakaspalvelu",
+        "orders_and_deliveries": "Tilausten, toimitusten ja palautusten käsittely",
+        "credit_decision": "Laskutilauksen luottopäätös",
+        "marketing_choices": "Markkinointilupien ja -kieltojen kirjaaminen",
+        "marketing": "Oma suoramarkkinointi",
+        "data_protection": "Tietosuojapyynnöt, luovutukset ja tietojen säilyttäminen",
+        "customer_list_import": "Asiakaslistan tuonti rekisteriin",
+        "finding_the_customer": "Asiakkaan haku asiakaspalvelussa",
+    },
+    "en": {
+        "customer_relationship": "Managing the customer relationship and customer service",
+        "orders_and_deliveries": "Handling orders, deliveries and returns",
+        "credit_decision": "Credit decision on an invoice order",
+        "marketing_choices": "Recording marketing consents and bans",
+        "marketing": "Own direct marketing",
+        "data_protection": "Data protection requests, disclosures and keeping data",
+        "customer_list_import": "Importing a customer list into the register",
+        "finding_the_customer": "Finding the customer in customer service",
+    },
+    "sv": {
+        "customer_relationship": "Skötsel av kundrelationen och kundtjänst",
+        "orders_and_deliveries": "Hantering av beställningar, leveranser och returer",
+        "credit_decision": "Kreditbeslut om en fakturabeställning",
+        "marketing_choices": "Registrering av marknadsföringstillstånd och -förbud",
+        "marketing": "Egen direktmarknadsföring",
+        "data_protection": "Dataskyddsbegäranden, utlämnanden och bevarande av uppgifter",
+        "customer_list_import": "Import av en kundlista till registret",
+        "finding_the_customer": "Sökning av kunden i kundtjänsten",
+    },
+}
 
 CATALOGUE_CHOICES: tuple[type[models.TextChoices], ...] = (
     Source,
@@ -280,7 +512,14 @@ CATALOGUE_CHOICES: tuple[type[models.TextChoices], ...] = (
     Purpose,
     CampaignChannel,
     MessageStatus,
+    Action,
+    Role,
 )
+
+
+# Finnish and Finland Swedish write times, dates and sums alike (7.12.2026 kl. 17.35,
+# 12,50 €); English gets ISO dates.
+NATIONAL = ("fi", "sv")
 
 
 class _Display:
@@ -290,6 +529,7 @@ class _Display:
         self.language = language
         self.texts = TEXTS[language]
         self.privacy = PRIVACY_LABELS[language]
+        self.purposes = PURPOSES[language]
         with translation.override(language):
             self.choices = {
                 choices: {value: str(label) for value, label in choices.choices}
@@ -305,24 +545,43 @@ class _Display:
         if not value:
             return ""
         moment = datetime.datetime.fromisoformat(value)
-        if self.language == "fi":
-            return f"{moment.day}.{moment.month}.{moment.year} klo {moment:%H.%M}"
+        if self.language in NATIONAL:
+            at = "klo" if self.language == "fi" else "kl."
+            return f"{moment.day}.{moment.month}.{moment.year} {at} {moment:%H.%M}"
         return f"{moment:%Y-%m-%d %H:%M}"
 
     def date(self, value: str | None) -> str:
         if not value:
             return ""
         moment = datetime.datetime.fromisoformat(value)
-        if self.language == "fi":
+        if self.language in NATIONAL:
             return f"{moment.day}.{moment.month}.{moment.year}"
         return f"{moment:%Y-%m-%d}"
 
     def money(self, value: str | None) -> str:
         if value is None:
             return ""
-        if self.language == "fi":
+        if self.language in NATIONAL:
             return f"{value.replace('.', ',')} €"
         return f"€{value}"
+
+    def handled_by(self, row: dict[str, Any]) -> str:
+        """Who handled the data: the business and the role, the integration or the
+        system; the customer themself; never a staff member's name."""
+        t = self.texts
+        kind = row["actor_type"]
+        if kind == ActorType.CUSTOMER:
+            return t["you"]
+        if kind == ActorType.STAFF:
+            who = ", ".join(self.label(Role, role) for role in row["roles"]) or t["staff_member"]
+        elif kind == ActorType.INTEGRATION:
+            who = f"{row['integration']} ({t['integration']})" if row["integration"] else ""
+            who = who or t["integration"]
+        elif kind == ActorType.SYSTEM:
+            who = t["automatic"]
+        else:
+            return t["unidentified"]
+        return f"{row['business']}: {who}" if row["business"] else who
 
     def country(self, code: str) -> str:
         return str(self.countries.get(code, code))
@@ -338,8 +597,10 @@ class _Display:
         return self.reasons.get(code, code)
 
 
-def _table(title: str, headers: Iterable[str], rows: list[list[str]]) -> dict[str, Any]:
-    return {"title": title, "headers": list(headers), "rows": rows}
+def _table(
+    title: str, headers: Iterable[str], rows: list[list[str]], *, intro: str = ""
+) -> dict[str, Any]:
+    return {"title": title, "headers": list(headers), "rows": rows, "intro": intro}
 
 
 def _contact(data: dict[str, Any], show: _Display) -> list[tuple[str, str]]:
@@ -443,11 +704,17 @@ def _tables(data: dict[str, Any], show: _Display) -> list[dict[str, Any]]:
     ]
     consents = [
         [
-            show.time(e["occurred_at"]),
+            # An imported consent's evidence gives its day, not a time.
+            show.date(e["occurred_at"]) if e["imported_evidence"] else show.time(e["occurred_at"]),
             show.label(EventKind, e["kind"]),
             show.label(ConsentChannel, e["channel"]) if e["channel"] else t["all_channels"],
             show.label(ConsentSource, e["source"]),
-            e["wording"] or "",
+            (
+                f"{t['evidence']}: {e['imported_evidence']} "
+                f"({t['imported_at']} {show.date(e['imported_at'])})"
+                if e["imported_evidence"]
+                else e["wording"] or ""
+            ),
         ]
         for e in data["consent_events"]
     ]
@@ -482,6 +749,28 @@ def _tables(data: dict[str, Any], show: _Display) -> list[dict[str, Any]]:
         ]
         for d in data["disclosures"]
     ]
+    holds = [
+        [show.time(h["placed_at"]), show.time(h["lifted_at"]), h["reason"]]
+        for h in data["legal_holds"]
+    ]
+    breaches = [
+        [
+            show.time(b["added_at"]),
+            privacy.get(b["notice_status"], b["notice_status"]),
+            show.time(b["notified_at"]),
+            "\n\n".join(part for part in (b["notice_subject"], b["notice_body"]) if part),
+        ]
+        for b in data["breach_notices"]
+    ]
+    processing = [
+        [
+            show.time(p["occurred_at"]),
+            show.handled_by(p),
+            show.label(Action, p["action"]),
+            show.purposes.get(p["purpose"], p["purpose"]),
+        ]
+        for p in data["processing"]
+    ]
     return [
         _table(t["orders"], (t[k] for k in ORDER_COLUMNS), orders),
         _table(t["deliveries"], (t[k] for k in DELIVERY_COLUMNS), deliveries),
@@ -491,6 +780,14 @@ def _tables(data: dict[str, Any], show: _Display) -> list[dict[str, Any]]:
         _table(t["campaign_messages"], (t[k] for k in MESSAGE_COLUMNS), messages),
         _table(t["subject_requests"], (t[k] for k in REQUEST_COLUMNS), requests),
         _table(t["disclosures"], (t[k] for k in DISCLOSURE_COLUMNS), disclosures),
+        _table(t["legal_holds"], (t[k] for k in HOLD_COLUMNS), holds),
+        _table(t["breach_notices"], (t[k] for k in BREACH_COLUMNS), breaches),
+        _table(
+            t["processing"],
+            (t[k] for k in PROCESSING_COLUMNS),
+            processing,
+            intro=t["processing_intro"],
+        ),
     ]
 
 
@@ -519,6 +816,9 @@ CONSENT_COLUMNS = ("occurred_at", "event", "consent_channel", "consent_source", 
 MESSAGE_COLUMNS = ("campaign", "message_channel", "subject", "status", "sent_at", "unsubscribed_at")
 REQUEST_COLUMNS = ("received_at", "request", "status", "closed_at", "outcome")
 DISCLOSURE_COLUMNS = ("disclosed_at", "recipient", "legal_ground", "reference", "disclosed")
+HOLD_COLUMNS = ("hold_from", "hold_until", "reason")
+BREACH_COLUMNS = ("added_at", "status", "notified_at", "notice")
+PROCESSING_COLUMNS = ("handled_at", "handled_by", "action", "purpose")
 
 
 def render_index(data: dict[str, Any], *, language: str) -> str:

@@ -69,6 +69,7 @@ def authority_export(request: HttpRequest) -> HttpResponse:
                     legal_ground=data["legal_ground"],
                     reference=data["reference"],
                     fields=data["categories"],
+                    recipient_email=data["recipient_email"],
                 )
             except ValidationError as error:
                 form.add_service_errors(error)

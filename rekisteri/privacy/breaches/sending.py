@@ -23,7 +23,8 @@ from django.utils import timezone, translation
 
 from rekisteri.audit.models import Action
 from rekisteri.audit.services import Actor, audit_record, audited_transaction
-from rekisteri.customers.models import Customer, Language, Status
+from rekisteri.customers.models import Customer, Status
+from rekisteri.languages import customer_language
 from rekisteri.privacy.access.article15 import article15_information
 from rekisteri.privacy.models import Breach, BreachNoticeStatus, BreachSubject
 
@@ -46,15 +47,15 @@ def unclaimed_notices(breach: Breach) -> QuerySet[BreachSubject]:
 
 
 def notice_language(customer: Customer) -> str:
-    """The language of the notice's frame: the customer's own; Swedish speakers get
-    Finnish, as with campaigns, until there is a Swedish catalogue."""
-    return "en" if customer.preferred_language == Language.ENGLISH else "fi"
+    """The language of the notice's frame: the customer's own, Finnish, Swedish or
+    English."""
+    return customer_language(customer.preferred_language)
 
 
 def contact_lines(language: str) -> list[str]:
     """Who to contact about the breach (art. 34(2) with art. 33(3)(b)): the
     controller's lines of the information given with a customer's own copy."""
-    for section in article15_information(language):
+    for section in article15_information(language if language in ("sv", "en") else "fi"):
         items = section["items"]
         if section["key"] == "controller" and isinstance(items, list):
             return [str(line) for line in items]

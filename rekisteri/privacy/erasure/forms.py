@@ -73,4 +73,15 @@ class RestrictionForm(_RequestReasonForm):
 
 
 class RestrictionLiftForm(_ReasonForm):
-    pass
+    # Asked only of a customer without an email address: the service requires it then.
+    told_how = forms.CharField(
+        label=_("How the customer was told"),
+        max_length=REASON_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "The customer has no email address: tell them yourself before lifting the "
+            'restriction (GDPR art. 18(3)) and say how and when, such as "by letter on '
+            '7.12.2026". Never their name or contact data.'
+        ),
+    )

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime
 import json
 import logging
-import os
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -39,8 +38,9 @@ from rekisteri.audit.services import (
 from rekisteri.audit.subject_keys import SubjectKeys, subject_keys_destroy
 from rekisteri.consents.models import ConsentEvent
 from rekisteri.credit.models import CreditCheck
-from rekisteri.customers.models import Customer, Status
-from rekisteri.intake.models import IdempotencyKey, InboxDelivery
+from rekisteri.customers.models import Customer, HeldChange, Status
+from rekisteri.intake.inbox import Reason
+from rekisteri.intake.models import DeliveryState, IdempotencyKey, InboxDelivery
 from rekisteri.marketing.models import CampaignMessage
 from rekisteri.orders.models import (
     Delivery,
@@ -52,13 +52,18 @@ from rekisteri.orders.models import (
 )
 from rekisteri.privacy.erasure.personal_terms import PersonalTerms, reason_clean
 from rekisteri.privacy.models import (
+    ActKind,
     Disclosure,
     ErasureLogEntry,
     LegalHold,
+    NoticeKind,
     RequestKind,
+    RequestNotice,
     SubjectRequest,
 )
+from rekisteri.privacy.replay.log import act_record, jsonl_append
 from rekisteri.privacy.requests.services import subject_request_complete
+from rekisteri.privacy.restriction.sending import restriction_lift_tell
 from rekisteri.privacy.retention.holds import legal_holds_active
 from rekisteri.reasons import REASON_MIN_LENGTH, reason_collapse
 from rekisteri.versioning import version_bump
@@ -210,6 +215,7 @@ def customer_restrict(
             changed_fields=["status"],
             reason=f"restricted (art. 18): {reason}{request_note}",
         )
+        act_record(customer=current, kind=ActKind.RESTRICTION, done_at=current.updated_at)
         if subject_request is not None:
             subject_request_complete(
                 actor=actor,
@@ -219,22 +225,67 @@ def customer_restrict(
     return current
 
 
-def customer_restriction_lift(*, actor: Actor, customer: Customer, reason: str) -> Customer:
-    """Ends a restriction: the customer is active again (never an anonymised one)."""
+NOT_RESTRICTED = _("The customer's processing is not restricted.")
+TOLD_BY_EMAIL = "by email to the address on record"
+
+
+def _told_how_clean(customer: Customer, told_how: str) -> str:
+    """How the privacy officer told a person who has no email address (it goes to the
+    audit log, so it is held to a reason's rules)."""
+    try:
+        return reason_clean(customer=customer, reason=told_how, min_length=REASON_MIN_LENGTH)
+    except ValidationError as error:
+        raise ValidationError({"told_how": error.message_dict["reason"]}) from None
+
+
+def customer_restriction_lift(
+    *, actor: Actor, customer: Customer, reason: str, told_how: str = ""
+) -> Customer:
+    """Ends a restriction: the customer is active again (never an anonymised one).
+
+    The person is told first (GDPR art. 18(3)): by email to the address on record,
+    in their language, before anything changes; a customer without an email address
+    was told by the privacy officer, who says how (`told_how`, required then). The
+    lift's audit event records how the person was told. The shops' orders that waited
+    for the restriction go back to the inbox, to be taken as any other; the changes
+    staff asked for keep waiting for the privacy officer's decision.
+
+    Raises ValidationError for a customer not restricted, a bad reason or `told_how`,
+    or an email that could not be sent; then nothing is changed."""
+    before = Customer.objects.get(pk=customer.pk)
+    if before.status != Status.RESTRICTED:
+        raise ValidationError(NOT_RESTRICTED)
+    reason = reason_clean(customer=before, reason=reason, min_length=REASON_MIN_LENGTH)
+    told = TOLD_BY_EMAIL if before.email else _told_how_clean(before, told_how)
+    if before.email:
+        try:
+            restriction_lift_tell(before)
+        except Exception as error:
+            logger.error("restriction lift email not sent (%s)", type(error).__name__)
+            raise ValidationError(
+                _(
+                    "The email telling the customer could not be sent, so the restriction "
+                    "was not lifted. Try again in a while."
+                )
+            ) from None
     with audited_transaction():
         current = Customer.objects.select_for_update().get(pk=customer.pk)
         if current.status != Status.RESTRICTED:
-            raise ValidationError(_("The customer's processing is not restricted."))
-        reason = reason_clean(customer=current, reason=reason, min_length=REASON_MIN_LENGTH)
+            raise ValidationError(NOT_RESTRICTED)
         _status_set(current, Status.ACTIVE)
+        returned = InboxDelivery.objects.filter(
+            customer=current, state=DeliveryState.ATTENTION, reason=Reason.RESTRICTED
+        ).update(state=DeliveryState.WAITING, reason="", detail="", next_attempt_at=None)
         audit_record(
             actor=actor,
             action=Action.UPDATE,
             obj=current,
             customer=current,
             changed_fields=["status"],
-            reason=f"restriction lifted: {reason}",
+            reason=f"restriction lifted: {reason}; the person was told first: {told}"
+            + (f"; {returned} shop orders back to the inbox" if returned else ""),
         )
+        act_record(customer=current, kind=ActKind.RESTRICTION_LIFTED, done_at=current.updated_at)
     return current
 
 
@@ -396,6 +447,16 @@ def erasure_plan(customer: Customer) -> ErasurePlan:
             ),
         ),
         PlanItem(gettext("API idempotency keys of orders"), keys.count(), gettext("Deleted.")),
+        PlanItem(
+            gettext("Changes asked for while the processing was restricted"),
+            HeldChange.objects.filter(customer=customer)
+            .exclude(payload_encrypted="", decision_reason="")
+            .count(),
+            gettext(
+                "What was asked and the reason of the decision removed; that it was asked "
+                "and decided stays."
+            ),
+        ),
         PlanItem(
             gettext("Reasons about the customer in the audit trail"),
             AuditEvent.objects.filter(customer=customer).exclude(personal_reason="").count(),
@@ -672,6 +733,10 @@ def _subject_requests_minimise(erasing: list[_Erasing]) -> None:
             request.outcome = owner.terms.redact(request.outcome)
             version_bump(request)
         _columns_save(requests, SUBJECT_REQUEST_MINIMISED_FIELDS)
+        # A message to the person not yet sent loses its address too.
+        RequestNotice.objects.filter(
+            subject_request__in=[request.pk for request in requests]
+        ).exclude(kind=NoticeKind.RECIPIENT).exclude(address="").update(address="")
 
 
 def _anonymise(erasing: list[_Erasing]) -> None:
@@ -697,6 +762,11 @@ def _anonymise(erasing: list[_Erasing]) -> None:
                 Q(order__customer_id__in=chunk) | Q(customer_id__in=chunk)
             ),
             fields=DELIVERY_ERASED_FIELDS,
+        )
+        # What staff asked for while the customer was restricted goes; that it was
+        # asked and decided stays, as the record of the restriction.
+        HeldChange.objects.filter(customer_id__in=chunk).update(
+            payload_encrypted="", decision_reason=""
         )
         holds = list(LegalHold.objects.filter(customer_id__in=chunk))
         for hold in holds:
@@ -736,35 +806,16 @@ def erasure_log_path() -> Path:
 def _erasure_log_append(lines: list[tuple[uuid.UUID, datetime.datetime]]) -> None:
     """Appends to the file and forces it to disk before the caller's commit: should the
     commit fail after this, a replay completes the erasure rather than lose it."""
-    if not lines:
-        return
-    path = erasure_log_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    created = not path.exists()
-    data = "".join(
-        json.dumps(
+    jsonl_append(
+        erasure_log_path(),
+        (
             {
                 "customer": str(public_id),
                 "erased_at": erased_at.astimezone(datetime.UTC).isoformat(),
             }
-        )
-        + "\n"
-        for public_id, erased_at in lines
-    ).encode("ascii")
-    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(descriptor, view) :]
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-    if created:
-        directory = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
+            for public_id, erased_at in lines
+        ),
+    )
 
 
 def _erasure_log_read() -> dict[uuid.UUID, datetime.datetime]:
@@ -902,6 +953,8 @@ def customer_erase(
         refusals = erasure_plan(current).refusals
         if refusals:
             raise ErasureRefused(refusals)
+        # Read before it goes: the person is told there that the erasure is done.
+        address = current.email
         customer_anonymise(
             actor=actor, customer=current, reason=f"erasure (art. 17): {reason}{request_note}"
         )
@@ -911,14 +964,29 @@ def customer_erase(
                 request=subject_request,
                 outcome="The customer's personal data was erased; accounting records are "
                 "kept minimised under a pseudonym.",
+                address=address,
             )
     customer.refresh_from_db()
+
+
+@dataclass(frozen=True)
+class ErasedAgain:
+    """A customer `erasure_log_replays` erased again."""
+
+    customer_public_id: uuid.UUID
+    customer_number: int
+    erased_at: datetime.datetime  # the first time, as the log says
 
 
 def erasure_log_replay(*, actor: Actor) -> int:
     """Erases again every customer the erasure log file lists who is not anonymised:
     a restored backup brought them back. The table and the file are made to agree
     (entries missing from either are added). Returns how many were erased again."""
+    return len(erasure_log_replays(actor=actor))
+
+
+def erasure_log_replays(*, actor: Actor) -> list[ErasedAgain]:
+    """`erasure_log_replay`, which returns the customers it erased again."""
     in_file = _erasure_log_read()
     in_table = dict(ErasureLogEntry.objects.values_list("customer_public_id", "erased_at"))
     ErasureLogEntry.objects.bulk_create(
@@ -933,7 +1001,8 @@ def erasure_log_replay(*, actor: Actor) -> int:
     _erasure_log_append(
         [(public_id, at) for public_id, at in in_table.items() if public_id not in in_file]
     )
-    erased = 0
+    logged = {**in_table, **in_file}
+    erased: list[ErasedAgain] = []
     for batch in _chunks(sorted(set(in_file) | set(in_table))):
         returned = Customer.objects.filter(public_id__in=batch).exclude(status=Status.ANONYMISED)
         with audited_transaction():
@@ -951,5 +1020,12 @@ def erasure_log_replay(*, actor: Actor) -> int:
                 customers=[item.customer for item in erasing],
                 reason="erasure log replay",
             )
-        erased += len(erasing)
+        erased += [
+            ErasedAgain(
+                customer_public_id=item.customer.public_id,
+                customer_number=item.customer.customer_number,
+                erased_at=logged[item.customer.public_id],
+            )
+            for item in erasing
+        ]
     return erased

@@ -433,6 +433,7 @@ def description_publish(
     content: Mapping[str, Any],
     change_note: str,
     based_on: int | None = None,
+    reason: str = "",
 ) -> RegisterDescription:
     """Publishes `content` as the next version of the register description, audited;
     the privacy notice shows it at once and the earlier versions stay readable.
@@ -477,7 +478,7 @@ def description_publish(
             action=Action.CREATE,
             obj=description,
             changed_fields=_changed_sections(current.content if current else {}, cleaned),
-            reason=f"register description version {description.version} published",
+            reason=reason or f"register description version {description.version} published",
         )
     return description
 

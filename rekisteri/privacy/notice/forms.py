@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms import BoundField
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from rekisteri.forms import ServiceErrorsForm
@@ -34,6 +35,7 @@ from rekisteri.privacy.notice.document import (
     item_name_field,
     new_item_key,
 )
+from rekisteri.privacy.notice.sources import GENERATED_PURPOSES, GENERATED_SECTIONS
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -44,6 +46,11 @@ MAX_ROWS = LIST_LIMIT + 5
 ROW_FIELD = re.compile(r"(?P<section>[a-z_]+)-(?P<row>\d+)-")
 # The retention select's value for a category added in the same edit, by its block.
 NEW_CATEGORY = "new-"
+# What the privacy officer writes; the rest is written from the live sources.
+EDITED_TEXT_SECTIONS = tuple(name for name in TEXT_SECTIONS if name not in GENERATED_SECTIONS)
+EDITED_LIST_SECTIONS = {
+    name: parts for name, parts in LIST_SECTIONS.items() if name not in GENERATED_SECTIONS
+}
 LANGUAGE_NAMES = {"fi": _("Finnish"), "en": _("English"), "sv": _("Swedish")}
 
 SECTION_TITLES: dict[str, StrOrPromise] = {
@@ -118,6 +125,26 @@ PART_LABELS: dict[str, StrOrPromise] = {
     "purposes-text": _("Purpose"),
     "purposes-legal_basis": _("Legal basis"),
 }
+GENERATED_HELP: dict[str, StrOrPromise] = {
+    "data_categories": _(
+        "Written by Rekisteri from its data map: a category is listed when the register "
+        "holds it about customers. When it changes, the versions page shows the new text "
+        "waiting to be published."
+    ),
+    "retention": _(
+        "Written by Rekisteri from the retention policies below. When a policy changes, "
+        "the versions page shows the new text waiting to be published."
+    ),
+    "credit_decision_logic": _(
+        "Written by Rekisteri from the credit policy below. When the policy changes, the "
+        "versions page shows the new text waiting to be published."
+    ),
+}
+GENERATED_PURPOSES_HELP = _(
+    "Rekisteri adds the marketing that reaches customers without an opt-in while it is in "
+    "use: the campaigns under the existing-customer exception (917/2014 § 200) and the "
+    "opt-out channels (post, phone)."
+)
 PARAGRAPH_HELP = _("An empty line starts a new paragraph.")
 
 
@@ -180,6 +207,7 @@ class DescriptionForm(ServiceErrorsForm):
         initial: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(data, initial=dict(initial or {}))
+        content = editable_content(content)
         self.section_errors: dict[str, list[str]] = {}
         self._rows = self._row_counts(content)
         # Which form row each item of the built document came from, to place errors.
@@ -192,8 +220,8 @@ class DescriptionForm(ServiceErrorsForm):
 
     def _row_counts(self, content: Mapping[str, Any]) -> dict[str, int]:
         if not self.is_bound:
-            return {section: len(content[section]) + EXTRA_ROWS for section in LIST_SECTIONS}
-        counts = dict.fromkeys(LIST_SECTIONS, 0)
+            return {section: len(content[section]) + EXTRA_ROWS for section in EDITED_LIST_SECTIONS}
+        counts = dict.fromkeys(EDITED_LIST_SECTIONS, 0)
         for name in self.data:
             found = ROW_FIELD.match(name)
             if found and found["section"] in counts:
@@ -224,7 +252,7 @@ class DescriptionForm(ServiceErrorsForm):
                     max_length=PLAIN_LIMIT,
                     initial=content[section].get(name, ""),
                 )
-        for section in TEXT_SECTIONS:
+        for section in EDITED_TEXT_SECTIONS:
             is_name = section == "register_name"
             self._add_text(
                 section,
@@ -233,8 +261,8 @@ class DescriptionForm(ServiceErrorsForm):
                 limit=NAME_LIMIT if is_name else TEXT_LIMIT,
                 long=not is_name,
             )
-        choices = self._category_choices(content)
-        for section, parts in LIST_SECTIONS.items():
+        choices = self._category_choices(content) if "retention" in EDITED_LIST_SECTIONS else []
+        for section, parts in EDITED_LIST_SECTIONS.items():
             items = content[section]
             for row in range(self._rows[section]):
                 item = items[row] if not self.is_bound and row < len(items) else {}
@@ -301,11 +329,12 @@ class DescriptionForm(ServiceErrorsForm):
             section: {name: data.get(f"{section}-{name}", "") for name in names}
             for section, names in PLAIN_SECTIONS.items()
         }
-        for section in TEXT_SECTIONS:
+        for section in EDITED_TEXT_SECTIONS:
             result[section] = self._text(section)
-        for section, parts in LIST_SECTIONS.items():
+        for section, parts in EDITED_LIST_SECTIONS.items():
             result[section] = self._items(section, parts)
-        return {section: result[section] for section in SECTIONS}
+        # The generated sections are left out: `sources.content_from_sources` adds them.
+        return {section: result[section] for section in SECTIONS if section in result}
 
     def _items(self, section: str, parts: tuple[str, ...]) -> list[dict[str, Any]]:
         data = self.cleaned_data
@@ -387,9 +416,13 @@ class DescriptionForm(ServiceErrorsForm):
                 help=SECTION_HELP.get(section, ""),
                 errors=self.section_errors.get(section, []),
             )
-            if section in PLAIN_SECTIONS:
+            if section == "purposes":
+                block.help = format_lazy("{} {}", block.help, GENERATED_PURPOSES_HELP)
+            if section in GENERATED_SECTIONS:
+                block.help = GENERATED_HELP[section]
+            elif section in PLAIN_SECTIONS:
                 block.fields = [self[f"{section}-{name}"] for name in PLAIN_SECTIONS[section]]
-            elif section in TEXT_SECTIONS:
+            elif section in EDITED_TEXT_SECTIONS:
                 block.texts = [self._text_fields(section, SECTION_TITLES[section])]
             else:
                 block.items = [self._item_block(section, row) for row in range(self._rows[section])]
@@ -415,3 +448,20 @@ class DescriptionForm(ServiceErrorsForm):
             remove=None if is_new else self[f"{prefix}-remove"],
             is_new=is_new,
         )
+
+
+class PendingPublishForm(ServiceErrorsForm):
+    """Publishing the notice waiting on the versions page: the version it was read
+    against and the fingerprint of the text read."""
+
+    based_on = forms.IntegerField(widget=forms.HiddenInput)
+    digest = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+
+def editable_content(content: Mapping[str, Any]) -> dict[str, Any]:
+    """`content` without the items of the purposes that are written from the live
+    sources (the marketing that reaches customers without an opt-in)."""
+    purposes = [
+        item for item in content.get("purposes") or [] if item.get("key") not in GENERATED_PURPOSES
+    ]
+    return {**content, "purposes": purposes}

@@ -8,4 +8,5 @@ from rekisteri.privacy.notice import views
 urlpatterns: list[URLPattern] = [
     path("notice/", views.notice_versions, name="notice_versions"),
     path("notice/edit/", views.notice_edit, name="notice_edit"),
+    path("notice/publish/", views.notice_publish_pending, name="notice_publish_pending"),
 ]

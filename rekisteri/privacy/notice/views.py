@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rekisteri.accounts.access import require_permission
 from rekisteri.audit.services import Actor
@@ -31,8 +31,10 @@ from rekisteri.privacy.notice.document import (
     description_versions,
     validate_description,
 )
-from rekisteri.privacy.notice.forms import DescriptionForm
+from rekisteri.privacy.notice.forms import DescriptionForm, PendingPublishForm
+from rekisteri.privacy.notice.pending import notice_pending, notice_pending_publish, pending_digest
 from rekisteri.privacy.notice.rendering import LABELS, notice_languages, render_notice
+from rekisteri.privacy.notice.sources import with_generated_parts_of
 from rekisteri.privacy.retention.services import retention_policies
 
 # ---- Public pages ---------------------------------------------------------------------
@@ -52,18 +54,13 @@ def _version_or_404(version: int) -> RegisterDescription:
 def _language(request: HttpRequest, *descriptions: RegisterDescription) -> str:
     """The page's language (Accept-Language or the language switch), or the one asked
     for with ?kieli=sv, if every description given has it; else Finnish."""
-    wanted = (request.GET.get("kieli") or translation.get_language() or "fi")[:2].lower()
+    wanted = _page_language(request)
     available = set.intersection(*(set(notice_languages(d.content)) for d in descriptions))
     return wanted if wanted in available else "fi"
 
 
-def _other_languages(description: RegisterDescription, language: str) -> list[tuple[str, str]]:
-    """Links to the notice's languages beyond the page's own two (Swedish, when it is
-    complete); Finnish and English follow the portal's language switch."""
-    languages = notice_languages(description.content)
-    if len(languages) <= 2:
-        return []
-    return [(code, LABELS[code]["language_name"]) for code in languages if code != language]
+def _page_language(request: HttpRequest) -> str:
+    return (request.GET.get("kieli") or translation.get_language() or "fi")[:2].lower()
 
 
 def _notice_page(request: HttpRequest, description: RegisterDescription) -> HttpResponse:
@@ -75,7 +72,9 @@ def _notice_page(request: HttpRequest, description: RegisterDescription) -> Http
         "is_current": description.version == current.version,
         "notice_html": render_notice(description, language),
         "notice_title": LABELS[language]["title"],
-        "other_languages": _other_languages(description, language),
+        # A page in Swedish whose notice has no Swedish yet shows the Finnish one (the
+        # national language everyone is served in) and says so.
+        "notice_in_finnish": language == "fi" and _page_language(request) != "fi",
     }
     return _public_page(request, "privacy/notice/public.html", context)
 
@@ -123,8 +122,54 @@ def notice_changes(request: HttpRequest, old: int, new: int) -> HttpResponse:
 @require_GET
 @require_permission("privacy.view_registerdescription")
 def notice_versions(request: HttpRequest) -> HttpResponse:
-    versions = description_versions()
-    return render(request, "privacy/notice/versions.html", {"versions": versions})
+    """The versions, and the notice waiting to be published when the live sources
+    no longer say what the version in force says."""
+    return _versions_page(request)
+
+
+def _versions_page(
+    request: HttpRequest, form: PendingPublishForm | None = None, status: int = 200
+) -> HttpResponse:
+    current, pending = current_description(), notice_pending()
+    context: dict[str, Any] = {
+        "versions": description_versions(),
+        "pending": pending,
+        "publish_form": form,
+    }
+    if pending is not None:
+        language = _language(request, current, pending)
+        changes = notice_diff(current, pending, language)
+        initial = {"based_on": current.version, "digest": pending_digest(pending)}
+        context.update(
+            current=current,
+            changes=changes,
+            counts=diff_counts(changes),
+            notice_language=language,
+            publish_form=form or PendingPublishForm(initial=initial),
+        )
+    return render(request, "privacy/notice/versions.html", context, status=status)
+
+
+@never_cache
+@require_POST
+@require_permission("privacy.add_registerdescription")
+def notice_publish_pending(request: HttpRequest) -> HttpResponse:
+    """Publishes the notice the live sources wrote, as read on the versions page."""
+    form = PendingPublishForm(request.POST)
+    if not form.is_valid():
+        return _versions_page(request, form, status=400)
+    try:
+        published = notice_pending_publish(
+            actor=Actor.from_request(request),
+            based_on=form.cleaned_data["based_on"],
+            digest=form.cleaned_data["digest"],
+        )
+    except ValidationError as error:
+        form.add_service_errors(error)
+        return _versions_page(request, form, status=400)
+    message = _("Version %(version)s of the privacy notice is published.")
+    messages.success(request, message % {"version": published.version})
+    return redirect("privacy:notice_versions")
 
 
 @never_cache
@@ -151,7 +196,7 @@ def _publish(
     try:
         published = description_publish(
             actor=Actor.from_request(request),
-            content=form.content(),
+            content=with_generated_parts_of(form.content(), current.content),
             change_note=form.cleaned_data["change_note"],
             based_on=form.cleaned_data["based_on"],
         )
@@ -166,7 +211,7 @@ def _publish(
 def _preview(
     request: HttpRequest, form: DescriptionForm, current: RegisterDescription
 ) -> HttpResponse:
-    content = form.content()
+    content = with_generated_parts_of(form.content(), current.content)
     try:
         validate_description(content)
     except ValidationError as error:

@@ -193,6 +193,12 @@ BREACHES = _("GDPR art. 33(5) and 34")
 MESSAGE_LOG = _(
     "GDPR art. 5(2): what was sent and when, until the campaign message retention policy deletes it"
 )
+CONFIRMATIONS = _(
+    "GDPR art. 5(2) and 13: that the customer was told of the order, the credit check "
+    "and the privacy notice, kept with the order"
+)
+# The customer got the confirmation itself; the copy has the order it was made from.
+CONFIRMATION_COPY = _("the customer received the confirmation itself; the copy has the order")
 NOT_IDENTIFYING = _("Not identifying on its own: kept with the pseudonymised customer record")
 STAFF_DATA = _(
     "Staff data, not erased with a customer: accounts are deactivated, never deleted, so "
@@ -204,6 +210,10 @@ RESTRICTION_LIST = _(
 RATE_LIMITS = _("GDPR art. 32: rate limits of the portal; pruned as new attempts are written")
 PUBLISHED_CONTACT = _("GDPR art. 13(1)(a)-(b): the contact person named in the published notice")
 ERASURE_LOG = _("GDPR art. 17 and 5(2): a restored backup cannot bring an erased customer back")
+REPLAY_LOG = _(
+    "GDPR art. 7(3), 18, 21 and 5(2): a restored backup cannot bring back processing the "
+    "customer said no to"
+)
 DELIVERY_RECORD = _(
     "GDPR art. 5(2): that a web shop's order came and what became of it, without its "
     "content; the order itself is in the copy and kept for the books"
@@ -214,23 +224,27 @@ IMPORT_FILE = _(
 
 # Why a personal field is not in the customer's own copy.
 IMPORT_FILE_COPY = _("Not in the copy: a file being imported, deleted within a day (see gaps)")
-IMPORT_EVIDENCE_COPY = _("Not in the copy: the evidence an import gave for a consent (see gaps)")
 OF_STAFF = _("A staff member's data, not the customer's")
 DIGEST_ONLY = _("A keyed digest: nothing in it can be read back or tied to a customer")
 IDENTITY_CODE_COPY = _("A keyed digest of the identity code, which the copy gives")
 NAME_KEY_COPY = _("A search key made of the names, which the copy gives")
 AUDIT_COPY = _(
-    "Not in the copy: the audit trail of reads and changes of the customer's data (see "
-    "docs/data-map.md, gaps)"
+    "Not in the copy: the copy says who handled the data by role, when, what was done and "
+    "why, not the reasons typed, record numbers or addresses (docs/subject-access.md)"
 )
+STAFF_NAME_COPY = _("Not in the copy: a staff member's name; the copy gives their role")
 BREACH_COPY = _(
     "Not in the copy: about a breach, not one customer; the people affected are told by "
     "the breach notice (art. 34)"
 )
-BREACH_SUBJECT_COPY = _("Not in the copy: that the customer was affected by a breach (see gaps)")
-HOLD_COPY = _("Not in the copy: legal holds on the customer (see gaps)")
 DOWNLOAD_COPY = _("Not in the copy: the download link's own log (see gaps)")
 REQUEST_STEP_COPY = _("Not in the copy: when the verification link was sent (see gaps)")
+REQUEST_NOTICE_COPY = _(
+    "Not in the copy: the messages about a request, which the person received themselves (see gaps)"
+)
+RECIPIENT_ADDRESS_COPY = _(
+    "Not in the copy: the recipient's address for art. 19 notices; the copy names the recipient"
+)
 DELIVERY_COPY = _(
     "Not in the copy: the web shop's order as it came, which a doubtful match may have "
     "tied to the wrong person; the order made of it is in the copy (see gaps)"
@@ -238,16 +252,33 @@ DELIVERY_COPY = _(
 RETURN_UPDATED_COPY = _("Not in the copy: when the return last changed (see gaps)")
 SHOP_TIME_COPY = _("Not in the copy: the web shop's own time of its last change (see gaps)")
 ERASURE_LOG_COPY = _("Exists only once the customer is erased; the copy gives the same id")
+REPLAY_LOG_COPY = _(
+    "The copy gives the same acts: the consent events, and the status of the customer"
+)
 NOTICE_COPY = _("Published in the privacy notice, not the customer's data")
+HELD_CHANGES = _("GDPR art. 18(2) and 5(2): how a restriction of processing was kept")
+HELD_CHANGE_COPY = _(
+    "Not in the copy: a change staff asked for while the processing was restricted, "
+    "which waits for the privacy officer; the copy has the data as it is"
+)
 PORTAL_COPY = _("A keyed digest of an IP or email address: cannot be tied to a customer")
 
 AUDIT_SUBJECTS = (Subject.STAFF, Subject.CUSTOMER)
 
 
 def _audit(
-    category: Category, label: StrOrPromise, subjects: tuple[Subject, ...] = AUDIT_SUBJECTS
+    category: Category,
+    label: StrOrPromise,
+    subjects: tuple[Subject, ...] = AUDIT_SUBJECTS,
+    *,
+    not_exported: StrOrPromise = AUDIT_COPY,
 ) -> Entry:
-    return kept(category, AUDIT_TRAIL, not_exported=AUDIT_COPY, subjects=subjects, label=label)
+    return kept(category, AUDIT_TRAIL, not_exported=not_exported, subjects=subjects, label=label)
+
+
+def _audit_in_copy(category: Category, label: StrOrPromise) -> Entry:
+    """What the copy's list of who handled the data gives (copy._processing)."""
+    return kept(category, AUDIT_TRAIL, subjects=AUDIT_SUBJECTS, label=label)
 
 
 def _staff(category: Category = Category.STAFF_ACCOUNT, label: StrOrPromise = "") -> Entry:
@@ -350,16 +381,16 @@ DATA_MAP: dict[str, dict[str, Entry]] = {
     "audit.AuditEvent": {
         "id": NOT_PERSONAL,
         "seq": NOT_PERSONAL,
-        "occurred_at": _audit(Category.ACCESS_LOG, _("time")),
-        "actor_type": _audit(Category.ACCESS_LOG, _("kind of actor")),
+        "occurred_at": _audit_in_copy(Category.ACCESS_LOG, _("time")),
+        "actor_type": _audit_in_copy(Category.ACCESS_LOG, _("kind of actor")),
         "actor_user": LINK,
-        "actor_label": _audit(Category.ACCESS_LOG, _("who"), STAFF),
-        "action": _audit(Category.ACCESS_LOG, _("action")),
-        "object_type": _audit(Category.ACCESS_LOG, _("kind of record")),
+        "actor_label": _audit(Category.ACCESS_LOG, _("who"), STAFF, not_exported=STAFF_NAME_COPY),
+        "action": _audit_in_copy(Category.ACCESS_LOG, _("action")),
+        "object_type": _audit_in_copy(Category.ACCESS_LOG, _("kind of record")),
         "object_id": _audit(Category.ACCESS_LOG, _("record")),
         "customer": LINK,
         # Names of fields, never their values.
-        "changed_fields": _audit(Category.ACCESS_LOG, _("names of the fields changed")),
+        "changed_fields": _audit_in_copy(Category.ACCESS_LOG, _("names of the fields changed")),
         # A reason about no customer, or an erasure's own (checked free of the
         # person's details: `erasure.personal_terms`).
         "reason": _audit(Category.FREE_TEXT, _("reason")),
@@ -441,6 +472,34 @@ DATA_MAP: dict[str, dict[str, Entry]] = {
         "name_key": erased(
             Category.IDENTITY, not_exported=NAME_KEY_COPY, label=_("names as a search key")
         ),
+    },
+    # A change staff asked for while the customer's processing was restricted (GDPR
+    # art. 18): it waits for the privacy officer. What was asked is cleared once decided
+    # and when the customer is erased; that it was asked and decided, and on which
+    # ground, is kept as the record of how the restriction was kept.
+    "customers.HeldChange": {
+        "id": NOT_PERSONAL,
+        "public_id": NOT_PERSONAL,
+        "customer": LINK,
+        "kind": kept(Category.PRIVACY_RECORDS, HELD_CHANGES, not_exported=HELD_CHANGE_COPY),
+        "order": LINK,
+        # The names of the fields only, never their values.
+        "changed_fields": kept(
+            Category.PRIVACY_RECORDS, HELD_CHANGES, not_exported=HELD_CHANGE_COPY
+        ),
+        "payload_encrypted": erased(
+            Category.PRIVACY_RECORDS,
+            not_exported=HELD_CHANGE_COPY,
+            label=_("a change asked for while the processing was restricted (encrypted)"),
+        ),
+        "requested_by": LINK,
+        "requested_by_label": _staff(),
+        "requested_at": kept(Category.PRIVACY_RECORDS, HELD_CHANGES, not_exported=HELD_CHANGE_COPY),
+        "state": kept(Category.PRIVACY_RECORDS, HELD_CHANGES, not_exported=HELD_CHANGE_COPY),
+        "decided_by": LINK,
+        "decided_at": kept(Category.PRIVACY_RECORDS, HELD_CHANGES, not_exported=HELD_CHANGE_COPY),
+        "ground": kept(Category.PRIVACY_RECORDS, HELD_CHANGES, not_exported=HELD_CHANGE_COPY),
+        "decision_reason": erased(Category.FREE_TEXT, not_exported=HELD_CHANGE_COPY),
     },
     "customers.CustomerNumberCounter": {"id": NOT_PERSONAL, "last_number": NOT_PERSONAL},
     # intake: the web shops themselves; their orders are the orders app's ---------------
@@ -559,6 +618,7 @@ DATA_MAP: dict[str, dict[str, Entry]] = {
         "created_by_label": _staff(),
         "notes": minimised(Category.FREE_TEXT),
         "placed_at": kept(Category.ORDER_HISTORY, ACCOUNTING),
+        "settled_at": kept(Category.ORDER_HISTORY, ACCOUNTING),
         "created_at": kept(Category.ORDER_HISTORY, ACCOUNTING),
         "updated_at": kept(Category.ORDER_HISTORY, ACCOUNTING),
         "version": NOT_PERSONAL,
@@ -601,6 +661,23 @@ DATA_MAP: dict[str, dict[str, Entry]] = {
         "quantity": kept(Category.ORDER_HISTORY, ACCOUNTING),
     },
     "orders.OrderNumberCounter": {"id": NOT_PERSONAL, "last_number": NOT_PERSONAL},
+    "orders.OrderConfirmation": {
+        "id": NOT_PERSONAL,
+        "order": LINK,
+        "channel": kept(Category.ORDER_HISTORY, CONFIRMATIONS, not_exported=CONFIRMATION_COPY),
+        "status": kept(Category.ORDER_HISTORY, CONFIRMATIONS, not_exported=CONFIRMATION_COPY),
+        "language": kept(
+            Category.CUSTOMER_RELATIONSHIP, CONFIRMATIONS, not_exported=CONFIRMATION_COPY
+        ),
+        "tells_of_credit_check": kept(
+            Category.PAYMENT_AND_CREDIT, CONFIRMATIONS, not_exported=CONFIRMATION_COPY
+        ),
+        "requested_at": kept(Category.ORDER_HISTORY, CONFIRMATIONS, not_exported=CONFIRMATION_COPY),
+        "requested_by_label": _staff(),
+        "attempts": kept(Category.ORDER_HISTORY, CONFIRMATIONS, not_exported=CONFIRMATION_COPY),
+        "sent_at": kept(Category.ORDER_HISTORY, CONFIRMATIONS, not_exported=CONFIRMATION_COPY),
+        "detail": kept(Category.ORDER_HISTORY, CONFIRMATIONS, not_exported=CONFIRMATION_COPY),
+    },
     # credit --------------------------------------------------------------------------
     "credit.CreditPolicy": {
         "id": NOT_PERSONAL,
@@ -782,9 +859,7 @@ DATA_MAP: dict[str, dict[str, Entry]] = {
         "id": NOT_PERSONAL,
         "consent_event": LINK,
         "customer_import": LINK,
-        "evidence": kept(
-            Category.MARKETING_CHOICES, CONSENT_LEDGER, not_exported=IMPORT_EVIDENCE_COPY
-        ),
+        "evidence": kept(Category.MARKETING_CHOICES, CONSENT_LEDGER),
     },
     # privacy -------------------------------------------------------------------------
     "privacy.SubjectRequest": {
@@ -822,12 +897,34 @@ DATA_MAP: dict[str, dict[str, Entry]] = {
         "customer": LINK,
         "recipient_kind": kept(Category.PRIVACY_RECORDS, DISCLOSURES),
         "recipient": minimised(Category.PRIVACY_RECORDS),
+        "recipient_email": kept(
+            Category.PRIVACY_RECORDS, DISCLOSURES, not_exported=RECIPIENT_ADDRESS_COPY
+        ),
         "legal_ground": minimised(Category.PRIVACY_RECORDS),
         "reference": minimised(Category.PRIVACY_RECORDS),
         "categories": kept(Category.PRIVACY_RECORDS, DISCLOSURES),
         "disclosed_at": kept(Category.PRIVACY_RECORDS, DISCLOSURES),
         "disclosed_by": LINK,
         "subject_request": LINK,
+    },
+    "privacy.RequestNotice": {
+        "id": NOT_PERSONAL,
+        "subject_request": LINK,
+        "kind": kept(Category.PRIVACY_RECORDS, REQUESTS, not_exported=REQUEST_NOTICE_COPY),
+        "disclosure": LINK,
+        "language": kept(Category.PRIVACY_RECORDS, REQUESTS, not_exported=REQUEST_NOTICE_COPY),
+        "channel": kept(Category.PRIVACY_RECORDS, REQUESTS, not_exported=REQUEST_NOTICE_COPY),
+        # Only until the message is sent or given up.
+        "address": minimised(
+            Category.CONTACT,
+            not_exported=REQUEST_NOTICE_COPY,
+            subjects=(Subject.CUSTOMER, Subject.REQUESTER),
+        ),
+        # The same words to everyone with a request of its kind.
+        "subject": NOT_PERSONAL,
+        "status": kept(Category.PRIVACY_RECORDS, REQUESTS, not_exported=REQUEST_NOTICE_COPY),
+        "created_at": kept(Category.PRIVACY_RECORDS, REQUESTS, not_exported=REQUEST_NOTICE_COPY),
+        "sent_at": kept(Category.PRIVACY_RECORDS, REQUESTS, not_exported=REQUEST_NOTICE_COPY),
     },
     "privacy.AccessDelivery": {
         "id": NOT_PERSONAL,
@@ -843,10 +940,10 @@ DATA_MAP: dict[str, dict[str, Entry]] = {
     "privacy.LegalHold": {
         "id": NOT_PERSONAL,
         "customer": LINK,
-        "reason": minimised(Category.FREE_TEXT, not_exported=HOLD_COPY),
-        "placed_at": kept(Category.PRIVACY_RECORDS, HOLDS, not_exported=HOLD_COPY),
+        "reason": minimised(Category.FREE_TEXT),
+        "placed_at": kept(Category.PRIVACY_RECORDS, HOLDS),
         "placed_by": LINK,
-        "lifted_at": kept(Category.PRIVACY_RECORDS, HOLDS, not_exported=HOLD_COPY),
+        "lifted_at": kept(Category.PRIVACY_RECORDS, HOLDS),
         "lifted_by": LINK,
     },
     "privacy.ErasureLogEntry": {
@@ -857,6 +954,18 @@ DATA_MAP: dict[str, dict[str, Entry]] = {
         "erased_at": kept(
             Category.CUSTOMER_RELATIONSHIP, ERASURE_LOG, not_exported=ERASURE_LOG_COPY
         ),
+    },
+    "privacy.ReplayLogEntry": {
+        "id": NOT_PERSONAL,
+        # An opaque id of the act, which makes its replay idempotent.
+        "act_id": NOT_PERSONAL,
+        "customer_public_id": kept(
+            Category.CUSTOMER_RELATIONSHIP, REPLAY_LOG, not_exported=REPLAY_LOG_COPY
+        ),
+        "kind": kept(Category.MARKETING_CHOICES, REPLAY_LOG, not_exported=REPLAY_LOG_COPY),
+        "channel": kept(Category.MARKETING_CHOICES, REPLAY_LOG, not_exported=REPLAY_LOG_COPY),
+        "source": kept(Category.MARKETING_CHOICES, REPLAY_LOG, not_exported=REPLAY_LOG_COPY),
+        "done_at": kept(Category.MARKETING_CHOICES, REPLAY_LOG, not_exported=REPLAY_LOG_COPY),
     },
     "privacy.RetentionPolicy": {
         "id": NOT_PERSONAL,
@@ -923,10 +1032,10 @@ DATA_MAP: dict[str, dict[str, Entry]] = {
         "id": NOT_PERSONAL,
         "breach": LINK,
         "customer": LINK,
-        "added_at": kept(Category.PRIVACY_RECORDS, BREACHES, not_exported=BREACH_SUBJECT_COPY),
-        "notice_status": kept(Category.PRIVACY_RECORDS, BREACHES, not_exported=BREACH_SUBJECT_COPY),
-        "notified_at": kept(Category.PRIVACY_RECORDS, BREACHES, not_exported=BREACH_SUBJECT_COPY),
-        "detail": kept(Category.PRIVACY_RECORDS, BREACHES, not_exported=BREACH_SUBJECT_COPY),
+        "added_at": kept(Category.PRIVACY_RECORDS, BREACHES),
+        "notice_status": kept(Category.PRIVACY_RECORDS, BREACHES),
+        "notified_at": kept(Category.PRIVACY_RECORDS, BREACHES),
+        "detail": kept(Category.PRIVACY_RECORDS, BREACHES),
     },
 }
 

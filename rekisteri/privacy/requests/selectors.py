@@ -8,7 +8,14 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from rekisteri.privacy.models import RequestStatus, SubjectRequest
+from rekisteri.customers.models import Customer
+from rekisteri.privacy.models import (
+    NoticeStatus,
+    RequestKind,
+    RequestNotice,
+    RequestStatus,
+    SubjectRequest,
+)
 from rekisteri.privacy.requests.services import deadline, unconfirmed_portal_requests
 
 OPEN_STATUSES = (RequestStatus.AWAITING_VERIFICATION, RequestStatus.OPEN)
@@ -59,3 +66,24 @@ def request_get(*, public_id: str) -> SubjectRequest | None:
         .filter(public_id=public_id)
         .first()
     )
+
+
+def request_notices(request: SubjectRequest) -> QuerySet[RequestNotice]:
+    """What the person and the recipients were told about the request, oldest first."""
+    return request.notices.select_related("disclosure").order_by("created_at", "pk")
+
+
+def notices_untold(request: SubjectRequest, *, since: datetime.datetime) -> QuerySet[RequestNotice]:
+    """The request's notices made since `since` that no email can carry: staff tell
+    those people another way."""
+    return request.notices.filter(
+        created_at__gte=since, status__in=[NoticeStatus.NO_ADDRESS, NoticeStatus.FAILED]
+    )
+
+
+def rectification_requests_open(customer: Customer) -> QuerySet[SubjectRequest]:
+    """The customer's open rectification requests, which an edit of their data may be
+    made for."""
+    return SubjectRequest.objects.filter(
+        customer=customer, kind=RequestKind.RECTIFICATION, status=RequestStatus.OPEN
+    ).order_by("received_at", "pk")

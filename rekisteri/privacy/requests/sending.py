@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from rekisteri.audit.models import Action
 from rekisteri.audit.services import Actor, audit_record, audited_transaction
 from rekisteri.customers.models import Customer, Status
+from rekisteri.languages import customer_language
 from rekisteri.mail_retry import mail_send_or_retry
 from rekisteri.privacy.models import ReceivedVia, RequestStatus, SubjectRequest
 from rekisteri.tokens import TokenKind, link_with_token
@@ -32,8 +33,8 @@ VERIFICATION_TOKENS = TokenKind(salt="rekisteri.privacy.verify", max_age=VERIFY_
 
 
 def language_of(language: str) -> str:
-    """The language a requester is written to in: English or Finnish."""
-    return "en" if language == "en" else "fi"
+    """The language a requester is written to in: Finnish, Swedish or English."""
+    return customer_language(language)
 
 
 def verification_token(request: SubjectRequest) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import functools
 import hashlib
 import hmac
 from typing import TYPE_CHECKING
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
+from django.db import transaction
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -27,21 +29,36 @@ from rekisteri.consents.models import Source as ConsentSource
 from rekisteri.consents.services import marketing_object
 from rekisteri.crypto import keyring
 from rekisteri.customers.models import Customer
+from rekisteri.customers.models import Status as CustomerStatus
 from rekisteri.fi import InvalidValue, normalize_email
 from rekisteri.privacy.models import (
+    Disclosure,
+    NoticeKind,
+    NoticeStatus,
     PortalAttempt,
     ReceivedVia,
+    RecipientKind,
     RequestKind,
+    RequestNotice,
     RequestStatus,
     SubjectRequest,
     VerificationMethod,
+)
+from rekisteri.privacy.requests.notices import (
+    CHANNEL_EMAIL,
+    COMPLETION_TOLD,
+    RECIPIENT_LANGUAGE,
+    notice_language,
+    notice_subject,
+    request_notice_send_once,
+    what,
 )
 from rekisteri.privacy.requests.sending import (
     VERIFICATION_TOKENS,
     language_of,
     verification_email_send,
 )
-from rekisteri.privacy.requests.tasks import send_request_verification
+from rekisteri.privacy.requests.tasks import send_request_notice, send_request_verification
 from rekisteri.reasons import REASON_MIN_LENGTH, reason_require, reason_too_short
 from rekisteri.versioning import version_bump, version_check
 
@@ -257,6 +274,7 @@ def subject_request_record(
             changed_fields=["kind"],
             reason=f"{kind} request received by {received_via}",
         )
+        _receipt_once(actor=actor, request=request)
     return request
 
 
@@ -308,6 +326,9 @@ def subject_request_verify(
             changed_fields=["status", "verified_at"],
             reason="identity verified by the link sent to the email on record",
         )
+        # A portal request is told as received once it is confirmed: before that,
+        # anyone could have typed in anyone's address.
+        _receipt_once(actor=actor, request=current)
     return current
 
 
@@ -340,6 +361,7 @@ def subject_request_verify_by_staff(
             changed_fields=["status", "verified_at", "customer"],
             reason="identity verified by staff",
         )
+        _receipt_once(actor=actor, request=current)
     return current
 
 
@@ -378,10 +400,15 @@ def _require_open(request: SubjectRequest) -> None:
 
 
 def subject_request_extend(
-    *, actor: Actor, request: SubjectRequest, reason: str, version: int | None = None
+    *,
+    actor: Actor,
+    request: SubjectRequest,
+    reason: str,
+    version: int | None = None,
+    today: datetime.date | None = None,
 ) -> SubjectRequest:
-    """Extends the deadline by two further months (GDPR art. 12(3)), once, with the
-    reason the requester must be told."""
+    """Extends the deadline by two further months (GDPR art. 12(3)), once, within the
+    first month, and emails the requester the reasons and the new deadline."""
     reason_require(
         reason,
         field="reason",
@@ -393,6 +420,11 @@ def subject_request_extend(
             raise ValidationError(_("The request is closed."))
         if current.extended_to is not None:
             raise ValidationError(_("The deadline has already been extended once."))
+        # Art. 12(3): the person is told of an extension within a month of receipt.
+        if (today or timezone.localdate()) > current.due_on:
+            raise ValidationError(
+                _("The first month has passed: the deadline can no longer be extended.")
+            )
         received_on = timezone.localdate(current.received_at)
         current.extended_to = add_months(received_on, 1 + EXTENSION_MONTHS)
         current.extension_reason = reason.strip()
@@ -406,11 +438,18 @@ def subject_request_extend(
             changed_fields=["extended_to", "extension_reason"],
             reason="deadline extended by two months",
         )
+        _person_notify(actor=actor, request=current, kind=NoticeKind.EXTENSION)
     return current
 
 
 def _close(
-    *, actor: Actor, request: SubjectRequest, status: str, outcome: str, version: int | None
+    *,
+    actor: Actor,
+    request: SubjectRequest,
+    status: str,
+    outcome: str,
+    version: int | None,
+    address: str | None = None,
 ) -> SubjectRequest:
     with audited_transaction():
         current = _locked(request, version)
@@ -432,13 +471,29 @@ def _close(
             changed_fields=["status", "outcome"],
             reason=f"request {status}",
         )
+        if status == RequestStatus.REFUSED:
+            _person_notify(actor=actor, request=current, kind=NoticeKind.REFUSAL)
+        elif current.kind in COMPLETION_TOLD:
+            # The recipients first: the person's message says how many were told.
+            _recipients_notify(actor=actor, request=current)
+            _person_notify(
+                actor=actor, request=current, kind=NoticeKind.COMPLETION, address=address
+            )
     return current
 
 
 def subject_request_complete(
-    *, actor: Actor, request: SubjectRequest, outcome: str, version: int | None = None
+    *,
+    actor: Actor,
+    request: SubjectRequest,
+    outcome: str,
+    version: int | None = None,
+    address: str | None = None,
 ) -> SubjectRequest:
-    """Closes an answered request, with what was done."""
+    """Closes an answered request, with what was done. The completion of an erasure,
+    rectification or restriction is emailed to the person and to each recipient the
+    data was disclosed to (GDPR arts. 12(3) and 19). `address` is where to tell the
+    person when the record no longer holds it: an erasure reads it first."""
     reason_require(
         outcome, field="outcome", message=_("Say what was done (at least %(min)d characters).")
     )
@@ -448,13 +503,16 @@ def subject_request_complete(
         status=RequestStatus.COMPLETED,
         outcome=outcome,
         version=version,
+        address=address,
     )
 
 
 def subject_request_refuse(
     *, actor: Actor, request: SubjectRequest, reason: str, version: int | None = None
 ) -> SubjectRequest:
-    """Refuses a request, with the reason the requester must be told (GDPR art. 12(4))."""
+    """Refuses a request, and emails the requester the reasons and their right to
+    complain to the Data Protection Ombudsman and to seek a judicial remedy (GDPR
+    art. 12(4))."""
     reason_require(
         reason,
         field="outcome",
@@ -487,6 +545,107 @@ def subject_request_object(
     return subject_request_complete(
         actor=actor, request=current, outcome="The direct marketing ban was set."
     )
+
+
+# Telling the person and the recipients (arts. 12(3)-(4) and 19) --------------------------
+
+
+def notice_address(request: SubjectRequest) -> str:
+    """Where the person is told: the email on record, or for a request matched to no
+    customer, the address the request came with (never one only typed in on the
+    portal: anyone can type in anyone's)."""
+    customer = request.customer
+    if customer is not None:
+        return "" if customer.status == CustomerStatus.ANONYMISED else customer.email
+    return "" if request.received_via == ReceivedVia.PORTAL else request.requester_email
+
+
+def _notice_queue(
+    *,
+    actor: Actor,
+    request: SubjectRequest,
+    kind: str,
+    address: str,
+    language: str,
+    disclosure: Disclosure | None = None,
+    address_erased: bool = False,
+) -> RequestNotice:
+    """Records a notice and queues its sending, in the caller's transaction: the step
+    and its notice are kept together or not at all. Without an address the notice is
+    recorded as such, for staff to tell the person (or recipient) another way. An
+    address the register no longer keeps (`address_erased`) is not stored: the notice
+    is sent once, when the transaction commits."""
+    notice = RequestNotice.objects.create(
+        subject_request=request,
+        kind=kind,
+        disclosure=disclosure,
+        language=language,
+        channel=CHANNEL_EMAIL if address else "",
+        address="" if address_erased else address,
+        subject=notice_subject(kind, language),
+        status=NoticeStatus.PENDING if address else NoticeStatus.NO_ADDRESS,
+        created_at=timezone.now(),
+    )
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        obj=request,
+        customer=request.customer,
+        changed_fields=["notices"],
+        reason=f"{what(notice)} queued for email"
+        if address
+        else f"{what(notice)}: no email address, to be told another way",
+    )
+    if address and address_erased:
+        transaction.on_commit(
+            functools.partial(request_notice_send_once, notice_id=notice.pk, address=address)
+        )
+    elif address:
+        send_request_notice.enqueue(notice.pk, 1)
+    return notice
+
+
+def _person_notify(
+    *, actor: Actor, request: SubjectRequest, kind: str, address: str | None = None
+) -> None:
+    """`address`: the address the person had, when the record no longer holds it."""
+    _notice_queue(
+        actor=actor,
+        request=request,
+        kind=kind,
+        address=notice_address(request) if address is None else address,
+        language=notice_language(request.language),
+        address_erased=address is not None,
+    )
+
+
+def _receipt_once(*, actor: Actor, request: SubjectRequest) -> None:
+    if request.status in (RequestStatus.COMPLETED, RequestStatus.REFUSED):
+        return
+    if request.notices.filter(kind=NoticeKind.RECEIPT).exists():
+        return
+    _person_notify(actor=actor, request=request, kind=NoticeKind.RECEIPT)
+
+
+def _recipients_notify(*, actor: Actor, request: SubjectRequest) -> None:
+    """Art. 19: each recipient the customer's data was disclosed to (the person
+    themselves left out) is told of the rectification, erasure or restriction."""
+    if request.customer is None:
+        return
+    disclosures = (
+        Disclosure.objects.filter(customer=request.customer)
+        .exclude(recipient_kind=RecipientKind.DATA_SUBJECT)
+        .order_by("disclosed_at", "pk")
+    )
+    for disclosure in disclosures:
+        _notice_queue(
+            actor=actor,
+            request=request,
+            kind=NoticeKind.RECIPIENT,
+            address=disclosure.recipient_email,
+            language=RECIPIENT_LANGUAGE,
+            disclosure=disclosure,
+        )
 
 
 # Unconfirmed portal requests ----------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from django_tasks import task
 
-from rekisteri.privacy.requests import sending
+from rekisteri.privacy.requests import notices, sending
 
 
 @task()
@@ -11,3 +11,9 @@ def send_request_verification(request_id: int, attempt: int) -> None:
     sending.subject_request_verification_send(
         request_id=request_id, attempt=attempt, retry=send_request_verification
     )
+
+
+@task()
+def send_request_notice(notice_id: int, attempt: int) -> None:
+    # A notice about a request to the person or to a recipient (GDPR arts. 12, 19).
+    notices.request_notice_deliver(notice_id=notice_id, attempt=attempt, retry=send_request_notice)

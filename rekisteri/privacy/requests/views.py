@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -37,6 +38,12 @@ from rekisteri.versioning import Conflict
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
+
+
+UNTOLD = gettext_lazy(
+    "Some of those to be told have no email address: tell them another way. The "
+    "request's messages below say whom."
+)
 
 
 @require_GET
@@ -104,6 +111,7 @@ def request_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         "days_left": services.days_left(subject_request),
         "kinds": RequestKind,
         "statuses": RequestStatus,
+        "notices": selectors.request_notices(subject_request),
     }
     return render(request, "privacy/request.html", context)
 
@@ -173,6 +181,7 @@ def _step(request: HttpRequest, subject_request: SubjectRequest, step: Step) -> 
     with what was done or each error as a message: the page's forms are small and
     their refusals short."""
     form = step.form(request.POST, subject_request=subject_request)
+    started = timezone.now()
     if form.is_valid():
         try:
             step.service(
@@ -184,6 +193,8 @@ def _step(request: HttpRequest, subject_request: SubjectRequest, step: Step) -> 
             form.add_service_errors(error)
         else:
             messages.success(request, str(step.done))
+            if selectors.notices_untold(subject_request, since=started).exists():
+                messages.warning(request, str(UNTOLD))
     for errors in form.errors.values():
         for text in errors:
             messages.error(request, str(text))

@@ -25,13 +25,20 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rekisteri.audit.models import Action, AuditEvent
-from rekisteri.audit.services import Actor, audit_record, audited_transaction
+from rekisteri.audit.services import (
+    Actor,
+    audit_event_build,
+    audit_record,
+    audit_records_insert,
+    audited_transaction,
+)
+from rekisteri.audit.subject_keys import SubjectKeys
 from rekisteri.consents.models import BANNING_KINDS, ConsentEvent, EventKind
 from rekisteri.credit.models import CreditCheck
 from rekisteri.customers.models import Customer, Status
 from rekisteri.intake.models import DeliveryState, InboxDelivery
 from rekisteri.marketing.models import CampaignMessage, CampaignStatus
-from rekisteri.orders.models import Order
+from rekisteri.orders.models import Order, OrderStatus, PaymentMethod
 from rekisteri.privacy.erasure.services import (
     CUSTOMER_ERASED_FIELDS,
     DELIVERY_PURGED_FIELDS,
@@ -194,6 +201,25 @@ def shop_deliveries_due(*, cutoff: datetime.date) -> QuerySet[InboxDelivery]:
     )
 
 
+def identity_codes_due(*, cutoff: datetime.date) -> QuerySet[Customer]:
+    """Customers holding an identity code that no sale on credit needs any more (P8):
+    none of their invoice orders is open (neither paid nor cancelled) and none was
+    paid or cancelled since the cut-off. A code with no invoice order behind it at all
+    was stored with no need, and goes once the customer was added before the cut-off."""
+    moment = _first_moment(cutoff)
+    invoices = Order.objects.filter(customer=OuterRef("pk"), payment_method=PaymentMethod.INVOICE)
+    still_open = invoices.filter(settled_at__isnull=True).exclude(status=OrderStatus.CANCELLED)
+    closed_since = invoices.filter(
+        Q(settled_at__gte=moment) | Q(status=OrderStatus.CANCELLED, updated_at__gte=moment)
+    )
+    return (
+        Customer.objects.exclude(identity_code_encrypted="")
+        .exclude(status=Status.ANONYMISED)
+        .filter(~Exists(still_open), ~Exists(closed_since))
+        .filter(Exists(invoices) | Q(created_at__lt=moment))
+    )
+
+
 def audit_events_due(*, cutoff: datetime.date) -> QuerySet[AuditEvent]:
     """Audit events recorded before the cut-off. Only reported: see docs/retention.md."""
     return AuditEvent.objects.filter(occurred_at__lt=_first_moment(cutoff))
@@ -248,6 +274,38 @@ def _campaign_messages_delete(actor: Actor, pks: list[int], reason: str) -> int:
 
 def _shop_deliveries_purge(actor: Actor, pks: list[int], reason: str) -> int:
     return deliveries_purge(InboxDelivery.objects.filter(pk__in=pks))
+
+
+def _identity_codes_remove(actor: Actor, pks: list[int], reason: str) -> int:
+    """Removes the codes, with an event on each customer's own trail: the customer's
+    history shows when and why their code went (the run's event only counts them)."""
+    customers = list(
+        Customer.objects.select_for_update()
+        .filter(pk__in=pks)
+        .exclude(identity_code_encrypted="")
+        .only("pk")
+    )
+    if not customers:
+        return 0
+    Customer.objects.filter(pk__in=[customer.pk for customer in customers]).update(
+        identity_code_encrypted="",
+        identity_code_index="",
+        updated_at=timezone.now(),
+        version=F("version") + 1,
+    )
+    keys = SubjectKeys().load(customer.pk for customer in customers)
+    return audit_records_insert(
+        audit_event_build(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=customer,
+            customer=customer,
+            changed_fields=["identity_code"],
+            reason=reason,
+            keys=keys,
+        )
+        for customer in customers
+    )
 
 
 @dataclass(frozen=True)
@@ -352,6 +410,22 @@ RULES: dict[str, Rule] = {
         ),
         apply=_shop_deliveries_purge,
         changed_fields=DELIVERY_PURGED_FIELDS,
+    ),
+    RetentionCategory.IDENTITY_CODES: Rule(
+        due=identity_codes_due,
+        customer_path="pk",
+        noun="identity codes",
+        action=_(
+            "Remove the customer's identity code (its ciphertext and its search digest). "
+            "The customer, the orders and the credit decisions stay."
+        ),
+        reason=_(
+            "Every invoice order of the customer was paid or cancelled before {cutoff} "
+            "({months} months) and none is open: no credit check or sale on credit needs "
+            "the code. A code with no invoice order behind it goes too."
+        ),
+        apply=_identity_codes_remove,
+        changed_fields=("identity_code",),
     ),
     RetentionCategory.AUDIT_EVENTS: Rule(
         due=audit_events_due,

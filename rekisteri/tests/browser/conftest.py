@@ -42,7 +42,7 @@ def new_page(browser: Browser) -> Iterator[Callable[..., Page]]:
     contexts = []
 
     def make(language: str = "en", storage_state: StorageState | None = None) -> Page:
-        locale = {"en": "en-GB", "fi": "fi-FI"}[language]
+        locale = {"en": "en-GB", "fi": "fi-FI", "sv": "sv-FI"}[language]
         context = browser.new_context(locale=locale, storage_state=storage_state)
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)

@@ -72,6 +72,8 @@ VISITS = {
     "portal request, English": Visit("public", "/tietosuoja/pyynto/"),
     "portal marketing choices link": Visit("public", "/tietosuoja/markkinointi/", language="fi"),
     "privacy notice": Visit("public", "/tietosuojaseloste/", language="fi"),
+    "privacy notice, Swedish": Visit("public", "/tietosuojaseloste/", language="sv"),
+    "portal request, Swedish": Visit("public", "/tietosuoja/pyynto/", language="sv"),
     "start page": Visit("customer service", "/"),
     "start page, marketing": Visit("marketing", "/"),
     "start page, privacy officer": Visit("privacy officer", "/"),
@@ -168,9 +170,9 @@ def test_form_fields_are_described_by_their_help_and_their_errors(
     with the field, not only somewhere on the page."""
     page = page_for(Visit("customer service", "/customers/new/"))
     page.goto(f"{site.url}/customers/new/")
-    identity_code = page.get_by_label("Personal identity code")
-    expect(identity_code).to_have_accessible_description(
-        "Only for credit checks and sales on invoice."
+    notes = page.get_by_label("Notes")
+    expect(notes).to_have_accessible_description(
+        "Other customer-specific data. Never write the identity code here."
     )
 
     page.get_by_role("button", name="Create customer").click()
@@ -189,6 +191,6 @@ def test_form_fields_are_described_by_their_help_and_their_errors(
         "Enter a valid email address, such as name@example.fi."
     )
     expect(surname).not_to_have_attribute("aria-invalid", "true")
-    expect(identity_code).to_have_accessible_description(
-        "Only for credit checks and sales on invoice."
+    expect(notes).to_have_accessible_description(
+        "Other customer-specific data. Never write the identity code here."
     )

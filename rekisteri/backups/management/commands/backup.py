@@ -58,7 +58,7 @@ class Command(BaseCommand):
         restore = subcommands.add_parser(
             "restore",
             help="Replace the database with a backup (stop the app first), then replay the "
-            "erasure log.",
+            "replay log and the erasure log.",
         )
         restore.add_argument("file", type=Path)
         restore.add_argument("--yes", action="store_true", help="Do not ask for confirmation.")
@@ -129,9 +129,12 @@ class Command(BaseCommand):
         made = timezone.localtime(report.header.created_at)
         self.stdout.write(
             f"Restored the database from {path.name} (made {made:%Y-%m-%d %H:%M %Z}). The "
-            f"database as it was is kept in {report.previous}. Erasure log replayed: "
+            f"database as it was is kept in {report.previous}. Replay log replayed: "
+            f"{len(report.replay.done)} act(s) done again. Erasure log replayed: "
             f"{report.erased_again} customer(s) erased again."
         )
+        for line in report.replay.lines():
+            self.stdout.write(f"  {line}")
 
     def list(self, directory: Path | None) -> None:
         directory = directory or Path(settings.REKISTERI_BACKUP_DIR)

@@ -160,7 +160,8 @@ def test_each_person_gets_the_notice_in_their_language_and_each_outcome_is_recor
         by_address["aino.virtanen@example.fi"].body
     )
     english_body = by_address["john.smith@example.fi"].body
-    assert "Controller: Adexcon, Hintantie 85 B, 90650 Oulu, Finland." in english_body
+    # The controller as the published register description names it.
+    assert "Controller: Adexcon, Hintantie 85 B, 90650 Oulu." in english_body
     assert "personal data breach at Oulunseutuvarasto" in english_body
     assert outcomes(breach) == {
         finnish.customer_number: ("sent", ""),

@@ -196,7 +196,7 @@ def test_a_notice_complete_in_swedish_is_offered_in_swedish():
     finnish = page(Client().get(NOTICE))
     swedish = page(Client().get(NOTICE + "?kieli=sv"))
 
-    assert '<a href="?kieli=sv" lang="sv" hreflang="sv">På svenska</a>' in finnish
+    assert 'value="sv" class="link-button" lang="sv">På svenska</button>' in finnish
     assert '<article class="notice" lang="sv">' in swedish
     assert "<h1>Dataskyddsbeskrivning</h1>" in swedish
     # Without a complete Swedish text, ?kieli=sv gives the Finnish notice.
@@ -220,7 +220,9 @@ def test_the_editor_shows_every_text_in_both_languages(privacy_officer_client):
     assert 'name="contact-phone" value="040 841 4351"' in html
     assert 'name="register_name-fi" value="Oulunseutuvaraston asiakasrekisteri"' in html
     assert 'name="purposes-0-legal_basis-en"' in html
-    assert 'name="retention-0-category"' in html
+    # The categories of data and their retention are written from the sources.
+    assert 'name="retention-0-category"' not in html
+    assert 'name="data_categories-0-text-fi"' not in html
     assert 'name="based_on" value="1"' in html
     # One empty block to add an item to each list.
     assert 'name="recipients-4-text-fi"' in html
@@ -298,8 +300,6 @@ def test_errors_are_shown_on_their_fields_and_nothing_is_published(privacy_offic
     content["purposes"][0]["text"]["fi"] = ""
     content["contact"]["phone"] = "puhelin"
     data = form_data(content, action="publish", change_note="Rikki")
-    data["data_categories-9-text-fi"] = "Valokuvat."
-    data["data_categories-9-text-en"] = "Photos."
 
     response = privacy_officer_client.post(EDIT, data)
 
@@ -307,10 +307,8 @@ def test_errors_are_shown_on_their_fields_and_nothing_is_published(privacy_offic
     assert response.status_code == 400
     assert form.errors["purposes-0-text-fi"] == ["Write this in Finnish."]
     assert form.errors["contact-phone"] == ["Give a valid phone number, such as 040 123 4567."]
-    assert form.section_errors == {"retention": ["Say how long this data is kept: Valokuvat."]}
     html = page(response)
     assert "Nothing was published: correct the marked fields." in html
-    assert "Say how long this data is kept: Valokuvat." in html
     assert RegisterDescription.objects.count() == 1
     assert notice_events() == []
 
@@ -324,41 +322,6 @@ def test_publishing_the_same_description_again_is_refused(privacy_officer_client
     assert "Nothing has changed: version 1 already says this." in page(response)
     assert RegisterDescription.objects.count() == 1
     assert notice_events() == []
-
-
-def test_a_new_category_of_data_gets_its_retention_period_in_the_same_edit(
-    privacy_officer_client,
-):
-    data = form_data(description_content(), action="preview", change_note="Valokuvat")
-    data["data_categories-9-text-fi"] = "Valokuvat tilauksista."
-    data["data_categories-9-text-en"] = "Photos of orders."
-
-    refused = privacy_officer_client.post(EDIT, data)
-
-    # Every category needs a retention period; the new one can now be chosen for it.
-    assert refused.status_code == 400
-    assert refused.context["form"].section_errors == {
-        "retention": ["Say how long this data is kept: Valokuvat tilauksista."]
-    }
-    assert '<option value="new-9">Valokuvat tilauksista.</option>' in page(refused)
-    data.update(
-        {
-            "action": "publish",
-            "retention-9-category": "new-9",
-            "retention-9-text-fi": "Valokuvat säilytetään tilauksen ajan.",
-            "retention-9-text-en": "Photos are kept as long as the order.",
-        }
-    )
-    assert privacy_officer_client.post(EDIT, data).status_code == 302
-    content = current_description().content
-    assert content["data_categories"][-1]["key"] == "photos-of-orders"
-    assert content["retention"][-1] == {
-        "category": "photos-of-orders",
-        "text": {
-            "fi": "Valokuvat säilytetään tilauksen ajan.",
-            "en": "Photos are kept as long as the order.",
-        },
-    }
 
 
 def test_after_a_preview_a_new_item_has_its_identifier_and_a_new_empty_block(

@@ -12,6 +12,7 @@ import pytest
 from django.apps import apps
 from django.db import models
 from django.test.utils import isolate_apps
+from django.utils import timezone
 
 from rekisteri import fi
 from rekisteri.audit.models import AuditEvent
@@ -22,6 +23,7 @@ from rekisteri.credit.models import CreditCheck
 from rekisteri.customers.models import Customer
 from rekisteri.orders.models import Order, Product
 from rekisteri.privacy.access.copy import subject_data
+from rekisteri.privacy.breaches import services as breaches
 from rekisteri.privacy.erasure import services as erasure
 from rekisteri.privacy.erasure.personal_terms import REDACTED
 from rekisteri.privacy.models import RetentionCategory
@@ -228,8 +230,10 @@ CUSTOMER_PATHS = {
     "privacy.SubjectRequest": "customer",
     "privacy.Disclosure": "customer",
     "privacy.AccessDelivery": "subject_request__customer",
+    "privacy.RequestNotice": "subject_request__customer",
     "privacy.LegalHold": "customer",
     "privacy.BreachSubject": "customer",
+    "customers.HeldChange": "customer",
 }
 # What erasing changes on purpose although the map says the field is kept: the record's
 # status ("anonymised") and its time of change.
@@ -369,6 +373,11 @@ COPY_SECTIONS = {
     "marketing.CampaignMessage": ("campaign_messages",),
     "privacy.SubjectRequest": ("subject_requests",),
     "privacy.Disclosure": ("disclosures",),
+    "privacy.LegalHold": ("legal_holds",),
+    "privacy.BreachSubject": ("breach_notices",),
+    "audit.AuditEvent": ("processing",),
+    # Beside the consent event it is the evidence of.
+    "imports.ImportedConsent": ("consent_events",),
 }
 COPY_NAMES = {
     ("customers.Customer", "identity_code_encrypted"): "identity_code",
@@ -379,6 +388,7 @@ COPY_NAMES = {
     ("credit.CreditCheck", "overridden_at"): "reviewed_at",
     ("privacy.SubjectRequest", "requester_name"): "name_given",
     ("privacy.SubjectRequest", "requester_email"): "email_given",
+    ("imports.ImportedConsent", "evidence"): "imported_evidence",
 }
 
 
@@ -393,10 +403,29 @@ def _section(data: dict[str, Any], path: tuple[str, ...]) -> list[dict[str, Any]
     return rows
 
 
+def _affected_by_a_breach(customer: Customer) -> None:
+    breach = breaches.breach_record(
+        actor=Actor.system("test"),
+        detected_at=timezone.now(),
+        occurred_at=None,
+        summary="Asiakaslista lähti väärälle vastaanottajalle",
+        description="Tilausraportti lähetettiin väärälle vastaanottajalle.",
+        data_categories=["names"],
+        people_affected=1,
+        records_affected=1,
+        likely_consequences="Tietojenkalastelu.",
+        measures_taken="Vastaanottajaa pyydettiin poistamaan viesti.",
+    )
+    breaches.breach_subjects_add(
+        actor=Actor.system("test"), breach=breach, customer_numbers=[customer.customer_number]
+    )
+
+
 def test_every_field_the_map_says_is_exported_is_in_the_customers_own_copy(products, erasure_log):
     who = person()
     customer = customer_with_everything(who=who).customer
     api_order(who)
+    _affected_by_a_breach(customer)
 
     data = subject_data(customer, include_identity_code=True, language="en")
 

@@ -70,8 +70,11 @@ def test_a_refusal_stores_its_reason_as_the_outcome(privacy_officer_client):
     assert said == [("success", "Request refused.")]
     subject_request.refresh_from_db()
     assert (subject_request.status, subject_request.outcome) == (RequestStatus.REFUSED, reason)
-    event = AuditEvent.objects.filter(object_type="privacy.subjectrequest").latest("id")
-    assert (event.action, personal_text_decrypt(event)) == (Action.UPDATE, "request refused")
+    closed, told = AuditEvent.objects.filter(object_type="privacy.subjectrequest").order_by("-id")[
+        :2
+    ][::-1]
+    assert (closed.action, personal_text_decrypt(closed)) == (Action.UPDATE, "request refused")
+    assert personal_text_decrypt(told) == "refusal notice to the person queued for email"
 
 
 @pytest.mark.parametrize(

@@ -67,7 +67,10 @@ def test_an_extension_gives_three_months_from_receipt_once():
     assert request.due_on == datetime.date(2026, 2, 28)
 
     extended = services.subject_request_extend(
-        actor=SYSTEM, request=request, reason="Pyyntö koskee laajaa aineistoa."
+        actor=SYSTEM,
+        request=request,
+        reason="Pyyntö koskee laajaa aineistoa.",
+        today=datetime.date(2026, 2, 20),
     )
 
     assert extended.extended_to == datetime.date(2026, 4, 30)

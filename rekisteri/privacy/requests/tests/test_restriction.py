@@ -85,7 +85,8 @@ def test_lifting_the_restriction_makes_the_customer_active_again(privacy_officer
     assert status_events(customer)[-1] == (
         Action.UPDATE,
         ["status"],
-        "restriction lifted: Tiedot tarkistettu ja korjattu",
+        "restriction lifted: Tiedot tarkistettu ja korjattu; the person was told first: by "
+        "email to the address on record",
     )
     assert customers_eligible("post").filter(pk=customer.pk).exists()
     assert BANNER not in privacy_officer_client.get(detail_url(customer)).content.decode()

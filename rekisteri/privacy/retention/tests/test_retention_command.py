@@ -66,6 +66,7 @@ def expected(*, dry_run: bool, messages_due: int, held_back: int = 0) -> str:
             None if dry_run else str(messages_due),
         ),
         *block("shop_deliveries", 1, 0, 0, done),
+        *block("identity_codes", 3, 0, 0, done),
         *block("audit_events", 120, 0, 0, "nothing (report only)"),
         "unconfirmed portal requests (7 days)",
         "  due: 0",
@@ -106,6 +107,7 @@ def test_show_lists_the_policies():
         "credit_checks: 18 months, not in use\n"
         "campaign_messages: 24 months, in use\n"
         "shop_deliveries: 1 months, in use\n"
+        "identity_codes: 3 months, in use\n"
         "audit_events: 120 months, in use\n"
     )
 
@@ -155,6 +157,7 @@ def test_a_policy_not_in_use_says_so():
         *["credit_checks (12 months)", not_in_use],
         *["campaign_messages (24 months)", not_in_use],
         *["shop_deliveries (1 months)", not_in_use],
+        *["identity_codes (3 months)", not_in_use],
         *["audit_events (120 months)", not_in_use],
         "unconfirmed portal requests (7 days)",
         "  due: 0",

@@ -37,6 +37,7 @@ DEFAULTS = {
     "credit_checks": (12, True),
     "campaign_messages": (24, True),
     "shop_deliveries": (1, True),
+    "identity_codes": (3, True),
     "audit_events": (120, True),
 }
 

@@ -105,6 +105,7 @@ def test_the_default_policies_are_seeded():
         "credit_checks": (12, True),
         "campaign_messages": (24, True),
         "shop_deliveries": (1, True),
+        "identity_codes": (3, True),
         "audit_events": (120, True),
     }
 
@@ -409,9 +410,11 @@ def test_a_legal_hold_stops_every_policy():
         "credit_checks": (0, 1),
         "campaign_messages": (0, 1),
         "shop_deliveries": (0, 0),
+        # The invoice order of 2015 was never paid: its code is still needed.
+        "identity_codes": (0, 0),
         "audit_events": (0, 0),
     }
-    assert [report.done for report in run] == [0, 0, 0, 0, 0, 0, 0]
+    assert [report.done for report in run] == [0, 0, 0, 0, 0, 0, 0, 0]
     assert database_state()[:-1] == before
     assert [event.object_id for event in retention_events()] == ["run"]
 
@@ -427,6 +430,8 @@ def test_a_lifted_legal_hold_no_longer_holds():
         "credit_checks": (1, 0),
         "campaign_messages": (1, 0),
         "shop_deliveries": (0, 0),
+        # The invoice order of 2015 was never paid: its code is still needed.
+        "identity_codes": (0, 0),
         "audit_events": (0, 0),
     }
 
@@ -437,8 +442,8 @@ def test_a_dry_run_writes_nothing():
 
     plan = retention_plan(today=TODAY)
 
-    assert [report.due for report in plan] == [1, 1, 2, 1, 1, 0, 0]
-    assert [report.done for report in plan] == [None] * 7
+    assert [report.due for report in plan] == [1, 1, 2, 1, 1, 0, 0, 0]
+    assert [report.done for report in plan] == [None] * 8
     assert database_state() == before
 
 
@@ -457,6 +462,7 @@ def test_a_run_does_every_policy_in_batches_each_audited():
         ("credit_checks", 0),
         ("campaign_messages", 3),
         ("shop_deliveries", 0),
+        ("identity_codes", 0),
         ("audit_events", 0),
     ]
     assert set(Customer.objects.values_list("status", flat=True)) == {Status.ANONYMISED}
@@ -471,7 +477,7 @@ def test_a_run_does_every_policy_in_batches_each_audited():
         (
             Action.UPDATE,
             "inactive_customers 3, orders 0, consent_evidence 0, credit_checks 0, "
-            "campaign_messages 3, shop_deliveries 0, audit_events report only",
+            "campaign_messages 3, shop_deliveries 0, identity_codes 0, audit_events report only",
         ),
     ]
     assert audit_chain_verify().is_intact
@@ -484,6 +490,6 @@ def test_a_policy_not_in_use_does_nothing():
 
     run = retention_run(actor=ACTOR, today=TODAY)
 
-    assert [(report.enabled, report.due, report.done) for report in run] == [(False, 0, 0)] * 7
+    assert [(report.enabled, report.due, report.done) for report in run] == [(False, 0, 0)] * 8
     assert database_state()[:-1] == before
     assert retention_events()[0].reason == "retention run on 2026-11-26: no policy in use"
