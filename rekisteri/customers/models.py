@@ -1,6 +1,8 @@
 import uuid
 
+from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -105,6 +107,14 @@ class HeldChangeKind(models.TextChoices):
     ORDER_STATUS = "order_status", _("Change of an order's status")
 
 
+# The names a held change gives to what is not one field of its model.
+HELD_FIELD_LABELS = {
+    "identity_code": _("personal identity code"),
+    "lines": _("lines"),
+    "delivery_address": _("delivery address"),
+}
+
+
 class HeldChangeState(models.TextChoices):
     WAITING = "waiting", _("Waiting for the privacy officer")
     APPLIED = "applied", _("Applied")
@@ -173,6 +183,25 @@ class HeldChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.public_id}"
+
+    def field_label(self, name: str) -> str:
+        """A field the change touches, named as staff read it (`phone` as "puhelin"):
+        the verbose name of the customer's or the order's field, in the active language."""
+        if name in HELD_FIELD_LABELS:
+            return str(HELD_FIELD_LABELS[name])
+        model: type[models.Model] = (
+            Customer
+            if self.kind == HeldChangeKind.CUSTOMER_UPDATE
+            else apps.get_model("orders", "Order")
+        )
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return name
+        return str(field.verbose_name) if isinstance(field, models.Field) else name
+
+    def changed_field_labels(self) -> list[str]:
+        return [self.field_label(name) for name in self.changed_fields]
 
 
 class CustomerNumberCounter(models.Model):

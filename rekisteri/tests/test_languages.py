@@ -30,7 +30,7 @@ from rekisteri.marketing.services import CampaignInput, TargetGroupInput
 from rekisteri.marketing.tokens import unsubscribe_token
 from rekisteri.portal.sending import consent_token
 from rekisteri.privacy.breaches import services as breaches
-from rekisteri.privacy.breaches.sending import breach_notice_email
+from rekisteri.privacy.breaches.sending import breach_notice_email, contact_lines
 from rekisteri.privacy.models import RegisterDescription
 from rekisteri.privacy.notice.document import current_description, description_publish
 from rekisteri.privacy.requests.sending import verification_email_send
@@ -322,6 +322,13 @@ def test_a_swedish_customers_breach_notice_has_a_swedish_frame():
     assert "Det här meddelandet gäller en personuppgiftsincident hos" in message.body
     assert "rätt att lämna in ett klagomål till dataombudsmannen" in message.body
     assert "Adexcon" in message.body
+    # Who to contact: the controller's lines in Swedish, not the Finnish ones.
+    lines = contact_lines("sv")
+    assert lines[0].startswith("Personuppgiftsansvarig: ")
+    assert any(line.startswith("Kontaktperson i registerärenden: ") for line in lines)
+    assert all(line in message.body for line in lines)
+    assert not any(line in message.body for line in contact_lines("fi"))
+    assert "Rekisterinpitäjä" not in message.body
 
 
 def test_a_finnish_customer_still_gets_finnish():

@@ -5,7 +5,7 @@ customer's language (made by `page.py`), and `data.json` for machines.
 Reads only; the services in `disclosures.py` audit and record every copy that leaves.
 A category is one query (orders and their lines two, returns and theirs two, who
 handled the data two when staff did), never one per order, so a copy of a thousand
-orders costs the same fifteen or so queries as a copy of one."""
+orders costs the same sixteen or so queries as a copy of one."""
 
 from __future__ import annotations
 
@@ -33,7 +33,14 @@ from rekisteri.customers.models import Customer
 from rekisteri.customers.services import identity_code_decrypt
 from rekisteri.languages import customer_language
 from rekisteri.marketing.models import CampaignMessage
-from rekisteri.orders.models import Delivery, Order, OrderLine, Return, ReturnLine
+from rekisteri.orders.models import (
+    Delivery,
+    Order,
+    OrderConfirmation,
+    OrderLine,
+    Return,
+    ReturnLine,
+)
 from rekisteri.privacy.access.article15 import article15_information
 from rekisteri.privacy.access.page import render_index
 from rekisteri.privacy.models import (
@@ -61,6 +68,7 @@ class DataCategory(models.TextChoices):
     IDENTITY_CODE = "identity_code", _("Personal identity code")
     NOTES = "notes", _("Staff notes about the customer")
     ORDERS = "orders", _("Orders and their lines")
+    ORDER_CONFIRMATIONS = "order_confirmations", _("Order confirmations sent")
     DELIVERIES = "deliveries", _("Deliveries")
     RETURNS = "returns", _("Returns")
     CREDIT_CHECKS = "credit_checks", _("Credit check decisions")
@@ -217,6 +225,27 @@ def _orders(customer: Customer) -> list[Row]:
             "lines": lines.get(row[0], []),
         }
         for row in orders
+    ]
+
+
+def _order_confirmations(customer: Customer) -> list[Row]:
+    """The confirmations of phone and email orders: when asked for and sent, by which
+    channel and how it went. Not the address or number it went to: that is the
+    customer's contact data (or the order's), given in their own categories."""
+    rows = (
+        OrderConfirmation.objects.filter(order__customer_id=customer.pk)
+        .order_by("order__order_number", "requested_at", "id")
+        .values_list("order__order_number", "requested_at", "sent_at", "channel", "status")
+    )
+    return [
+        {
+            "order_number": number,
+            "requested_at": _time(requested_at),
+            "sent_at": _time(sent_at),
+            "channel": channel,
+            "status": status,
+        }
+        for number, requested_at, sent_at, channel, status in rows
     ]
 
 
@@ -597,6 +626,7 @@ def _processing(customer: Customer) -> list[Row]:
 
 LIST_CATEGORIES: dict[str, tuple[str, Callable[[Customer], list[Row]]]] = {
     DataCategory.ORDERS: ("orders", _orders),
+    DataCategory.ORDER_CONFIRMATIONS: ("order_confirmations", _order_confirmations),
     DataCategory.DELIVERIES: ("deliveries", _deliveries),
     DataCategory.RETURNS: ("returns", _returns),
     DataCategory.CREDIT_CHECKS: ("credit_checks", _credit_checks),

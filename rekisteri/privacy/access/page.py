@@ -26,6 +26,8 @@ from rekisteri.marketing.models import CampaignChannel, MessageStatus
 from rekisteri.orders.models import (
     Carrier,
     Channel,
+    ConfirmationChannel,
+    ConfirmationStatus,
     DeliveryStatus,
     OrderStatus,
     PaymentMethod,
@@ -67,6 +69,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "products": "Tuotteet",
         "total": "Summa (sis. alv)",
         "delivery_address": "Toimitusosoite",
+        "order_confirmations": "Tilausvahvistukset",
+        "confirmation_channel": "Miten lähetettiin",
         "deliveries": "Toimitukset",
         "carrier": "Kuljetusyhtiö",
         "tracking_code": "Seurantakoodi",
@@ -163,6 +167,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "products": "Products",
         "total": "Total (VAT included)",
         "delivery_address": "Delivery address",
+        "order_confirmations": "Order confirmations",
+        "confirmation_channel": "Sent by",
         "deliveries": "Deliveries",
         "carrier": "Carrier",
         "tracking_code": "Tracking code",
@@ -260,6 +266,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "products": "Produkter",
         "total": "Summa (inkl. moms)",
         "delivery_address": "Leveransadress",
+        "order_confirmations": "Orderbekräftelser",
+        "confirmation_channel": "Hur den skickades",
         "deliveries": "Leveranser",
         "carrier": "Transportföretag",
         "tracking_code": "Spårningskod",
@@ -357,6 +365,7 @@ PRIVACY_LABELS: dict[str, dict[str, str]] = {
         "identity_code": "Henkilötunnus",
         "notes": "Henkilökunnan muistiinpanot",
         "orders": "Tilaukset ja tilausrivit",
+        "order_confirmations": "Lähetetyt tilausvahvistukset",
         "deliveries": "Toimitukset",
         "returns": "Palautukset",
         "credit_checks": "Luottopäätökset",
@@ -395,6 +404,7 @@ PRIVACY_LABELS: dict[str, dict[str, str]] = {
         "identity_code": "Personal identity code",
         "notes": "Staff notes",
         "orders": "Orders and their lines",
+        "order_confirmations": "Order confirmations sent",
         "deliveries": "Deliveries",
         "returns": "Returns",
         "credit_checks": "Credit decisions",
@@ -432,6 +442,7 @@ PRIVACY_LABELS: dict[str, dict[str, str]] = {
         "identity_code": "Personbeteckning",
         "notes": "Personalens anteckningar",
         "orders": "Beställningar och beställningsrader",
+        "order_confirmations": "Skickade orderbekräftelser",
         "deliveries": "Leveranser",
         "returns": "Returer",
         "credit_checks": "Kreditbeslut",
@@ -504,6 +515,8 @@ CATALOGUE_CHOICES: tuple[type[models.TextChoices], ...] = (
     PaymentMethod,
     Carrier,
     DeliveryStatus,
+    ConfirmationChannel,
+    ConfirmationStatus,
     ReturnStatus,
     Decision,
     EventKind,
@@ -663,6 +676,16 @@ def _tables(data: dict[str, Any], show: _Display) -> list[dict[str, Any]]:
         ]
         for o in data["orders"]
     ]
+    confirmations = [
+        [
+            str(c["order_number"]),
+            show.time(c["requested_at"]),
+            show.time(c["sent_at"]),
+            show.label(ConfirmationChannel, c["channel"]),
+            show.label(ConfirmationStatus, c["status"]),
+        ]
+        for c in data["order_confirmations"]
+    ]
     deliveries = [
         [
             str(d["order_number"]),
@@ -773,6 +796,7 @@ def _tables(data: dict[str, Any], show: _Display) -> list[dict[str, Any]]:
     ]
     return [
         _table(t["orders"], (t[k] for k in ORDER_COLUMNS), orders),
+        _table(t["order_confirmations"], (t[k] for k in CONFIRMATION_COLUMNS), confirmations),
         _table(t["deliveries"], (t[k] for k in DELIVERY_COLUMNS), deliveries),
         _table(t["returns"], (t[k] for k in RETURN_COLUMNS), returns),
         _table(t["credit_checks"], (t[k] for k in CREDIT_COLUMNS), credit_checks),
@@ -801,6 +825,7 @@ ORDER_COLUMNS = (
     "total",
     "delivery_address",
 )
+CONFIRMATION_COLUMNS = ("order", "requested_at", "sent_at", "confirmation_channel", "status")
 DELIVERY_COLUMNS = ("order", "carrier", "tracking_code", "status", "shipped_at", "delivered_at")
 RETURN_COLUMNS = ("order", "requested_at", "status", "reason", "returned", "refund")
 CREDIT_COLUMNS = (

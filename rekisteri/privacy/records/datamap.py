@@ -197,8 +197,13 @@ CONFIRMATIONS = _(
     "GDPR art. 5(2) and 13: that the customer was told of the order, the credit check "
     "and the privacy notice, kept with the order"
 )
-# The customer got the confirmation itself; the copy has the order it was made from.
-CONFIRMATION_COPY = _("the customer received the confirmation itself; the copy has the order")
+# The copy gives each confirmation's order, times, channel and status; how the sending
+# went inside the register is not the customer's data in any useful sense, and the
+# language and the credit check are in the copy's own sections.
+CONFIRMATION_COPY = _(
+    "Not in the copy: the details of sending; the copy gives each confirmation's "
+    "order, times, channel and status"
+)
 NOT_IDENTIFYING = _("Not identifying on its own: kept with the pseudonymised customer record")
 STAFF_DATA = _(
     "Staff data, not erased with a customer: accounts are deactivated, never deleted, so "
@@ -664,18 +669,18 @@ DATA_MAP: dict[str, dict[str, Entry]] = {
     "orders.OrderConfirmation": {
         "id": NOT_PERSONAL,
         "order": LINK,
-        "channel": kept(Category.ORDER_HISTORY, CONFIRMATIONS, not_exported=CONFIRMATION_COPY),
-        "status": kept(Category.ORDER_HISTORY, CONFIRMATIONS, not_exported=CONFIRMATION_COPY),
+        "channel": kept(Category.ORDER_HISTORY, CONFIRMATIONS),
+        "status": kept(Category.ORDER_HISTORY, CONFIRMATIONS),
         "language": kept(
             Category.CUSTOMER_RELATIONSHIP, CONFIRMATIONS, not_exported=CONFIRMATION_COPY
         ),
         "tells_of_credit_check": kept(
             Category.PAYMENT_AND_CREDIT, CONFIRMATIONS, not_exported=CONFIRMATION_COPY
         ),
-        "requested_at": kept(Category.ORDER_HISTORY, CONFIRMATIONS, not_exported=CONFIRMATION_COPY),
+        "requested_at": kept(Category.ORDER_HISTORY, CONFIRMATIONS),
         "requested_by_label": _staff(),
         "attempts": kept(Category.ORDER_HISTORY, CONFIRMATIONS, not_exported=CONFIRMATION_COPY),
-        "sent_at": kept(Category.ORDER_HISTORY, CONFIRMATIONS, not_exported=CONFIRMATION_COPY),
+        "sent_at": kept(Category.ORDER_HISTORY, CONFIRMATIONS),
         "detail": kept(Category.ORDER_HISTORY, CONFIRMATIONS, not_exported=CONFIRMATION_COPY),
     },
     # credit --------------------------------------------------------------------------

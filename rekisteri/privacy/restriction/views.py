@@ -64,9 +64,16 @@ def held_change_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             return redirect("privacy:held_changes")
     services.held_change_view_record(actor=Actor.from_request(request), held=held)
     waiting = held.state == HeldChangeState.WAITING
+    asked = held_payload(held) if waiting else {}
     context = {
         "held": held,
-        "asked": held_payload(held) if waiting else {},
+        "asked": asked,
+        # The asked values by the fields' names as staff read them, not `phone`.
+        "asked_fields": [
+            (held.field_label(name), value)
+            for name, value in asked.get("data", {}).items()
+            if name in held.changed_fields
+        ],
         "form": form if waiting else None,
     }
     return render(

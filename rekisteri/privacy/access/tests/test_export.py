@@ -20,8 +20,13 @@ from rekisteri.audit.services import Actor
 from rekisteri.consents.models import ConsentText, EventKind, Source
 from rekisteri.customers.models import Customer
 from rekisteri.customers.services import customer_input_of, customer_update
-from rekisteri.orders.models import Product
-from rekisteri.orders.services import LineInput, delivery_create, order_create
+from rekisteri.orders.models import ConfirmationStatus, OrderConfirmation, Product
+from rekisteri.orders.services import (
+    LineInput,
+    delivery_create,
+    order_confirmation_queue,
+    order_create,
+)
 from rekisteri.privacy.access.copy import (
     ARCHIVE_FILES,
     DataCategory,
@@ -255,6 +260,44 @@ def test_the_copy_holds_nothing_of_another_customer_with_similar_data(
     assert len(data["consent_events"]) == 2
 
 
+def test_the_copy_gives_the_customers_order_confirmations_and_no_one_elses(
+    aino: Everything, eino: Everything
+):
+    """Art. 15: when each confirmation was asked for and sent, by which channel and how
+    it went; never the address it went to, nor another customer's confirmation."""
+    sent_at = timezone.now()
+    ours = order_confirmation_queue(actor=SYSTEM, order=aino.invoice_order)
+    OrderConfirmation.objects.filter(pk=ours.pk).update(
+        status=ConfirmationStatus.SENT, sent_at=sent_at, attempts=1
+    )
+    theirs = order_confirmation_queue(actor=SYSTEM, order=eino.invoice_order)
+
+    data = subject_data(aino.customer, include_identity_code=False, language="en")
+
+    assert data["order_confirmations"] == [
+        {
+            "order_number": aino.invoice_order.order_number,
+            "requested_at": iso(ours.requested_at),
+            "sent_at": iso(sent_at),
+            "channel": "email",
+            "status": "sent",
+        }
+    ]
+    assert theirs.order.order_number not in _leaves(data["order_confirmations"])
+    archive = access_archive(customer=aino.customer, language="en", include_identity_code=False)
+    with zipfile.ZipFile(io.BytesIO(archive)) as opened:
+        html = opened.read("index.html").decode("utf-8")
+        assert (
+            json.loads(opened.read("data.json"))["order_confirmations"]
+            == (data["order_confirmations"])
+        )
+    section = html.partition("<h2>Order confirmations</h2>")[2].partition("<h2>")[0]
+    assert str(aino.invoice_order.order_number) in section
+    assert "<td>Sent</td>" in section
+    assert str(theirs.order.order_number) not in section
+    assert "aino.virtanen@example.fi" not in section
+
+
 def test_the_identity_code_is_there_only_when_included(aino: Everything):
     without = subject_data(aino.customer, include_identity_code=False)
     archive = access_archive(customer=aino.customer, language="fi", include_identity_code=False)
@@ -346,13 +389,15 @@ def test_the_number_of_queries_does_not_grow_with_the_orders(aino: Everything):
             channel="email",
             payment_method="prepaid",
             lines=[LineInput("HYL-120", 1)],
+            confirm=True,
         )
         delivery_create(actor=SYSTEM, order=order, carrier="matkahuolto")
     with CaptureQueriesContext(connection) as many:
         data = subject_data(aino.customer, include_identity_code=True)
 
     assert len(data["orders"]) == 7
-    assert len(many.captured_queries) == len(few.captured_queries) == 15
+    assert len(data["order_confirmations"]) == 5
+    assert len(many.captured_queries) == len(few.captured_queries) == 16
 
 
 def test_making_a_copy_writes_nothing(aino: Everything):

@@ -25,7 +25,7 @@ def test_it_makes_a_customer_with_the_orders_asked_for_and_reports_one_json_line
     assert result["orders"] == 12
     assert result["consent_events"] == 4
     assert result["deliveries"] >= 1
-    assert result["queries"] == 15
+    assert result["queries"] == 16
     last_line = capsys.readouterr().out.strip().splitlines()[-1]
     reported = json.loads(last_line)
     assert reported == result

@@ -22,6 +22,7 @@ from rekisteri.consents.models import ConsentEvent
 from rekisteri.credit.models import CreditCheck
 from rekisteri.customers.models import Customer
 from rekisteri.orders.models import Order, Product
+from rekisteri.orders.services import order_confirmation_queue
 from rekisteri.privacy.access.copy import subject_data
 from rekisteri.privacy.breaches import services as breaches
 from rekisteri.privacy.erasure import services as erasure
@@ -365,6 +366,7 @@ COPY_SECTIONS = {
     "customers.Customer": ("customer",),
     "orders.Order": ("orders",),
     "orders.OrderLine": ("orders", "lines"),
+    "orders.OrderConfirmation": ("order_confirmations",),
     "orders.Delivery": ("deliveries",),
     "orders.Return": ("returns",),
     "orders.ReturnLine": ("returns", "lines"),
@@ -423,9 +425,11 @@ def _affected_by_a_breach(customer: Customer) -> None:
 
 def test_every_field_the_map_says_is_exported_is_in_the_customers_own_copy(products, erasure_log):
     who = person()
-    customer = customer_with_everything(who=who).customer
+    everything = customer_with_everything(who=who)
+    customer = everything.customer
     api_order(who)
     _affected_by_a_breach(customer)
+    order_confirmation_queue(actor=Actor.system("test"), order=everything.invoice_order)
 
     data = subject_data(customer, include_identity_code=True, language="en")
 

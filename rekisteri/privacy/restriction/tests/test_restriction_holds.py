@@ -459,3 +459,56 @@ def test_an_api_order_of_a_restricted_customer_waits_and_the_client_is_told_noth
     delivery = InboxDelivery.objects.get(public_id=receipt["receipt"])
     assert (delivery.reason, delivery.customer) == (Reason.RESTRICTED, customer)
     assert not Order.objects.exists()
+
+
+def test_the_privacy_officer_reads_the_fields_by_their_names_not_their_codes(
+    privacy_officer_client, products
+):
+    customer = make_customer(email=SHOP_EMAIL, surname="Hietala", first_names="Helena")
+    erasure.customer_restrict(actor=SYSTEM, customer=customer, reason=REASON)
+    edit = change_hold(
+        actor=SYSTEM,
+        customer=customer,
+        kind=HeldChangeKind.CUSTOMER_UPDATE,
+        payload={
+            "data": {"phone": "+358407654321", "street_address": "Rantatie 5"},
+            "identity_code": "",
+            "remove_identity_code": False,
+        },
+        changed_fields=["phone", "street_address"],
+    ).held
+    change_hold(
+        actor=SYSTEM,
+        customer=customer,
+        kind=HeldChangeKind.ORDER_CREATE,
+        payload={"lines": [{"quantity": 1, "sku": "HYL-120", "name": "Hylly"}]},
+        changed_fields=["lines", "channel", "payment_method", "delivery_address", "status"],
+    )
+    events = AuditEvent.objects.count()
+
+    listed = {
+        language: privacy_officer_client.get(
+            reverse("privacy:held_changes"), HTTP_ACCEPT_LANGUAGE=language
+        ).content.decode()
+        for language in ("en", "fi")
+    }
+    shown = {
+        language: privacy_officer_client.get(
+            held_url(edit), HTTP_ACCEPT_LANGUAGE=language
+        ).content.decode()
+        for language in ("en", "fi")
+    }
+
+    assert "<td>phone, street address</td>" in listed["en"]
+    assert "<td>lines, channel, payment method, delivery address, status</td>" in listed["en"]
+    assert "<td>puhelin, katuosoite</td>" in listed["fi"]
+    assert "<td>rivit, kanava, maksutapa, toimitusosoite, tila</td>" in listed["fi"]
+    assert "<dd>phone, street address</dd>" in shown["en"]
+    assert '<dt>Street address</dt><dd class="prewrap">Rantatie 5</dd>' in shown["en"]
+    assert '<dt>Katuosoite</dt><dd class="prewrap">Rantatie 5</dd>' in shown["fi"]
+    assert '<dt>Puhelin</dt><dd class="prewrap">+358407654321</dd>' in shown["fi"]
+    for page in (*listed.values(), *shown.values()):
+        assert "street_address" not in page and "payment_method" not in page
+    # The two reads of what was asked are audited; the list reads nothing of it.
+    assert AuditEvent.objects.count() == events + 2
+    assert set(HeldChange.objects.values_list("state", flat=True)) == {HeldChangeState.WAITING}
