@@ -22,7 +22,9 @@ class Target(models.TextChoices):
 
     SURNAME = "surname", _("Surname")
     FIRST_NAMES = "first_names", _("First names")
+    FULL_NAME = "full_name", _("Full name (the last word is the surname)")
     STREET_ADDRESS = "street_address", _("Street address")
+    STREET_ADDRESS_2 = "street_address_2", _("Street address, second line")
     POSTAL_CODE = "postal_code", _("Postal code")
     POST_OFFICE = "post_office", _("Post office")
     COUNTRY = "country", _("Country")
@@ -36,6 +38,16 @@ class Target(models.TextChoices):
     SMS_CONSENT = "sms_consent", _("SMS marketing consent")
     SMS_CONSENT_EVIDENCE = "sms_consent_evidence", _("Evidence of the SMS consent")
     MARKETING_BAN = "marketing_ban", _("Direct marketing ban")
+    # A shop's export says who accepted marketing, but not when or how: such a column
+    # is read only to tell, row by row, that the consent was left out.
+    EMAIL_CONSENT_UNPROVEN = (
+        "email_consent_unproven",
+        _("Email marketing consent without evidence (not imported)"),
+    )
+    SMS_CONSENT_UNPROVEN = (
+        "sms_consent_unproven",
+        _("SMS marketing consent without evidence (not imported)"),
+    )
 
 
 REQUIRED = (Target.SURNAME, Target.FIRST_NAMES)
@@ -44,14 +56,31 @@ CONSENTS = {
     Channel.EMAIL: (Target.EMAIL_CONSENT, Target.EMAIL_CONSENT_EVIDENCE),
     Channel.SMS: (Target.SMS_CONSENT, Target.SMS_CONSENT_EVIDENCE),
 }
+# A consent column without its evidence column is guessed as its column "without
+# evidence", so that a shop's export is imported as it is and each row says what was left out.
+UNPROVEN = {
+    Target.EMAIL_CONSENT: Target.EMAIL_CONSENT_UNPROVEN,
+    Target.SMS_CONSENT: Target.SMS_CONSENT_UNPROVEN,
+}
 MARKETING_TARGETS = frozenset(
-    {*(target for pair in CONSENTS.values() for target in pair), Target.MARKETING_BAN}
+    {
+        *(target for pair in CONSENTS.values() for target in pair),
+        *UNPROVEN.values(),
+        Target.MARKETING_BAN,
+    }
 )
 
 # Column names that mean a field, in Finnish, Swedish and English, compared by
 # `header_key` (no case, accents or punctuation).
 HEADER_NAMES: dict[str, tuple[str, ...]] = {
-    Target.SURNAME: ("sukunimi", "efternamn", "surname", "last name", "family name"),
+    Target.SURNAME: (
+        "sukunimi",
+        "efternamn",
+        "surname",
+        "last name",
+        "family name",
+        "billing last name",
+    ),
     Target.FIRST_NAMES: (
         "etunimi",
         "etunimet",
@@ -61,6 +90,17 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
         "given name",
         "given names",
         "forename",
+        "billing first name",
+    ),
+    # WooCommerce's customer download: one "Name" column.
+    Target.FULL_NAME: (
+        "nimi",
+        "koko nimi",
+        "asiakkaan nimi",
+        "namn",
+        "name",
+        "full name",
+        "customer name",
     ),
     Target.STREET_ADDRESS: (
         "katuosoite",
@@ -72,6 +112,17 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
         "street address",
         "street",
         "address",
+        "address1",
+        "address 1",
+        "default address address1",
+        "billing address 1",
+    ),
+    Target.STREET_ADDRESS_2: (
+        "osoiterivi 2",
+        "address2",
+        "address 2",
+        "default address address2",
+        "billing address 2",
     ),
     Target.POSTAL_CODE: (
         "postinumero",
@@ -81,6 +132,8 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
         "postcode",
         "zip",
         "zip code",
+        "default address zip",
+        "billing postcode",
     ),
     Target.POST_OFFICE: (
         "postitoimipaikka",
@@ -93,8 +146,18 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
         "post office",
         "city",
         "town",
+        "default address city",
+        "billing city",
     ),
-    Target.COUNTRY: ("maa", "land", "country"),
+    Target.COUNTRY: (
+        "maa",
+        "land",
+        "country",
+        "country code",
+        "country region",
+        "default address country code",
+        "billing country",
+    ),
     Target.PHONE: (
         "puhelin",
         "puhelinnumero",
@@ -107,6 +170,7 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
         "phone number",
         "telephone",
         "mobile",
+        "billing phone",
     ),
     Target.EMAIL: (
         "sähköposti",
@@ -117,6 +181,7 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
         "email",
         "e mail",
         "email address",
+        "billing email",
     ),
     Target.PREFERRED_LANGUAGE: ("kieli", "asiointikieli", "språk", "language"),
     Target.IDENTITY_CODE: (
@@ -127,7 +192,14 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
         "identity code",
         "personal identity code",
     ),
-    Target.NOTES: ("lisätiedot", "huomautukset", "muistiinpanot", "anteckningar", "notes"),
+    Target.NOTES: (
+        "lisätiedot",
+        "huomautukset",
+        "muistiinpanot",
+        "anteckningar",
+        "notes",
+        "note",
+    ),
     Target.EMAIL_CONSENT: (
         "sähköpostilupa",
         "sähköpostimarkkinointi",
@@ -135,6 +207,8 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
         "email consent",
         "email marketing",
         "email marketing consent",
+        "accepts email marketing",
+        "accepts marketing",
     ),
     Target.EMAIL_CONSENT_EVIDENCE: (
         "sähköpostiluvan todiste",
@@ -150,6 +224,7 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
         "sms consent",
         "sms marketing",
         "sms marketing consent",
+        "accepts sms marketing",
     ),
     Target.SMS_CONSENT_EVIDENCE: (
         "tekstiviestiluvan todiste",
@@ -167,22 +242,32 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
     ),
 }
 _KEYS = {header_key(name): target for target, names in HEADER_NAMES.items() for name in names}
+# Column names taken only when no column has a name of HEADER_NAMES for the field:
+# Shopify's "Default Address Phone" comes before its "Phone", the customer's own.
+_SECOND_KEYS = {header_key("default address phone"): Target.PHONE}
 
 
 def mapping_guess(header: Sequence[str]) -> dict[str, int]:
     """The fields the header row's column names say, each field from the first
     column that names it."""
     mapping: dict[str, int] = {}
-    for index, cell in enumerate(header):
-        target = _KEYS.get(header_key(cell))
-        if target is not None and target not in mapping:
-            mapping[target] = index
+    for keys in (_KEYS, _SECOND_KEYS):
+        for index, cell in enumerate(header):
+            target = keys.get(header_key(cell))
+            if target is not None and target not in mapping:
+                mapping[target] = index
+    if Target.SURNAME in mapping or Target.FIRST_NAMES in mapping:
+        mapping.pop(Target.FULL_NAME, None)
+    for consent, evidence in CONSENTS.values():
+        if consent in mapping and evidence not in mapping:
+            mapping[UNPROVEN[consent]] = mapping.pop(consent)
     return mapping
 
 
 def mapping_check(mapping: Mapping[str, int], *, columns: int) -> None:
     """Raises ValidationError unless every field is a known one from a column of the
-    file, no column is used twice, the names are there, and each consent column comes
+    file, no column is used twice, the names are there (the surname and the first
+    names, or the full name to split), and each consent column comes
     with its evidence column (and each evidence column with its consent)."""
     errors: list[StrOrPromise] = []
     if any(target not in Target.values for target in mapping):
@@ -191,7 +276,12 @@ def mapping_check(mapping: Mapping[str, int], *, columns: int) -> None:
         errors.append(_("Choose the columns from the file."))
     if len(set(mapping.values())) != len(mapping):
         errors.append(_("A column can be imported as one field only."))
-    if not all(target in mapping for target in REQUIRED):
+    if Target.FULL_NAME in mapping:
+        if any(target in mapping for target in REQUIRED):
+            errors.append(
+                _("Choose either the full name or the surname and the first names, not both.")
+            )
+    elif not all(target in mapping for target in REQUIRED):
         errors.append(_("Choose the columns of the surname and the first names."))
     for consent, evidence in CONSENTS.values():
         if consent in mapping and evidence not in mapping:

@@ -21,7 +21,7 @@ from django_countries import countries
 from rekisteri import fi
 from rekisteri.customers.models import Language
 from rekisteri.customers.services import CustomerInput
-from rekisteri.imports.mapping import CONSENTS, Target
+from rekisteri.imports.mapping import CONSENTS, UNPROVEN, Target
 from rekisteri.spreadsheets import header_key
 
 EVIDENCE_MAX_LENGTH = 200
@@ -90,6 +90,21 @@ EVIDENCE_IN_FUTURE = gettext_noop(
 EVIDENCE_PERSONAL = gettext_noop(
     "Consent not imported: the evidence must not hold an email address or an identity code."
 )
+NO_EVIDENCE_COLUMN = gettext_noop(
+    "Consent not imported: the file has no column of its evidence (when and how it was given)."
+)
+# A shop's one "Name" column: the last word is taken as the surname (docs/import.md).
+NAME_SPLIT = gettext_noop(
+    "Name split: the last word taken as the surname, the words before it as the first "
+    "names. Check it on the customer's page."
+)
+NAME_ONE_WORD = gettext_noop(
+    "The name is one word: the surname cannot be told from the first names. Write the "
+    "first names and the surname, or use columns of their own."
+)
+# Characters a shop's export puts before a phone number or a postal code so that a
+# spreadsheet keeps it as text ("'+358401234567", "'00100").
+TEXT_MARK = "'"
 
 
 @dataclass(frozen=True)
@@ -144,20 +159,30 @@ def row_input(
         return cells[index].strip() if index is not None and index < len(cells) else ""
 
     country = _country(cell(Target.COUNTRY))
+    remarks: list[Problem] = []
+    problems: list[Problem] = []
+    surname, first_names = cell(Target.SURNAME), cell(Target.FIRST_NAMES)
+    if Target.FULL_NAME in mapping:
+        words = cell(Target.FULL_NAME).split()
+        if len(words) == 1:
+            problems.append(Problem(Target.FULL_NAME, NAME_ONE_WORD))
+        elif words:
+            surname, first_names = words[-1], " ".join(words[:-1])
+            remarks.append(Problem(Target.FULL_NAME, NAME_SPLIT))
+    street = " ".join(filter(None, (cell(Target.STREET_ADDRESS), cell(Target.STREET_ADDRESS_2))))
     data = CustomerInput(
-        surname=cell(Target.SURNAME),
-        first_names=cell(Target.FIRST_NAMES),
-        street_address=cell(Target.STREET_ADDRESS),
-        postal_code=_postal_code(cell(Target.POSTAL_CODE), country=country),
+        surname=surname,
+        first_names=first_names,
+        street_address=street,
+        postal_code=_postal_code(cell(Target.POSTAL_CODE).lstrip(TEXT_MARK), country=country),
         post_office=cell(Target.POST_OFFICE),
         country=country,
-        phone=cell(Target.PHONE),
+        phone=cell(Target.PHONE).lstrip(TEXT_MARK),
         email=cell(Target.EMAIL),
         preferred_language=_language(cell(Target.PREFERRED_LANGUAGE)),
         notes=cell(Target.NOTES),
     )
     consents: list[tuple[str, str]] = []
-    remarks: list[Problem] = []
     for channel, (consent, evidence_target) in CONSENTS.items():
         if consent not in mapping:
             continue
@@ -173,9 +198,12 @@ def row_input(
             remarks.append(Problem(evidence_target, fault))
         else:
             consents.append((channel, evidence))
+    for unproven in UNPROVEN.values():
+        # Whatever the cell says, no consent is recorded: a yes only gets its remark.
+        if unproven in mapping and _word(cell(unproven)) not in NO:
+            remarks.append(Problem(unproven, NO_EVIDENCE_COLUMN))
     if cell(Target.IDENTITY_CODE):
         remarks.append(Problem(Target.IDENTITY_CODE, IDENTITY_CODE_NOT_KEPT))
-    problems: list[Problem] = []
     ban = _word(cell(Target.MARKETING_BAN))
     if ban not in YES | NO:
         problems.append(Problem(Target.MARKETING_BAN, BAN_UNKNOWN))

@@ -11,7 +11,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from rekisteri import fi
 from rekisteri.consents.models import OPT_IN_CHANNELS, ConsentText
+from rekisteri.customers.forms import CustomerCreateForm
+from rekisteri.customers.models import Source
 from rekisteri.forms import ServiceErrorsForm
 from rekisteri.intake.forms import NotEchoedInput
 from rekisteri.orders.models import (
@@ -115,6 +118,43 @@ class OrderForm(ServiceErrorsForm):
             post_office=data["delivery_post_office"],
             country=data["delivery_country"],
         )
+
+
+class NewCallerForm(CustomerCreateForm):
+    """The customer form inside the order flow: the same fields, checks and duplicate
+    warning as the customer page's, for a caller the search did not find. The
+    identity code is not asked here: it comes with an invoice order, on the next step."""
+
+    # Staff take these orders by phone or email, so the relationship started there.
+    source = forms.ChoiceField(
+        label=_("The customer relationship started by"),
+        choices=[
+            (Source.PHONE.value, Source.PHONE.label),
+            (Source.EMAIL.value, Source.EMAIL.label),
+        ],
+        initial=Source.PHONE,
+    )
+
+
+def new_caller_initial(search: str) -> dict[str, str]:
+    """What the search already says about the caller, to start the new customer's
+    form with: a name (surname first, as the search asks), a phone or an email. An
+    identity code is not carried over: it is given with the invoice order."""
+    term = fi.classify_search(search)
+    if term is None or term.kind in ("identity_code", "number"):
+        return {}
+    if term.kind in ("phone", "email"):
+        return {term.kind: " ".join(search.split())}
+    surname, _space, first_names = " ".join(search.split()).partition(" ")
+    return {"surname": surname, "first_names": first_names}
+
+
+def autofocus_first_error(form: forms.Form, default: str | None = None) -> None:
+    """Puts the keyboard focus, when the page loads, on the first field with an error,
+    or else on `default`: staff on the phone go on typing where they are needed."""
+    name = next((name for name in form.fields if name in form.errors), default)
+    if name is not None:
+        form.fields[name].widget.attrs["autofocus"] = True
 
 
 class LineForm(forms.Form):

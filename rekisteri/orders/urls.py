@@ -6,6 +6,7 @@ app_name = "orders"
 urlpatterns = [
     path("", views.order_list, name="list"),
     path("new/", views.order_create_find, name="create_find"),
+    path("new/customer/", views.order_create_new_caller, name="create_new_caller"),
     path("new/<int:customer_number>/", views.order_create, name="create"),
     path("<int:order_number>/", views.order_detail, name="detail"),
     path("<int:order_number>/credit-review/", views.order_credit_review, name="credit_review"),

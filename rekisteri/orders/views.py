@@ -26,6 +26,7 @@ from rekisteri.customers import selectors as customer_selectors
 from rekisteri.customers import services as customer_services
 from rekisteri.customers.access import customer_or_404
 from rekisteri.customers.forms import SearchForm
+from rekisteri.customers.models import Customer
 from rekisteri.customers.restriction import HELD_MESSAGE, ChangeHeld
 from rekisteri.orders import selectors, services
 from rekisteri.orders.confirmations import CONFIRMED_CHANNELS
@@ -33,12 +34,15 @@ from rekisteri.orders.forms import (
     DeliveryForm,
     DeliveryStatusForm,
     LineFormSet,
+    NewCallerForm,
     OrderForm,
     OrderStatusForm,
     ProductForm,
     ReturnForm,
     ReturnStatusForm,
+    autofocus_first_error,
     line_inputs,
+    new_caller_initial,
 )
 from rekisteri.orders.models import Delivery, Order, Product, Return
 from rekisteri.versioning import Conflict
@@ -79,6 +83,8 @@ def order_create_find(request: HttpRequest) -> HttpResponse:
     """The first step of a phone or email order: find the customer, by POST so that the
     search stays out of URLs, as on the customer list."""
     form = SearchForm(request.POST or None)
+    # The caller's name or number is the first thing typed: the page starts there.
+    form.fields["q"].widget.attrs["autofocus"] = True
     page = customer_selectors.CustomerPage([], "")
     term = fi.classify_search(form.cleaned_data["q"]) if form.is_valid() else None
     if term is not None:
@@ -89,8 +95,56 @@ def order_create_find(request: HttpRequest) -> HttpResponse:
             customer_services.customer_identity_code_search_record(
                 actor=Actor.from_request(request), customers=page.customers
             )
+    # A search that finds no one opens the new customer's form below it, started
+    # with what the search said; htmx swaps it in beside the results.
+    new_caller = None
+    if term is not None and not page.customers and request.user.has_perm("customers.add_customer"):
+        new_caller = NewCallerForm(initial=new_caller_initial(form.cleaned_data["q"]))
+    context = {
+        "form": form,
+        "page": page,
+        "searching": term is not None,
+        "new_caller": new_caller,
+    }
     template = "orders/_find_results.html" if request.htmx else "orders/find.html"  # type: ignore[attr-defined]  # set by django-htmx middleware
-    return render(request, template, {"form": form, "page": page, "searching": term is not None})
+    return render(request, template, context)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@require_permission("orders.add_order")
+@require_permission("customers.add_customer")
+def order_create_new_caller(request: HttpRequest) -> HttpResponse:
+    """A caller the search did not find: the customer is created here, with the
+    customer page's checks and duplicate warning, and staff go straight on to the order
+    form. The customer is saved on its own, before the order: if the order is never
+    sent, the customer stays in the register without it: the message on the order
+    form says the customer was created, and the form's Cancel leads to their page."""
+    form = NewCallerForm(request.POST or None)
+    duplicates: list[Customer] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer = customer_services.customer_create(
+                actor=Actor.from_request(request),
+                data=form.customer_input(),
+                source=form.cleaned_data["source"],
+                allow_duplicate=form.cleaned_data["allow_duplicate"],
+            )
+        except customer_services.DuplicateCustomer as duplicate:
+            duplicates = duplicate.candidates
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(
+                request,
+                _("Customer %(number)s created. Now record the order.")
+                % {"number": customer.customer_number},
+            )
+            return redirect("orders:create", customer.customer_number)
+    autofocus_first_error(form, "allow_duplicate" if duplicates else "surname")
+    context = {"new_caller": form, "duplicates": duplicates}
+    status = 400 if form.errors else 200
+    return render(request, "orders/new_caller.html", context, status=status)
 
 
 @never_cache
@@ -149,6 +203,7 @@ def order_create(request: HttpRequest, customer_number: int) -> HttpResponse:
                     ),
                 )
             return redirect("orders:detail", order.order_number)
+    autofocus_first_error(form, "channel")
     context = {"form": form, "lines": lines, "customer": customer}
     return render(request, "orders/form.html", context, status=400 if request.POST else 200)
 

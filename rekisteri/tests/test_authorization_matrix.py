@@ -107,6 +107,7 @@ MATRIX: dict[str, tuple[str, dict[str, object]]] = {
     "orders:list": ("get", allowed(CS, PO)),
     "orders:create_find": ("get", allowed(CS, PO)),
     "orders:create": ("get", allowed(CS, PO)),
+    "orders:create_new_caller": ("get", allowed(CS, PO)),
     "orders:detail": ("get", allowed(CS, PO)),
     "orders:status": ("post", allowed(CS, PO, status=302)),
     "orders:settle": ("post", allowed(CS, PO, status=302)),

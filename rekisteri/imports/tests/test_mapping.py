@@ -72,7 +72,7 @@ def test_it_guesses_english_and_swedish_names_and_the_consents_with_their_eviden
 
 
 def test_an_unknown_header_guesses_nothing():
-    assert mapping_guess(["Nimi", "Osoite ja postinumero", ""]) == {}
+    assert mapping_guess(["Asiakasnumero", "Osoite ja postinumero", ""]) == {}
 
 
 def test_a_mapping_with_the_names_and_known_fields_passes():
@@ -95,6 +95,10 @@ def test_a_mapping_with_the_names_and_known_fields_passes():
             {"surname": 0, "first_names": 1, "sms_consent_evidence": 2},
             "“Evidence of the SMS consent” needs the column of “SMS marketing consent”.",
         ),
+        (
+            {"full_name": 0, "surname": 1},
+            "Choose either the full name or the surname and the first names, not both.",
+        ),
     ],
     ids=[
         "no-first-names",
@@ -103,6 +107,7 @@ def test_a_mapping_with_the_names_and_known_fields_passes():
         "unknown-field",
         "no-evidence",
         "no-consent",
+        "full-name-and-surname",
     ],
 )
 def test_a_mapping_that_breaks_a_rule_is_refused(mapping, message):

@@ -31,7 +31,7 @@ def test_finding_the_customer_lists_matches_with_a_new_order_link(customer_servi
     assert [c.pk for c in response.context["page"].customers] == [customer.pk]
     assert reverse("orders:create", args=[customer.customer_number]) in body
     assert "New order for this customer" in body
-    assert reverse("customers:create") in body
+    assert reverse("orders:create_new_caller") in body
 
 
 def test_finding_by_identity_code_is_audited_as_on_the_customer_list(customer_service_client):

@@ -90,6 +90,11 @@ VISITS = {
     "order entry: find the customer": Visit(
         "customer service", "/orders/new/", then=searched("{surname}")
     ),
+    "order entry: a new caller with errors": Visit(
+        "customer service",
+        "/orders/new/customer/",
+        then=sent_empty("Create the customer and go on to the order"),
+    ),
     "order entry": Visit("customer service", "/orders/new/{customer}/"),
     "order entry with errors": Visit(
         "customer service", "/orders/new/{customer}/", then=sent_empty("Save the order")

@@ -10,6 +10,7 @@ import json
 import re
 import zipfile
 from collections.abc import Callable
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -126,49 +127,78 @@ def test_signing_in_needs_only_the_keyboard_and_shows_where_the_focus_is(
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
-def test_customer_service_takes_a_phone_order_on_invoice_from_a_new_customer(
+def test_customer_service_takes_a_phone_order_on_invoice_from_a_new_caller_by_keyboard(
     site: Site, new_page: NewPage, accessibility: Accessibility
 ) -> None:
-    """The credit check asks the simulator: 912 is a person with no payment defaults."""
+    """A new caller's invoice order from the first key to the confirmation, keyboard only
+    (WCAG 2.1.1, 2.4.3): the search finds no one, the customer's form opens on the same
+    page, Enter creates the customer and opens the order form, Enter saves the order.
+    Three page loads: the search page, the order form, the order. The credit check asks
+    the simulator: 912 is a person with no payment defaults."""
     identity_code = identity_code_for(datetime.date(1984, 3, 9), 912)
     page = new_page()
     sign_in(page, site, site.staff["asiakaspalvelu"])
+    loads: list[str] = []
+    page.on("load", lambda loaded: loads.append(loaded.url))
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Orders").click()
-    page.get_by_role("link", name="New phone or email order").click()
-    accessibility.assert_no_serious_violations(page)
-    page.get_by_label("Search").fill("Kettunen Alvar")
-    page.get_by_role("button", name="Search").click()
+    page.goto(f"{site.url}/orders/new/")
+    keys = page.keyboard
+    expect(page.get_by_label("Search")).to_be_focused()
+    keys.type("Kettunen Alvar")
+    keys.press("Enter")
     expect(page.get_by_text("No customer matches the search.")).to_be_visible()
-    page.get_by_role("link", name="Create the customer").click()
-
-    expect(page.get_by_role("heading", name="New customer")).to_be_visible()
-    page.get_by_label("Surname").fill("Kettunen")
-    page.get_by_label("First names").fill("Alvar")
-    page.get_by_label("Street address").fill("Pakkahuoneenkatu 8")
-    page.get_by_label("Postal code").fill("90100")
-    page.get_by_label("Post office").fill("Oulu")
-    page.get_by_label("Phone").fill("040 7654 321")
-    page.get_by_label("Email").fill("alvar.kettunen.selain@example.fi")
-    page.get_by_label("The customer relationship started by").select_option(label="Phone")
+    new_caller = page.get_by_role("region", name="New customer")
+    expect(new_caller.get_by_label("Surname")).to_have_value("Kettunen")
+    expect(new_caller.get_by_label("First names")).to_have_value("Alvar")
     accessibility.assert_no_serious_violations(page)
-    page.get_by_role("button", name="Create customer").click()
+    keys.press("Tab")
+    expect(page.get_by_role("button", name="Search")).to_be_focused()
+    keys.press("Tab")
+    expect(new_caller.get_by_label("Surname")).to_be_focused()
+    keys.press("Tab")
+    expect(new_caller.get_by_label("First names")).to_be_focused()
+    for label, value in [
+        ("Street address", "Pakkahuoneenkatu 8"),
+        ("Postal code", "90100"),
+        ("Post office", "Oulu"),
+    ]:
+        keys.press("Tab")
+        expect(new_caller.get_by_label(label)).to_be_focused()
+        keys.type(value)
+    keys.press("Tab")
+    expect(new_caller.get_by_label("Country")).to_be_focused()
+    keys.press("Tab")
+    keys.type("040 7654 321")
+    keys.press("Tab")
+    expect(new_caller.get_by_label("Email")).to_be_focused()
+    keys.type("alvar.kettunen.selain@example.fi")
+    expect(new_caller.get_by_label("The customer relationship started by")).to_have_value("phone")
+    keys.press("Enter")
 
-    expect(page.get_by_role("heading", name=re.compile(r"^Kettunen, Alvar"))).to_be_visible()
-    page.get_by_role("link", name="New order").click()
     expect(
         page.get_by_role("heading", name=re.compile(r"^New order for Kettunen, Alvar"))
     ).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text("Now record the order.")
+    expect(page.get_by_label("The order came by")).to_be_focused()
     expect(page.get_by_label("The order came by")).to_have_value("phone")
-    page.get_by_label("Payment method").select_option(label="Invoice")
+    keys.press("Tab")
+    expect(page.get_by_label("Payment method")).to_be_focused()
+    keys.press("ArrowDown")
+    expect(page.get_by_label("Payment method")).to_have_value("invoice")
+    keys.press("Tab")
     # The code comes with the invoice order, which needs it (P8).
-    page.get_by_label("Personal identity code").fill(identity_code)
-    page.get_by_label("Product code").first.fill("HYL-120")
-    page.get_by_label("Quantity").first.fill("2")
+    expect(page.get_by_label("Personal identity code")).to_be_focused()
+    keys.type(identity_code)
+    keys.press("Tab")
+    expect(page.get_by_label("Product code").first).to_be_focused()
+    keys.type("HYL-120")
+    keys.press("Tab")
+    expect(page.get_by_label("Quantity").first).to_be_focused()
+    keys.type("2")
     expect(page.locator(".product-info").first).to_contain_text("Varastohylly 120 cm")
     expect(page.get_by_label("Recipient")).to_have_value("Alvar Kettunen")
     accessibility.assert_no_serious_violations(page)
-    page.get_by_role("button", name="Save the order").click()
+    keys.press("Enter")
 
     expect(page.get_by_role("heading", name=re.compile(r"^Order \d+$"))).to_be_visible()
     messages = page.get_by_role("status").filter(has_text="saved")
@@ -180,6 +210,11 @@ def test_customer_service_takes_a_phone_order_on_invoice_from_a_new_customer(
     expect(page.locator("#lines")).to_contain_text("179.80")
     accessibility.assert_no_serious_violations(page)
     order_number = int(re.sub(r"\D", "", page.get_by_role("heading", level=1).inner_text()))
+    paths = [urlsplit(url).path for url in loads]
+    assert len(paths) == 3, paths
+    assert paths[0] == "/orders/new/"
+    assert re.fullmatch(r"/orders/new/\d+/", paths[1])
+    assert paths[2] == f"/orders/{order_number}/"
     assert site.query(
         f"""
 import json
