@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any, Protocol
 
 from rekisteri.backups import fileformat
 from rekisteri.crypto import keyring
@@ -104,6 +105,64 @@ def say_no(environment: dict[str, str]) -> dict[str, tuple[str, str, int]]:
     one's public id (hex, and as printed) and customer number, by role."""
     said = json.loads(succeed(environment, "shell", "--no-imports", "-c", SAY_NO))
     return {name: (hex_id, public_id, number) for name, (hex_id, public_id, number) in said.items()}
+
+
+class EndToEndSite(Protocol):
+    """What the SQLite and PostgreSQL end-to-end tests' sites both offer."""
+
+    environment: dict[str, str]
+    data_dir: Path
+
+    def query(self, statement: str, *parameters: object) -> list[tuple[Any, ...]]: ...
+
+
+def restore_did_each_no_again(
+    site: EndToEndSite,
+    said: dict[str, tuple[str, str, int]],
+    result: subprocess.CompletedProcess[str],
+) -> None:
+    """What both engines' restore story checks alike after `say_no` and a restore: the
+    report lists each act done again, in order; each is audited as the restore's; the
+    trail still verifies; and a second replay changes nothing."""
+    consenting, restricted, erased = (said[name] for name in ("consenting", "restricted", "erased"))
+    assert result.returncode == 0, result.stderr
+    assert "Replay log replayed: 5 act(s) done again. Erasure log replayed: 1 customer(s)" in (
+        result.stdout
+    )
+    listed = [line.strip().split("  ", 1)[1] for line in result.stdout.splitlines()[1:]]
+    assert listed == [
+        f"{kind}  customer {number} ({public_id}): done again"
+        for kind, (_hex, public_id, number) in [
+            ("withdrawal (email)", consenting),
+            ("ban", consenting),
+            ("ban_lifted", consenting),
+            ("objection", consenting),
+            ("restriction", restricted),
+            ("erasure", erased),
+        ]
+    ]
+    replays = site.query(
+        "SELECT c.customer_number, a.action FROM audit_auditevent a JOIN customers_customer c"
+        " ON a.customer_id = c.id WHERE a.actor_label = 'backup restore' ORDER BY a.id"
+    )
+    assert replays == [
+        *[(consenting[2], "create")] * 4,
+        (restricted[2], "update"),
+        (erased[2], "erase"),
+    ]
+    audit = run(site.environment, "audit", "verify")
+    assert audit.returncode == 0, audit.stderr
+    events = site.query("SELECT COUNT(*) FROM audit_auditevent")
+
+    again = succeed(site.environment, "replay")
+
+    assert again == (
+        f"Replay log {site.data_dir / 'replay-log.jsonl'} replayed: 0 act(s) done again, 0 "
+        f"left as they were.\nErasure log {site.data_dir / 'erasure-log.jsonl'} replayed: 0 "
+        "erased again.\n"
+    )
+    assert site.query("SELECT COUNT(*) FROM audit_auditevent") == events
+    assert leftovers(site.data_dir) == []
 
 
 def the_backup(data_dir: Path) -> Path:
