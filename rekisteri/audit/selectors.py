@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
@@ -95,10 +96,18 @@ def audit_actor_id(*, username: str) -> int | None:
     )
 
 
-def customer_audit_events(*, customer_id: int, limit: int = 20) -> list[AuditEvent]:
+def customer_audit_events(
+    *, customer_id: int, limit: int = 20, records: QuerySet[Any] | None = None
+) -> list[AuditEvent]:
     """Who has viewed and changed a customer, newest first, each with its
-    `reason_text` (as `audit_events`)."""
-    events = AuditEvent.objects.filter(customer_id=customer_id).select_related("actor_user")
+    `reason_text` (as `audit_events`). `records`: the ids of the customer's records,
+    theirs and those merged into it (a subquery), whose events are the customer's too."""
+    of_customer = (
+        AuditEvent.objects.filter(customer_id__in=records)
+        if records is not None
+        else AuditEvent.objects.filter(customer_id=customer_id)
+    )
+    events = of_customer.select_related("actor_user")
     return event_reasons_read(list(events.order_by("-id")[:limit]))
 
 

@@ -12,6 +12,7 @@ class RunKind(models.TextChoices):
 
 
 class RunStatus(models.TextChoices):
+    RUNNING = "running", _("Under way")
     OK = "ok", _("Succeeded")
     FAILED = "failed", _("Failed")
 
@@ -19,14 +20,17 @@ class RunStatus(models.TextChoices):
 class BackupRun(models.Model):
     """One `rekisteri backup create` or `restore`: when, which file, how it ended.
 
-    Recorded when the run ends, so that a backup never holds a half-written record of
-    itself. The file's SHA-256 is of the encrypted file as written, so a copy can be
-    matched to its run. `error` holds a one-line reason, never personal data."""
+    A backup's row is made once its snapshot is fixed (so that a backup never holds a
+    half-written record of itself), is "running" with its progress while the file is
+    written, and gets its result when the run ends; a failure before the snapshot is
+    recorded when it happens. The file's SHA-256 is of the encrypted file as written,
+    so a copy can be matched to its run. `error` holds a one-line reason, never
+    personal data."""
 
     kind = models.CharField(max_length=16, choices=RunKind.choices)
     status = models.CharField(max_length=16, choices=RunStatus.choices)
     started_at = models.DateTimeField()
-    finished_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
     actor_label = models.CharField(max_length=150, blank=True)
     engine = models.CharField(max_length=16)
     file_name = models.CharField(max_length=255, blank=True)
@@ -36,6 +40,12 @@ class BackupRun(models.Model):
     error = models.TextField(blank=True)
     verified_at = models.DateTimeField(null=True, blank=True)
     removed_at = models.DateTimeField(null=True, blank=True)
+    # The progress of a run under way: bytes of the database read into the file, of
+    # how many (SQLite's snapshot has a size; PostgreSQL's dump is a stream), and when
+    # they were last saved.
+    bytes_done = models.PositiveBigIntegerField(null=True, blank=True)
+    bytes_total = models.PositiveBigIntegerField(null=True, blank=True)
+    progress_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -46,6 +56,11 @@ class BackupRun(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(status="ok", kind="create") | ~models.Q(sha256=""),
                 name="backups_run_good_backup_has_digest",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="running", finished_at__isnull=True)
+                | (~models.Q(status="running") & models.Q(finished_at__isnull=False)),
+                name="backups_run_finished_unless_running",
             ),
         ]
 

@@ -9,11 +9,24 @@ from pathlib import Path
 from django.utils import timezone
 
 from rekisteri.backups.models import BackupRun, RunKind, RunStatus
-from rekisteri.backups.services import NAME_PATTERN, PRE_RESTORE, SUFFIX
+from rekisteri.backups.services import NAME_PATTERN, PRE_RESTORE, STALLED_AFTER, SUFFIX
 
 # A daily backup, and two hours' grace for a slow or late one.
 STALE_AFTER = datetime.timedelta(hours=26)
 RECENT_RUNS = 20
+
+
+@dataclass(frozen=True)
+class RunningBackup:
+    run: BackupRun
+    # No progress for STALLED_AFTER: the run has likely stopped (the next backup ends it).
+    is_stalled: bool
+
+    @property
+    def percent(self) -> int | None:
+        if not self.run.bytes_total:
+            return None
+        return min(100, 100 * (self.run.bytes_done or 0) // self.run.bytes_total)
 
 
 @dataclass(frozen=True)
@@ -22,6 +35,17 @@ class BackupStatus:
     runs: list[BackupRun]
     is_stale: bool
     stale_after_hours: int
+    running: list[RunningBackup]
+
+
+def backups_running(*, now: datetime.datetime | None = None) -> list[RunningBackup]:
+    """The backups under way, newest first, with their progress."""
+    now = now or timezone.now()
+    runs = BackupRun.objects.filter(status=RunStatus.RUNNING).order_by("-started_at", "-id")
+    return [
+        RunningBackup(run, (run.progress_at or run.started_at) < now - STALLED_AFTER)
+        for run in runs
+    ]
 
 
 def last_good_backup() -> BackupRun | None:
@@ -48,7 +72,13 @@ def backup_status(*, now: datetime.datetime | None = None) -> BackupStatus:
         or now - last_good.finished_at > STALE_AFTER
     )
     runs = list(BackupRun.objects.order_by("-started_at", "-id")[:RECENT_RUNS])
-    return BackupStatus(last_good, runs, is_stale, int(STALE_AFTER.total_seconds() // 3600))
+    return BackupStatus(
+        last_good,
+        runs,
+        is_stale,
+        int(STALE_AFTER.total_seconds() // 3600),
+        backups_running(now=now),
+    )
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
@@ -50,6 +50,24 @@ SUFFIX = ".rkbackup"
 NAME_PATTERN = re.compile(r"rekisteri-(\d{8}T\d{6})Z(?:-(\d+))?\.rkbackup")
 PRE_RESTORE = "-pre-restore"
 ERROR_MAX_LENGTH = 300
+# A running backup's progress is saved (and told) every this many bytes read.
+PROGRESS_BYTES = 8 * 1024 * 1024
+# A run under way whose progress has not moved for this long has stopped: its process
+# was killed or its machine went down.
+STALLED_AFTER = datetime.timedelta(minutes=30)
+
+
+class Stage:
+    """The steps of `backup_create`, as its progress tells them."""
+
+    SEALING = "sealing"  # the audit trail's committed events get their place in the chain
+    SNAPSHOT = "snapshot"  # a consistent snapshot of the database is fixed
+    WRITING = "writing"  # the snapshot is read, encrypted and written to the file
+    WRITTEN = "written"
+
+
+# stage, bytes read so far, of how many (None: not known before the end).
+ProgressReport = Callable[[str, int, int | None], None]
 
 
 class BackupError(Exception):
@@ -118,6 +136,63 @@ class _Hashing:
         return self._write(data)
 
 
+class _Progress:
+    """A backup's progress: told to `report` (the command's console) and, once its
+    snapshot is fixed, kept in its run's row for the status page. The row is made
+    only then, so that no backup holds the record of itself."""
+
+    def __init__(
+        self, *, actor: Actor, started_at: datetime.datetime, report: ProgressReport | None
+    ):
+        self.actor, self.started_at, self.report = actor, started_at, report
+        self.run: BackupRun | None = None
+        self.done = 0
+        self.total: int | None = None
+        self._saved = 0
+
+    def stage(self, stage: str) -> None:
+        if self.report is not None:
+            self.report(stage, self.done, self.total)
+
+    def snapshot_fixed(self, total: int | None) -> None:
+        self.total = total
+        self.run = _run_record(
+            kind=RunKind.CREATE,
+            actor=self.actor,
+            started_at=self.started_at,
+            status=RunStatus.RUNNING,
+            bytes_done=0,
+            bytes_total=total,
+            progress_at=timezone.now(),
+        )
+        self.stage(Stage.WRITING)
+
+    def add(self, count: int) -> None:
+        self.done += count
+        if self.run is not None and self.done - self._saved >= PROGRESS_BYTES:
+            self._saved = self.done
+            BackupRun.objects.filter(pk=self.run.pk).update(
+                bytes_done=self.done, progress_at=timezone.now()
+            )
+            self.stage(Stage.WRITING)
+
+    def reading(self, source: fileformat.Readable) -> fileformat.Readable:
+        """`source`, its bytes counted as they are read."""
+        return _Counted(source, self.add)
+
+
+class _Counted:
+    """Reads `source`, telling `counted` how many bytes each read gave."""
+
+    def __init__(self, source: fileformat.Readable, counted: Callable[[int], None]) -> None:
+        self._source, self._counted = source, counted
+
+    def read(self, size: int, /) -> bytes:
+        data = self._source.read(size)
+        self._counted(len(data))
+        return data
+
+
 @contextmanager
 def _workspace() -> Iterator[Path]:
     """A private directory for decrypted copies, beside the live data (not /tmp, which
@@ -175,7 +250,9 @@ def _free_path(directory: Path, created_at: datetime.datetime, suffix: str) -> P
 
 
 def _encrypt_live_database(
-    destination: fileformat.Writable, created_at: datetime.datetime
+    destination: fileformat.Writable,
+    created_at: datetime.datetime,
+    progress: _Progress | None = None,
 ) -> Header:
     ring = crypto.keyring()
     engine = connection.vendor
@@ -183,7 +260,11 @@ def _encrypt_live_database(
         with _workspace() as work:
             snapshot = work / "snapshot.sqlite3"
             manifest = databases.sqlite_snapshot(snapshot)
-            with snapshot.open("rb") as source:
+            with snapshot.open("rb") as file:
+                source: fileformat.Readable = file
+                if progress is not None:
+                    progress.snapshot_fixed(snapshot.stat().st_size)
+                    source = progress.reading(file)
                 return fileformat.encrypt(
                     source,
                     destination,
@@ -198,8 +279,13 @@ def _encrypt_live_database(
             databases.postgresql_dump(snapshot_id) as dump,
         ):
             assert dump.stdout is not None
+            source = dump.stdout
+            if progress is not None:
+                # Made on the app's own connection, outside the exported snapshot.
+                progress.snapshot_fixed(None)
+                source = progress.reading(dump.stdout)
             return fileformat.encrypt(
-                dump.stdout,
+                source,
                 destination,
                 ring=ring,
                 engine=engine,
@@ -209,7 +295,9 @@ def _encrypt_live_database(
     raise BackupError(f"backups of a {engine} database are not supported")
 
 
-def _backup_write(directory: Path, *, suffix: str = "") -> WrittenBackup:
+def _backup_write(
+    directory: Path, *, suffix: str = "", progress: _Progress | None = None
+) -> WrittenBackup:
     """Writes a backup of the live database into `directory` (made 0700 if new) as a
     file of mode 0600: first under a hidden partial name, renamed when complete."""
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -220,7 +308,7 @@ def _backup_write(directory: Path, *, suffix: str = "") -> WrittenBackup:
     try:
         with os.fdopen(descriptor, "wb") as file:
             sink = _Hashing(write=file.write)
-            header = _encrypt_live_database(sink, created_at)
+            header = _encrypt_live_database(sink, created_at, progress)
             file.flush()
             os.fsync(file.fileno())
         os.replace(partial, path)
@@ -233,10 +321,11 @@ def _backup_write(directory: Path, *, suffix: str = "") -> WrittenBackup:
 def _run_record(
     *, kind: str, actor: Actor, started_at: datetime.datetime, **fields: object
 ) -> BackupRun:
+    running = fields.get("status") == RunStatus.RUNNING
     run = BackupRun(
         kind=kind,
         started_at=started_at,
-        finished_at=timezone.now(),
+        finished_at=None if running else timezone.now(),
         actor_label=actor.label[:150] or actor.type,
         engine=connection.vendor,
         **fields,
@@ -246,44 +335,95 @@ def _run_record(
     return run
 
 
-def backup_create(*, actor: Actor, directory: Path | None = None) -> BackupRun:
+def _run_finish(run: BackupRun, **fields: object) -> BackupRun:
+    """The result of a run that was under way."""
+    current = BackupRun.objects.select_for_update().get(pk=run.pk)
+    for name, value in fields.items():
+        setattr(current, name, value)
+    current.finished_at = timezone.now()
+    current.full_clean()
+    current.save()
+    return current
+
+
+def backup_runs_stalled_close(*, actor: Actor, now: datetime.datetime | None = None) -> int:
+    """Ends the runs still "under way" whose progress has not moved for STALLED_AFTER:
+    their process was killed or their machine went down. Returns how many."""
+    now = now or timezone.now()
+    with audited_transaction():
+        stalled = BackupRun.objects.select_for_update().filter(
+            status=RunStatus.RUNNING, progress_at__lt=now - STALLED_AFTER
+        )
+        for run in stalled:
+            run.status = RunStatus.FAILED
+            run.finished_at = now
+            run.error = "stopped: no progress since " + (
+                f"{run.progress_at.astimezone(datetime.UTC):%Y-%m-%d %H:%M} UTC"
+                if run.progress_at
+                else "it started"
+            )
+            run.save(update_fields=["status", "finished_at", "error"])
+            audit_record(
+                actor=actor,
+                action=Action.UPDATE,
+                obj=run,
+                changed_fields=["status"],
+                reason=run.error,
+            )
+    return len(stalled)
+
+
+def backup_create(
+    *, actor: Actor, directory: Path | None = None, report: ProgressReport | None = None
+) -> BackupRun:
     """Writes an encrypted backup of the whole database to `directory` (default
     REKISTERI_BACKUP_DIR) and records the run, and an audit event when it succeeds.
+    Its stages and the bytes written are told to `report`, and kept in the run's row
+    while it is under way (the status page shows them).
 
     Raises BackupError with a one-line reason when it fails; the failed run is
     recorded with that reason, and no partial file is left behind."""
     directory = Path(directory or settings.REKISTERI_BACKUP_DIR)
     started_at = timezone.now()
+    progress = _Progress(actor=actor, started_at=started_at, report=report)
     try:
+        backup_runs_stalled_close(actor=actor)
         # What has committed gets its place in the chain first, so the backup's
         # manifest names the head of everything it holds.
+        progress.stage(Stage.SEALING)
         audit_seal()
-        written = _backup_write(directory)
+        progress.stage(Stage.SNAPSHOT)
+        written = _backup_write(directory, progress=progress)
     except Exception as error:
         message = _safe_error(error)
         try:
-            _run_record(
-                kind=RunKind.CREATE,
-                actor=actor,
-                started_at=started_at,
-                status=RunStatus.FAILED,
-                error=message,
-            )
+            if progress.run is not None:
+                with transaction.atomic():
+                    _run_finish(progress.run, status=RunStatus.FAILED, error=message)
+            else:
+                _run_record(
+                    kind=RunKind.CREATE,
+                    actor=actor,
+                    started_at=started_at,
+                    status=RunStatus.FAILED,
+                    error=message,
+                )
         except Exception:
             # The database may be what failed; the console and the log still say why.
             logger.exception("the failed backup could not be recorded")
         raise BackupError(message) from error
     manifest = written.header.manifest
+    assert progress.run is not None
     with audited_transaction():
-        run = _run_record(
-            kind=RunKind.CREATE,
-            actor=actor,
-            started_at=started_at,
+        run = _run_finish(
+            progress.run,
             status=RunStatus.OK,
             file_name=written.path.name,
             size_bytes=written.size,
             sha256=written.sha256,
             key_id=written.header.key_id,
+            bytes_done=progress.done,
+            progress_at=timezone.now(),
         )
         audit_record(
             actor=actor,
@@ -293,6 +433,7 @@ def backup_create(*, actor: Actor, directory: Path | None = None) -> BackupRun:
             f"in {len(manifest.tables)} tables",
         )
     logger.info("backup %s written, %s bytes", written.path.name, written.size)
+    progress.stage(Stage.WRITTEN)
     return run
 
 

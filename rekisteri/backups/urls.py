@@ -5,4 +5,5 @@ from rekisteri.backups import views
 app_name = "backups"
 urlpatterns = [
     path("", views.backup_status_page, name="status"),
+    path("progress/", views.backup_progress, name="progress"),
 ]

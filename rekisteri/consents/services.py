@@ -83,6 +83,10 @@ def _append(
     grant cannot pass each other."""
     with audited_transaction():
         current = Customer.objects.select_for_update().get(pk=customer.pk)
+        if current.merged_into_id is not None:
+            # A record merged into another (an old unsubscribe link): what the person
+            # says holds on the record it was merged into (`customers.merging`).
+            current = Customer.objects.select_for_update().get(pk=current.merged_into_id)
         if needs_active and current.status != Status.ACTIVE:
             raise ValidationError({"customer": [NOT_ACTIVE]})
         if kind == EventKind.BAN_LIFTED and not consent_state(current).banned:

@@ -9,7 +9,7 @@ from ninja.errors import HttpError
 from ninja.security import django_auth
 
 from rekisteri.audit.services import Actor, audit_permission_denied
-from rekisteri.customers import services
+from rekisteri.customers import selectors, services
 from rekisteri.customers.models import Customer
 
 router = Router(tags=["customers"], auth=django_auth)
@@ -54,7 +54,8 @@ def customer_read(request: HttpRequest, public_id: uuid.UUID) -> Customer:
     if not request.user.has_perm("customers.view_customer"):
         audit_permission_denied(actor=actor, path=request.path)
         raise HttpError(403, "Your role does not allow reading customers.")
-    customer = Customer.objects.filter(public_id=public_id).first()
+    # A merged record's id gives the record it was merged into (its own `public_id`).
+    customer = selectors.customer_by_public_id(public_id)
     if customer is None:
         raise HttpError(404, "No such customer.")
     services.customer_record_view(actor=actor, customer=customer)

@@ -1,11 +1,16 @@
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.forms import BoundField
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from rekisteri import fi
+from rekisteri.customers.merging import Choice, FieldChoice
 from rekisteri.customers.models import Language, Source
 from rekisteri.customers.services import CustomerInput
 from rekisteri.forms import ServiceErrorsForm
@@ -132,3 +137,77 @@ class RevealForm(ServiceErrorsForm):
         max_length=500,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
+
+
+class MergeStartForm(forms.Form):
+    other = forms.IntegerField(
+        label=_("The other record's customer number"),
+        min_value=1,
+        widget=forms.NumberInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+
+
+def shown_value(name: str, value: str) -> str:
+    """A merge field's stored value as the customer page shows it."""
+    if not value:
+        return ""
+    if name == "phone":
+        return fi.format_phone(value)
+    if name == "country":
+        return str(countries.name(value)) or value
+    if name == "preferred_language":
+        return str(dict(Language.choices).get(value, value))
+    return value
+
+
+@dataclass(frozen=True)
+class MergeRow:
+    label: str
+    kept_value: str
+    other_value: str
+    field: BoundField | None  # the choice, when the values differ
+
+
+class MergeForm(ServiceErrorsForm):
+    """One radio group per field whose values differ (which record's value the kept one
+    gets), and the versions of both records as the page showed them."""
+
+    kept_version = forms.IntegerField(widget=forms.HiddenInput)
+    other_version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, fields: Iterable[FieldChoice], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.all_fields = list(fields)
+        self.differing = [choice for choice in self.all_fields if choice.differs]
+        empty = _("(empty)")
+        for choice in self.differing:
+            self.fields[choice.name] = forms.ChoiceField(
+                label=choice.label,
+                choices=[
+                    ("kept", shown_value(choice.name, choice.kept_value) or empty),
+                    ("other", shown_value(choice.name, choice.other_value) or empty),
+                ],
+                initial="kept",
+                widget=forms.RadioSelect,
+            )
+
+    def rows(self) -> list[MergeRow]:
+        """Each field of the two records, with the choice where their values differ."""
+        return [
+            MergeRow(
+                label=choice.label,
+                kept_value=shown_value(choice.name, choice.kept_value),
+                other_value=shown_value(choice.name, choice.other_value),
+                field=self[choice.name] if choice.differs else None,
+            )
+            for choice in self.all_fields
+        ]
+
+    def choices(self) -> dict[str, Choice]:
+        return {
+            choice.name: "other" if self.cleaned_data[choice.name] == "other" else "kept"
+            for choice in self.differing
+        }
+
+    def versions(self) -> tuple[int, int]:
+        return (self.cleaned_data["kept_version"], self.cleaned_data["other_version"])

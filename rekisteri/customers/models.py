@@ -25,6 +25,8 @@ class Status(models.TextChoices):
     ACTIVE = "active", _("Active")
     RESTRICTED = "restricted", _("Restricted")
     ANONYMISED = "anonymised", _("Anonymised")
+    # Merged into another record of the same person: a pointer to it (`merged_into`).
+    MERGED = "merged", _("Merged")
 
 
 class Language(models.TextChoices):
@@ -67,6 +69,17 @@ class Customer(models.Model):
     version = models.PositiveIntegerField(default=1)
     # "surname first names", case-folded, for prefix search; kept by the services.
     name_key = SearchKeyField(max_length=251)
+    # A record merged into another of the same person (`customers.merging`) points at
+    # it: its number and public id still find the kept record, its own data is cleared.
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_records",
+        verbose_name=_("merged into"),
+    )
+    merged_at = models.DateTimeField(_("merged"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("customer")
@@ -90,6 +103,11 @@ class Customer(models.Model):
             ),
             models.CheckConstraint(
                 condition=~models.Q(surname=""), name="customer_surname_not_empty"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(merged_into__isnull=True, merged_at__isnull=True)
+                | models.Q(merged_into__isnull=False, merged_at__isnull=False),
+                name="customer_merged_into_with_time",
             ),
         ]
 

@@ -8,13 +8,15 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
 from rekisteri import crypto, fi
-from rekisteri.customers.models import IDENTITY_CODE_PURPOSE, Customer
+from rekisteri.customers.models import IDENTITY_CODE_PURPOSE, Customer, Status
 
 LIST_FIELDS = (
     "id",
@@ -37,7 +39,8 @@ class CustomerPage:
 
 
 def _listing() -> QuerySet[Customer]:
-    return Customer.objects.only(*LIST_FIELDS)
+    # A record merged into another is found only by its number, as the kept one.
+    return Customer.objects.only(*LIST_FIELDS).exclude(status=Status.MERGED)
 
 
 def customer_list(*, after: int | None, limit: int) -> CustomerPage:
@@ -71,7 +74,7 @@ def customer_search(*, term: fi.SearchTerm, cursor: str, limit: int) -> Customer
     code (through its blind index); a name by the prefix of "surname first names"."""
     customers = _listing()
     if term.kind == "number":
-        customers = customers.filter(customer_number=int(term.value))
+        customers = customers.filter(customer_number=_number_current(int(term.value)))
     elif term.kind == "email":
         customers = customers.filter(email=term.value)
     elif term.kind == "phone":
@@ -153,5 +156,38 @@ def customer_values_taken(
     )
 
 
+def _number_current(number: int) -> int:
+    """The number searched for, or, for a record merged into another (`customers.merging`),
+    the kept record's number. A search then reads the kept record by its number alone, on
+    the same index as any search by number (bench/customer_search.py checks the plan)."""
+    kept = (
+        Customer.objects.filter(customer_number=number, merged_into__isnull=False)
+        .values_list("merged_into__customer_number", flat=True)
+        .first()
+    )
+    return kept if kept is not None else number
+
+
 def customer_get(*, customer_number: int) -> Customer | None:
-    return Customer.objects.filter(customer_number=customer_number).first()
+    """The customer of that number; for a record merged into another (`customers.merging`),
+    the record it was merged into."""
+    return customer_current(Customer.objects.filter(customer_number=customer_number).first())
+
+
+def customer_by_public_id(public_id: uuid.UUID | str) -> Customer | None:
+    """The customer of that public id, following a merge as `customer_get` does."""
+    return customer_current(Customer.objects.filter(public_id=public_id).first())
+
+
+def customer_current(customer: Customer | None) -> Customer | None:
+    """`customer`, or the record it was merged into (a query only then)."""
+    if customer is None or customer.merged_into_id is None:
+        return customer
+    return Customer.objects.get(pk=customer.merged_into_id)
+
+
+def customer_and_merged_ids(customer_id: int) -> QuerySet[Customer, Any]:
+    """The ids of the customer and of the records merged into it, as a subquery: what
+    is still stored on those records (their audit events, their consent ledgers) is the
+    customer's too."""
+    return Customer.objects.filter(Q(pk=customer_id) | Q(merged_into_id=customer_id)).values("pk")

@@ -18,14 +18,18 @@ from rekisteri.audit.selectors import customer_audit_events
 from rekisteri.audit.services import Actor
 from rekisteri.consents import selectors as consent_selectors
 from rekisteri.consents.forms import ConsentRecordForm
-from rekisteri.customers import selectors, services
+from rekisteri.customers import duplicates, selectors, services
 from rekisteri.customers.access import customer_or_404
 from rekisteri.customers.forms import (
     CustomerCreateForm,
     CustomerEditForm,
+    MergeForm,
+    MergeStartForm,
     RevealForm,
     SearchForm,
 )
+from rekisteri.customers.merging import COUNT_LABELS, MergeRefused, merge_preview
+from rekisteri.customers.merging import customer_merge as customer_merge_service
 from rekisteri.customers.models import Customer, Status
 from rekisteri.customers.restriction import HELD_MESSAGE, ChangeHeld
 from rekisteri.orders.selectors import customer_orders
@@ -36,6 +40,8 @@ from rekisteri.versioning import Conflict
 def _results_template(request: HttpRequest) -> str:
     return "customers/_results.html" if request.htmx else "customers/list.html"  # type: ignore[attr-defined]  # set by django-htmx middleware
 
+
+DUPLICATES_PAGE_SIZE = 25
 
 # A customer number no register reaches, to find where the number goes in a detail URL.
 _URL_NUMBER_MARK = 987654321987654321
@@ -148,12 +154,25 @@ def customer_create(request: HttpRequest) -> HttpResponse:
 @require_permission("customers.view_customer")
 def customer_detail(request: HttpRequest, customer_number: int) -> HttpResponse:
     customer = customer_or_404(customer_number)
+    if customer.customer_number != customer_number:
+        # The number of a record merged into this one (`customers.merging`).
+        messages.info(
+            request,
+            _("Customer %(old)s was merged into customer %(number)s.")
+            % {"old": customer_number, "number": customer.customer_number},
+        )
+        return redirect("customers:detail", customer.customer_number)
     services.customer_record_view(actor=Actor.from_request(request), customer=customer)
     context = {
         "customer": customer,
+        "duplicates": duplicates.duplicates_of(customer)
+        if request.user.has_perm("customers.change_customer")
+        else [],
         "phone_display": fi.format_phone(customer.phone) if customer.phone else "",
         "reveal_form": RevealForm(),
-        "events": customer_audit_events(customer_id=customer.pk),
+        "events": customer_audit_events(
+            customer_id=customer.pk, records=selectors.customer_and_merged_ids(customer.pk)
+        ),
         "orders": customer_orders(customer_id=customer.pk)
         if request.user.has_perm("orders.view_order")
         else [],
@@ -243,3 +262,85 @@ def customer_reveal(request: HttpRequest, customer_number: int) -> HttpResponse:
     if request.htmx:  # type: ignore[attr-defined]  # set by django-htmx middleware
         return render(request, "customers/_identity_code.html", context)
     return render(request, "customers/reveal.html", context)
+
+
+@never_cache
+@require_GET
+@require_permission("customers.change_customer")
+def customer_duplicates(request: HttpRequest) -> HttpResponse:
+    """Likely duplicates for customer service to review, newest first."""
+    before = request.GET.get("before", "")
+    page = duplicates.duplicate_pairs(
+        before=int(before) if before.isdigit() else None, limit=DUPLICATES_PAGE_SIZE
+    )
+    return render(request, "customers/duplicates.html", {"page": page})
+
+
+@never_cache
+@require_GET
+@require_permission("customers.change_customer")
+def customer_merge_start(request: HttpRequest, customer_number: int) -> HttpResponse:
+    """The "Merge with another record" page: asks for the other record's number (or
+    offers the likely duplicates), then opens the merge page keeping this customer."""
+    customer = customer_or_404(customer_number)
+    form = MergeStartForm(request.GET if "other" in request.GET else None)
+    if form.is_valid():
+        other = selectors.customer_get(customer_number=form.cleaned_data["other"])
+        if other is not None and other.pk != customer.pk:
+            return redirect("customers:merge", customer.customer_number, other.customer_number)
+        form.add_error("other", _("Give the number of another customer in the register."))
+    context = {
+        "customer": customer,
+        "form": form,
+        "pairs": duplicates.duplicates_of(customer),
+    }
+    return render(
+        request, "customers/merge_start.html", context, status=400 if form.errors else 200
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@require_permission("customers.change_customer")
+def customer_merge(request: HttpRequest, kept_number: int, other_number: int) -> HttpResponse:
+    """Both records side by side, a choice for each field whose values differ, and the
+    merge; refused (nothing stored) when the service finds a reason not to merge."""
+    kept, other = customer_or_404(kept_number), customer_or_404(other_number)
+    preview = merge_preview(kept=kept, other=other)
+    current = {"kept_version": preview.kept.version, "other_version": preview.other.version}
+    form = MergeForm(request.POST or None, fields=preview.fields, initial=current)
+    refusal = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            merged = customer_merge_service(
+                actor=Actor.from_request(request),
+                kept=kept,
+                other=other,
+                choices=form.choices(),
+                expected_versions=form.versions(),
+            )
+        except MergeRefused as refused:
+            # Shown again as the records are now, with the choices made.
+            refusal = refused.message
+            form = MergeForm(fields=preview.fields, initial={**form.cleaned_data, **current})
+        else:
+            messages.success(
+                request,
+                _("Customer %(other)s was merged into this customer.") % {"other": other_number},
+            )
+            return redirect("customers:detail", merged.customer_number)
+    for shown in (kept, other):
+        services.customer_record_view(actor=Actor.from_request(request), customer=shown)
+    context = {
+        "preview": preview,
+        "form": form,
+        "refusal": refusal,
+        "counts": merge_count_rows(preview.counts),
+    }
+    status = 400 if refusal or form.errors else 200
+    return render(request, "customers/merge.html", context, status=status)
+
+
+def merge_count_rows(counts: dict[str, int]) -> list[tuple[str, int]]:
+    """What a merge moves, as staff read it; kinds with nothing to move left out."""
+    return [(str(COUNT_LABELS.get(kind, kind)), count) for kind, count in counts.items() if count]

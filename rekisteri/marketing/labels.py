@@ -17,12 +17,6 @@ from django_countries import countries
 from fpdf import FPDF
 from fpdf.fonts import CoreFont
 
-from rekisteri.audit.models import Action
-from rekisteri.audit.services import Actor, audit_record, audited_transaction
-from rekisteri.consents.models import Channel
-from rekisteri.marketing.models import TargetGroup
-from rekisteri.marketing.services import ExportNotAllowed
-
 ENCODING = "cp1252"
 FONT = "Helvetica"
 FONT_SIZE = 10.0
@@ -165,18 +159,3 @@ def labels_pdf(rows: Iterable[tuple[str, ...]], *, sheet: Sheet = A4_3X8) -> Lab
     if writer.count == 0:
         writer.pdf.add_page()
     return LabelsPdf(content=bytes(writer.pdf.output()), labels=writer.count)
-
-
-def target_group_labels_record(*, actor: Actor, group: TargetGroup, labels: int) -> None:
-    """Audits the address labels of a post group: who, which group, how many labels.
-    Recorded before the PDF leaves, so no labels go unrecorded."""
-    if group.channel != Channel.POST:
-        raise ExportNotAllowed
-    with audited_transaction():
-        audit_record(
-            actor=actor,
-            action=Action.EXPORT,
-            obj=group,
-            changed_fields=["name", "street_address", "postal_code", "post_office", "country"],
-            reason=f"post address labels of {group.name!r}: {labels} labels",
-        )

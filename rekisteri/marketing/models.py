@@ -239,3 +239,106 @@ class RestrictionEntry(models.Model):
 
     def __str__(self) -> str:
         return self.digest[:12]
+
+
+class AddressListKind(models.TextChoices):
+    CSV = "csv", _("Address list (CSV)")
+    LABELS = "labels", _("Address labels (PDF)")
+
+
+class AddressListStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting for the background worker")
+    RUNNING = "running", _("Being prepared")
+    READY = "ready", _("Ready to download")
+    DOWNLOADED = "downloaded", _("Downloaded")
+    FAILED = "failed", _("Stopped by an error")
+    EXPIRED = "expired", _("Expired")
+
+
+class AddressListError(models.TextChoices):
+    """Why a list could not be prepared: what the page may say, never a value."""
+
+    RESTRICTION_LIST_UNUSABLE = (
+        "restriction_list_unusable",
+        _(
+            "The restriction list in force was imported under another encryption key and "
+            "cannot be matched. Import the list again, then prepare the list again."
+        ),
+    )
+    FILE_UNREADABLE = "file_unreadable", _("The prepared file could not be decrypted.")
+    UNEXPECTED = "unexpected", _("An unexpected error stopped the work; it has been logged.")
+
+
+# The file is gone in these; nothing more can be done with the list.
+ADDRESS_LIST_ENDED = (
+    AddressListStatus.DOWNLOADED,
+    AddressListStatus.FAILED,
+    AddressListStatus.EXPIRED,
+)
+ADDRESS_LIST_RUNNING = (AddressListStatus.QUEUED, AddressListStatus.RUNNING)
+
+
+class AddressList(models.Model):
+    """A post group's address list or labels, prepared by the worker for the staff
+    member who asked (docs/marketing.md). The file is personal data: encrypted in this
+    row, downloadable once, by its maker only, and deleted on download or expiry.
+    What stays is the counts."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    target_group = models.ForeignKey(
+        TargetGroup,
+        on_delete=models.PROTECT,
+        related_name="address_lists",
+        verbose_name=_("target group"),
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=AddressListKind.choices)
+    status = models.CharField(_("status"), max_length=12, choices=AddressListStatus.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("prepared by"),
+    )
+    created_at = models.DateTimeField(_("asked for"))
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    downloaded_at = models.DateTimeField(_("downloaded"), null=True, blank=True)
+    # The group's members when the work started; `rows_done` of them gone through.
+    rows_total = models.PositiveIntegerField(_("members"), null=True, blank=True)
+    rows_done = models.PositiveIntegerField(_("members handled"), default=0)
+    rows_written = models.PositiveIntegerField(_("rows in the file"), default=0)
+    left_out_restriction_list = models.PositiveIntegerField(
+        _("left out: on the restriction list"), default=0
+    )
+    # Those meeting the criteria whom consents, bans or a restriction of processing
+    # keep out of the group.
+    left_out_consents = models.PositiveIntegerField(_("left out: consents and bans"), default=0)
+    # AES-256-GCM over the compressed file; emptied on download, expiry or failure.
+    file_encrypted = models.TextField(_("file (encrypted)"), blank=True)
+    file_size = models.PositiveIntegerField(_("file size"), default=0)
+    file_expires_at = models.DateTimeField(_("file deleted at the latest"), null=True, blank=True)
+    error = models.CharField(
+        _("error"), max_length=32, choices=AddressListError.choices, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("prepared address list")
+        verbose_name_plural = _("prepared address lists")
+        indexes = [models.Index(fields=["created_by", "-created_at"], name="addresslist_creator")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status__in=ADDRESS_LIST_ENDED) | models.Q(file_encrypted=""),
+                name="addresslist_ended_without_file",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"address list {self.public_id}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in ADDRESS_LIST_RUNNING
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == AddressListStatus.READY

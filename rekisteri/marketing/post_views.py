@@ -1,25 +1,21 @@
-"""Staff pages of the post campaign: the ASML restriction list and address labels."""
+"""Staff pages of the post campaign: the ASML restriction list."""
 
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from rekisteri.accounts.access import require_permission
-from rekisteri.accounts.reauth import require_recent_authentication
 from rekisteri.audit.services import Actor
-from rekisteri.consents.models import Channel
 from rekisteri.forms import ServiceErrorsForm
-from rekisteri.marketing import labels, restrictions, selectors
-from rekisteri.marketing.restrictions import ImportResult, RejectReason, RestrictionListUnusable
+from rekisteri.marketing import restrictions
+from rekisteri.marketing.restrictions import ImportResult, RejectReason
 
 REPORT_SESSION_KEY = "marketing_restriction_import_report"
 REPORT_ROWS_SHOWN = 500
@@ -90,31 +86,3 @@ def restriction_list_import(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Restriction list imported; it is now in force."))
             return redirect("marketing:restrictions")
     return render(request, "marketing/restriction_import.html", {"form": form})
-
-
-@never_cache
-@require_POST
-@require_permission("marketing.export_targetgroup")
-@require_recent_authentication
-def target_group_labels(request: HttpRequest, pk: int) -> HttpResponse:
-    """The post group's address labels as PDF, less those on the ASML restriction list;
-    audited with the number of labels before the PDF leaves (docs/marketing.md)."""
-    group = selectors.target_group_get(pk=pk)
-    if group is None:
-        raise Http404
-    if group.channel != Channel.POST:
-        message = _("Only a post target group has address labels to print.")
-        return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
-    try:
-        pdf = labels.labels_pdf(selectors.target_group_export_rows(group))
-    except RestrictionListUnusable:
-        return restriction_list_unusable()
-    labels.target_group_labels_record(
-        actor=Actor.from_request(request), group=group, labels=pdf.labels
-    )
-    filename = f"target-group-{group.pk}-labels-{timezone.localdate():%Y%m%d}.pdf"
-    return HttpResponse(
-        pdf.content,
-        content_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )

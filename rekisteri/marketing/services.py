@@ -154,6 +154,21 @@ def target_group_export_record(*, actor: Actor, group: TargetGroup, rows: int) -
         )
 
 
+def target_group_labels_record(*, actor: Actor, group: TargetGroup, labels: int) -> None:
+    """Audits the address labels of a post group: who, which group, how many labels.
+    Recorded before the PDF leaves, so no labels go unrecorded."""
+    if group.channel != Channel.POST:
+        raise ExportNotAllowed
+    with audited_transaction():
+        audit_record(
+            actor=actor,
+            action=Action.EXPORT,
+            obj=group,
+            changed_fields=["name", "street_address", "postal_code", "post_office", "country"],
+            reason=f"post address labels of {group.name!r}: {labels} labels",
+        )
+
+
 # Campaigns ------------------------------------------------------------------------
 
 CAMPAIGN_FIELDS = (

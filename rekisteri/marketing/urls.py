@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rekisteri.marketing import campaign_views, post_views, views
+from rekisteri.marketing import address_list_views, campaign_views, post_views, views
 
 app_name = "marketing"
 urlpatterns = [
@@ -8,8 +8,19 @@ urlpatterns = [
     path("new/", views.target_group_create, name="create"),
     path("<int:pk>/", views.target_group_detail, name="detail"),
     path("<int:pk>/edit/", views.target_group_edit, name="edit"),
-    path("<int:pk>/export/", views.target_group_export, name="export"),
-    path("<int:pk>/labels/", post_views.target_group_labels, name="labels"),
+    path("<int:pk>/export/", address_list_views.target_group_export, name="export"),
+    path("<int:pk>/labels/", address_list_views.target_group_labels, name="labels"),
+    path("files/<uuid:public_id>/", address_list_views.address_list_detail, name="address_list"),
+    path(
+        "files/<uuid:public_id>/progress/",
+        address_list_views.address_list_progress,
+        name="address_list_progress",
+    ),
+    path(
+        "files/<uuid:public_id>/download/",
+        address_list_views.address_list_download,
+        name="address_list_download",
+    ),
     path("restrictions/", post_views.restriction_lists, name="restrictions"),
     path("restrictions/import/", post_views.restriction_list_import, name="restriction_import"),
     path("campaigns/", campaign_views.campaign_list, name="campaigns"),

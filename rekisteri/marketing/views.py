@@ -1,25 +1,16 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from rekisteri.accounts.access import require_permission
-from rekisteri.accounts.reauth import require_recent_authentication
 from rekisteri.audit.services import Actor
 from rekisteri.consents.models import Channel
-from rekisteri.marketing import selectors, services
+from rekisteri.marketing import address_lists, selectors, services
 from rekisteri.marketing.forms import TargetGroupForm
 from rekisteri.marketing.models import TargetGroup
-from rekisteri.marketing.post_views import restriction_list_unusable
-from rekisteri.marketing.restrictions import (
-    RestrictionListUnusable,
-    restricted_count,
-    restricted_digests,
-)
 from rekisteri.versioning import Conflict
 
 
@@ -86,34 +77,10 @@ def target_group_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def target_group_detail(request: HttpRequest, pk: int) -> HttpResponse:
     group = _group_or_404(pk)
     count = selectors.count_shown(selectors.target_group_members(group).count())
-    context: dict[str, object] = {"group": group, "count": count, "counted": True}
+    context: dict[str, object] = {
+        "group": group,
+        "count": count,
+        "counted": True,
+        "address_lists": address_lists.address_lists_of(user=request.user, group=group),  # type: ignore[arg-type]  # signed in: the middleware lets only staff through
+    }
     return render(request, "marketing/detail.html", context)
-
-
-@never_cache
-@require_POST
-@require_permission("marketing.export_targetgroup")
-@require_recent_authentication
-def target_group_export(request: HttpRequest, pk: int) -> HttpResponse:
-    """The post group's address list as CSV, streamed, less those on the ASML
-    restriction list. The export is audited with its row count (members less those
-    matched) before the first row leaves (docs/marketing.md)."""
-    group = _group_or_404(pk)
-    if group.channel != Channel.POST:
-        message = _("Only a post target group has an address list to export.")
-        return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
-    try:
-        digests = restricted_digests()
-    except RestrictionListUnusable:
-        return restriction_list_unusable()
-    members = selectors.target_group_members(group)
-    rows = members.count() - restricted_count(members, digests)
-    services.target_group_export_record(actor=Actor.from_request(request), group=group, rows=rows)
-    response = StreamingHttpResponse(
-        selectors.target_group_export_csv(group, digests=digests),
-        content_type="text/csv; charset=utf-8",
-    )
-    filename = f"target-group-{group.pk}-{timezone.localdate():%Y%m%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    # The access decorators are typed for HttpResponse; they pass any response through.
-    return response  # type: ignore[return-value]  # a streaming response, passed through

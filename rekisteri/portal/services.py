@@ -5,6 +5,7 @@ log formats drop query strings); the page posts the token back in the form's bod
 from __future__ import annotations
 
 from rekisteri.customers.models import Customer, Status
+from rekisteri.customers.selectors import customer_by_public_id
 from rekisteri.portal.sending import CONSENT_TOKENS
 from rekisteri.portal.tasks import send_consent_link
 from rekisteri.privacy.requests.services import portal_attempt
@@ -14,7 +15,9 @@ def customer_for_consent_token(token: str) -> Customer | None:
     public_id = CONSENT_TOKENS.unsign(token)
     if public_id is None:
         return None
-    return Customer.objects.filter(public_id=public_id).exclude(status=Status.ANONYMISED).first()
+    # A link sent to a record since merged into another leads to the kept record.
+    customer = customer_by_public_id(public_id)
+    return None if customer is None or customer.status == Status.ANONYMISED else customer
 
 
 def consent_link_request(*, email: str, ip_address: str | None) -> None:

@@ -226,6 +226,79 @@ class AccessDelivery(models.Model):
         return str(self.public_id)
 
 
+class AccessCopyStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting for the background worker")
+    RUNNING = "running", _("Being prepared")
+    READY = "ready", _("Ready to hand over")
+    HANDED_OVER = "handed_over", _("Handed over")
+    FAILED = "failed", _("Stopped by an error")
+    EXPIRED = "expired", _("Expired")
+
+
+# The file is gone in these.
+ACCESS_COPY_ENDED = (
+    AccessCopyStatus.HANDED_OVER,
+    AccessCopyStatus.FAILED,
+    AccessCopyStatus.EXPIRED,
+)
+ACCESS_COPY_RUNNING = (AccessCopyStatus.QUEUED, AccessCopyStatus.RUNNING)
+
+
+class AccessCopy(models.Model):
+    """A customer's own copy prepared by the worker for staff to hand over
+    (docs/subject-requests.md). The ZIP is kept encrypted in this row only until it is
+    handed over, an hour at the most; what stays is its size and sections."""
+
+    subject_request = models.ForeignKey(
+        SubjectRequest,
+        on_delete=models.CASCADE,
+        related_name="prepared_copies",
+        verbose_name=_("request"),
+    )
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    status = models.CharField(_("status"), max_length=12, choices=AccessCopyStatus.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("prepared by"),
+    )
+    created_at = models.DateTimeField(_("asked for"))
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    handed_over_at = models.DateTimeField(_("handed over"), null=True, blank=True)
+    sections_total = models.PositiveIntegerField(_("sections"), default=0)
+    # The `copy.DataCategory` values gathered so far, in order.
+    sections_done = models.JSONField(_("sections gathered"), default=list, blank=True)
+    # AES-256-GCM over the ZIP; emptied on hand-over, expiry or failure.
+    file_encrypted = models.TextField(_("copy (encrypted)"), blank=True)
+    file_size = models.PositiveIntegerField(_("file size"), default=0)
+    file_expires_at = models.DateTimeField(_("file deleted at the latest"), null=True, blank=True)
+    # A safe one-line reason in the source language, never a value of the copy.
+    error = models.CharField(_("error"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("prepared copy")
+        verbose_name_plural = _("prepared copies")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status__in=ACCESS_COPY_ENDED) | models.Q(file_encrypted=""),
+                name="accesscopy_ended_without_file",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"prepared copy {self.public_id}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in ACCESS_COPY_RUNNING
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == AccessCopyStatus.READY
+
+
 class LegalHold(models.Model):
     """A reason to keep a customer's data as it is: erasure and retention stop."""
 

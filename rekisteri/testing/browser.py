@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from django_otp.oath import totp
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from bench.order_intake import free_port
 from rekisteri.testing.servers import (
@@ -42,11 +42,14 @@ TIMEOUT_MS = 30_000
 EMAIL_SECONDS = 120.0
 SERIOUS_IMPACTS = ("serious", "critical")
 DEMO_PASSWORD = "demo-browser-tests-1"
+# Screenshots the browser tests keep for people to look at (.gitignore'd).
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
-# Run in the installation after `rekisteri demo`: privacy officers with authenticators
-# of their own (an authenticator code is accepted once, so each signs in for one test
-# only), a staff member yet to accept the pledge, the customers the flows act on, and
-# the numbers of some demo records. Prints what the tests need as JSON.
+# Run in the installation after `rekisteri demo`: privacy officers and an administrator
+# with authenticators of their own (an authenticator code is accepted once, so each
+# signs in for one test or module only), a staff member yet to accept the pledge, the
+# customers the flows act on, and the numbers of some demo records. Prints what the
+# tests need as JSON.
 SETUP = """
 import json
 from rekisteri.accounts import twofactor
@@ -62,8 +65,8 @@ from rekisteri.testing.factories import PASSWORD, make_customer, make_staff
 actor = Actor.system("browser tests")
 
 
-def officer(username):
-    user = make_staff(Role.PRIVACY_OFFICER, accepted_pledge=False, username=username)
+def officer(username, role=Role.PRIVACY_OFFICER):
+    user = make_staff(role, accepted_pledge=False, username=username)
     device = twofactor.authenticator_install(user=user)
     return {
         "username": username,
@@ -82,7 +85,10 @@ def customer(**fields):
     }
 
 
-staff = {name: officer(f"tietosuoja-{name}") for name in ("requests", "erasure", "pages")}
+staff = {
+    name: officer(f"tietosuoja-{name}") for name in ("requests", "erasure", "pages", "navigation")
+}
+staff["navigation-admin"] = officer("yllapito-navigation", Role.ADMINISTRATOR)
 keyboard = make_staff(Role.CUSTOMER_SERVICE, accepted_pledge=False, username="asiakaspalvelu-2")
 staff["keyboard"] = {"username": keyboard.username, "password": PASSWORD}
 _, portal = customer()
@@ -163,7 +169,13 @@ def demo_site(data_dir: Path) -> Iterator[Site]:
         made = json.loads(installation.python(SETUP))
         staff = {
             username: StaffLogin(username, DEMO_PASSWORD, keys.get(username, ""))
-            for username in ("asiakaspalvelu", "markkinointi", "tietosuoja", "yllapito")
+            for username in (
+                "asiakaspalvelu",
+                "markkinointi",
+                "tietosuoja",
+                "yllapito",
+                "tarkastaja",
+            )
         }
         for name, login in made["staff"].items():
             staff[name] = StaffLogin(**login)
@@ -210,6 +222,23 @@ def sign_in(page: Page, site: Site, login: StaffLogin) -> None:
         page.get_by_label("I have read the pledge above and I commit to it.").check()
         page.get_by_role("button", name="Accept").click()
         expect(page).not_to_have_url(re.compile(r"/accounts/pledge/"))
+
+
+def main_navigation(page: Page) -> Locator:
+    return page.get_by_role("navigation", name="Main")
+
+
+def navigation_link(page: Page, name: str) -> Locator:
+    """The main navigation's link called `name`, shown as a person shows it: on a
+    narrow screen the Menu opened, then the group that holds the link."""
+    menu = page.locator(".nav-menu")
+    if menu.is_visible() and menu.get_attribute("open") is None:
+        menu.locator("summary").click()
+    anywhere = page.get_by_role("link", name=name, exact=True, include_hidden=True)
+    group = page.locator("#main-navigation details").filter(has=anywhere)
+    if group.count() and group.get_attribute("open") is None:
+        group.locator("summary").click()
+    return main_navigation(page).get_by_role("link", name=name, exact=True)
 
 
 class Accessibility:

@@ -25,6 +25,7 @@ from rekisteri.customers.restriction import change_hold
 from rekisteri.imports.services import customer_import_upload
 from rekisteri.intake.inbox import delivery_store
 from rekisteri.intake.services import integration_create
+from rekisteri.marketing.address_lists import address_list_start
 from rekisteri.marketing.models import CampaignMessage
 from rekisteri.marketing.services import (
     CampaignInput,
@@ -36,6 +37,7 @@ from rekisteri.marketing.tokens import unsubscribe_token
 from rekisteri.orders.models import Product
 from rekisteri.orders.services import LineInput, delivery_create, order_create, return_create
 from rekisteri.portal.sending import consent_token
+from rekisteri.privacy.access.copies import access_copy_prepare
 from rekisteri.privacy.access.disclosures import access_delivery_create, download_token
 from rekisteri.privacy.breaches.services import breach_record
 from rekisteri.privacy.requests.sending import verification_token
@@ -99,6 +101,10 @@ MATRIX: dict[str, tuple[str, dict[str, object]]] = {
     "customers:detail": ("get", allowed(CS, PO)),
     "customers:edit": ("get", allowed(CS, PO)),
     "customers:reveal": ("post", allowed(PO)),
+    # Likely duplicates and merging: whoever changes customers' data (customer service).
+    "customers:duplicates": ("get", allowed(CS, PO)),
+    "customers:merge_start": ("get", allowed(CS, PO)),
+    "customers:merge": ("get", allowed(CS, PO)),
     "audit:log": ("get", allowed(PO, AU)),
     "api:openapi-json": ("get", allowed(*EVERYONE_SIGNED_IN)),
     "api:openapi-view": ("get", allowed(*EVERYONE_SIGNED_IN)),
@@ -123,13 +129,18 @@ MATRIX: dict[str, tuple[str, dict[str, object]]] = {
     "orders:credit_review": ("post", allowed(CS, PO, status=302)),
     "credit:policy": ("get", allowed(AD)),
     "backups:status": ("get", allowed(AD)),
+    "backups:progress": ("get", allowed(AD)),
     "consents:record": ("post", allowed(CS, PO, status=302)),
     "marketing:list": ("get", allowed(MK, PO)),
     "marketing:create": ("get", allowed(MK)),
     "marketing:detail": ("get", allowed(MK, PO)),
     "marketing:edit": ("get", allowed(MK)),
-    "marketing:export": ("post", allowed(MK)),
-    "marketing:labels": ("post", allowed(MK)),
+    "marketing:export": ("post", allowed(MK, status=302)),
+    "marketing:labels": ("post", allowed(MK, status=302)),
+    # A prepared address list is its maker's alone: another's is a 404.
+    "marketing:address_list": ("get", allowed(MK, status=404)),
+    "marketing:address_list_progress": ("get", allowed(MK, status=404)),
+    "marketing:address_list_download": ("post", allowed(MK, status=404)),
     "imports:list": ("get", allowed(CS, PO)),
     "imports:upload": ("get", allowed(CS, PO)),
     # Another staff member's import: each is its uploader's only (404 to the others).
@@ -195,6 +206,8 @@ MATRIX: dict[str, tuple[str, dict[str, object]]] = {
     "privacy:disclosures": ("get", allowed(PO)),
     "privacy:authority_export": ("get", allowed(PO)),
     "privacy:access_handover": ("post", allowed(PO)),
+    "privacy:access_copy_prepare": ("post", allowed(PO, status=302)),
+    "privacy:access_copy_progress": ("get", allowed(CS, PO)),
     # The published privacy notice, its versions and their differences: public (P2).
     "privacy_notice": ("get", allowed(*EVERYONE_SIGNED_IN, anonymous=200)),
     "privacy_notice_versions": ("get", allowed(*EVERYONE_SIGNED_IN, anonymous=200)),
@@ -269,6 +282,7 @@ def _url_for(name: str, customer, user, integration, order) -> str:
         "customers:detail": {"customer_number": customer.customer_number},
         "customers:edit": {"customer_number": customer.customer_number},
         "customers:reveal": {"customer_number": customer.customer_number},
+        "customers:merge_start": {"customer_number": customer.customer_number},
         "consents:record": {"customer_number": customer.customer_number},
         "accounts:staff_edit": {"user_id": user.pk},
         "accounts:staff_two_factor_reset": {"user_id": user.pk},
@@ -286,6 +300,8 @@ def _url_for(name: str, customer, user, integration, order) -> str:
         kwargs = {"pk": _campaign_message(customer).campaign_id}
     elif name.startswith("marketing:") and name not in GROUP_FREE:
         kwargs = {"pk": _target_group().pk}
+    if name.startswith("marketing:address_list"):
+        kwargs = {"public_id": _address_list(user).public_id}
     if name.startswith("imports:") and name not in IMPORT_FREE:
         kwargs = {"public_id": _customer_import(user).public_id}
     if name in ("privacy:request", "privacy:request_action"):
@@ -303,6 +319,11 @@ def _url_for(name: str, customer, user, integration, order) -> str:
             actor=Actor.system("test"), customer=customer, reason="Riita-asia käräjäoikeudessa"
         )
         kwargs = {"customer_number": customer.customer_number, "hold_id": hold.pk}
+    if name == "privacy:access_copy_prepare":
+        kwargs = {"public_id": _verified_access_request(customer).public_id}
+    if name == "privacy:access_copy_progress":
+        prepared = _access_copy(_verified_access_request(customer), user)
+        kwargs = {"public_id": prepared.subject_request.public_id, "copy_id": prepared.public_id}
     if name == "privacy:access_handover":
         kwargs = {"public_id": _verified_access_request(customer).public_id}
     if name == "privacy_download":
@@ -330,6 +351,9 @@ def _url_for(name: str, customer, user, integration, order) -> str:
             integration=integration, source="webhook", body=woocommerce_json(woocommerce_order())
         )
         kwargs = {"public_id": stored.delivery.public_id}
+    if name == "customers:merge":
+        other = make_customer(surname="Virtanen")
+        kwargs = {"kept_number": customer.customer_number, "other_number": other.customer_number}
     if name == "orders:credit_review":
         _credit_check_for(order)
         kwargs = {"order_number": order.order_number}
@@ -370,6 +394,12 @@ def _customer_import(user):
     return customer_import_upload(actor=actor, file=io.BytesIO(raw))
 
 
+def _address_list(user):
+    """An address list another staff member asked for."""
+    actor = Actor(type="staff", user=user, label=user.username)
+    return address_list_start(actor=actor, group=_target_group(), kind="csv")
+
+
 def _campaign_message(customer):
     """A draft email campaign, and a message of it to `customer`."""
     group = target_group_save(
@@ -405,6 +435,11 @@ def _verified_access_request(customer):
         name="Virtanen",
         verification_note="Tunnistettu puhelimessa asiakasnumerolla",
     )
+
+
+def _access_copy(subject_request, user):
+    actor = Actor(type="staff", user=user, label=user.username)
+    return access_copy_prepare(actor=actor, subject_request=subject_request)
 
 
 def _breach():

@@ -48,6 +48,7 @@ from rekisteri.marketing.restrictions import (
 )
 from rekisteri.marketing.services import TargetGroupInput, target_group_save
 from rekisteri.privacy.requests.services import PORTAL_LIMITS, RateLimited, portal_attempt
+from rekisteri.testing.address_lists import prepared_download
 from rekisteri.testing.factories import customer_input, make_customer
 from rekisteri.testing.identity_codes import random_identity_code
 from rekisteri.testing.processes import environment, run, succeed, the_backup
@@ -384,9 +385,9 @@ def import_restrictions(text: str) -> None:
 
 
 def exported_names(client, group: int) -> list[str]:
-    response = client.post(reverse("marketing:export", args=[group]))
+    response = prepared_download(client, reverse("marketing:export", args=[group]))
     assert response.status_code == 200
-    lines = b"".join(response.streaming_content).decode().splitlines()
+    lines = response.content.decode().splitlines()
     return [line.split(",")[0] for line in lines[1:]]
 
 
@@ -495,7 +496,8 @@ def test_a_backup_made_before_a_rotation_verifies_and_restores_after_it(tmp_path
         public_id: first.decrypt(token, purpose=IDENTITY_CODE_PURPOSE, row=public_id)
         for public_id, (token, _index) in identity_codes_in(data_dir).items()
     }
-    assert len(codes) == 4
+    # The demo keeps codes only for its open invoice orders (P8): a few.
+    assert len(codes) >= 2
 
     rotated = succeed(site, "keys", "rotate")
     verified = run(site, "backup", "verify", str(backup))
@@ -518,7 +520,7 @@ def test_a_backup_made_before_a_rotation_verifies_and_restores_after_it(tmp_path
     assert resumed.splitlines()[:2] == [
         "Resuming the unfinished rotation to encryption key k2 and index key i2.",
         # The demo's web shop: its secret, and its three deliveries' bodies.
-        "To move onto the active keys: 4 identity code(s), 1 integration(s), "
+        f"To move onto the active keys: {len(codes)} identity code(s), 1 integration(s), "
         f"2 authenticator(s), {subject_keys} customer audit text key(s), 3 shop delivery(ies).",
     ]
     ring = ring_in(data_dir / "keys.json")

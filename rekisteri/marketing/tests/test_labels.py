@@ -17,6 +17,7 @@ from rekisteri.marketing.labels import address_lines, labels_pdf, printable
 from rekisteri.marketing.models import RestrictionList
 from rekisteri.marketing.restrictions import restriction_list_import
 from rekisteri.marketing.services import TargetGroupInput, target_group_save
+from rekisteri.testing.address_lists import prepared_download
 from rekisteri.testing.factories import fake, make_customer
 
 SYSTEM = Actor.system("test")
@@ -97,7 +98,7 @@ def a_group(channel: str = "post"):
 
 
 def download(client, group):
-    return client.post(reverse("marketing:labels", args=[group.pk]))
+    return prepared_download(client, reverse("marketing:labels", args=[group.pk]))
 
 
 def test_marketing_downloads_labels_of_the_members_less_the_restriction_list(client_as):

@@ -30,6 +30,7 @@ from rekisteri.audit.models import Action, ActorType, AuditEvent
 from rekisteri.consents.models import ConsentEvent
 from rekisteri.credit.models import CreditCheck
 from rekisteri.customers.models import Customer
+from rekisteri.customers.selectors import customer_and_merged_ids
 from rekisteri.customers.services import identity_code_decrypt
 from rekisteri.languages import customer_language
 from rekisteri.marketing.models import CampaignMessage
@@ -100,6 +101,12 @@ CUSTOMER_FIELDS: dict[str, tuple[str, ...]] = {
     DataCategory.IDENTITY_CODE: ("identity_code",),
     DataCategory.NOTES: ("notes",),
 }
+
+
+def _own_records(customer: Customer) -> models.QuerySet[Customer, Any]:
+    """The customer's record and those merged into it (as a subquery): their consent
+    ledgers, audit events and the few rows a merge leaves on them are the person's."""
+    return customer_and_merged_ids(customer.pk)
 
 
 def _time(value: datetime.datetime | None) -> str | None:
@@ -352,7 +359,7 @@ def _credit_checks(customer: Customer) -> list[Row]:
 
 def _consent_events(customer: Customer) -> list[Row]:
     rows = (
-        ConsentEvent.objects.filter(customer_id=customer.pk)
+        ConsentEvent.objects.filter(customer_id__in=_own_records(customer))
         .order_by("id")
         .values_list(
             "occurred_at",
@@ -401,7 +408,7 @@ def _consent_events(customer: Customer) -> list[Row]:
 
 def _campaign_messages(customer: Customer) -> list[Row]:
     rows = (
-        CampaignMessage.objects.filter(customer_id=customer.pk)
+        CampaignMessage.objects.filter(customer_id__in=_own_records(customer))
         .order_by("id")
         .values_list(
             "campaign__name",
@@ -521,7 +528,7 @@ def _breach_notices(customer: Customer) -> list[Row]:
     """The breaches recorded as concerning the customer, and the notice sent to them:
     its words only once it was sent (a draft may still change)."""
     rows = (
-        BreachSubject.objects.filter(customer_id=customer.pk)
+        BreachSubject.objects.filter(customer_id__in=_own_records(customer))
         .order_by("added_at", "id")
         .values_list(
             "added_at",
@@ -583,7 +590,7 @@ def _processing(customer: Customer) -> list[Row]:
     what purpose (CJEU C-579/21, Pankki S). Staff members are named by their roles,
     not by name; the reasons they typed and IP addresses are not given."""
     rows = list(
-        AuditEvent.objects.filter(customer_id=customer.pk)
+        AuditEvent.objects.filter(customer_id__in=_own_records(customer))
         .order_by("id")
         .values_list(
             "occurred_at",
@@ -640,18 +647,30 @@ LIST_CATEGORIES: dict[str, tuple[str, Callable[[Customer], list[Row]]]] = {
 }
 
 
-def customer_data(customer: Customer, *, categories: Collection[str]) -> dict[str, Any]:
+def customer_data(
+    customer: Customer,
+    *,
+    categories: Collection[str],
+    on_section: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
     """The customer's data in the given categories only (`DataCategory` values), JSON-ready.
-    The identity code is decrypted only when its category is asked for."""
+    The identity code is decrypted only when its category is asked for. `on_section` is
+    told each category gathered, in order (the progress of a prepared copy)."""
     unknown = set(categories) - set(DataCategory.values)
     if unknown:
         raise ValueError(f"unknown data categories: {sorted(unknown)}")
     data: dict[str, Any] = {}
     if any(category in CUSTOMER_FIELDS for category in categories):
         data["customer"] = _customer(customer, categories)
+        if on_section is not None:
+            for category in DataCategory.values:
+                if category in CUSTOMER_FIELDS and category in categories:
+                    on_section(category)
     for category, (key, build) in LIST_CATEGORIES.items():
         if category in categories:
             data[key] = build(customer)
+            if on_section is not None:
+                on_section(category)
     return data
 
 
@@ -673,7 +692,11 @@ def archive_language(language: str) -> str:
 
 
 def subject_data(
-    customer: Customer, *, include_identity_code: bool, language: str = ""
+    customer: Customer,
+    *,
+    include_identity_code: bool,
+    language: str = "",
+    on_section: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Every category of data held about `customer`, with the art. 15 information in
     `language` (default: the customer's), JSON-ready: times ISO 8601, money as strings."""
@@ -685,16 +708,27 @@ def subject_data(
         "format": FORMAT,
         "generated_at": _time(timezone.now()),
         "language": language,
-        **customer_data(customer, categories=categories),
+        **customer_data(customer, categories=categories, on_section=on_section),
         "article_15": article15_information(language),
     }
 
 
-def access_archive(*, customer: Customer, language: str, include_identity_code: bool) -> bytes:
+def access_archive(
+    *,
+    customer: Customer,
+    language: str,
+    include_identity_code: bool,
+    on_section: Callable[[str], None] | None = None,
+) -> bytes:
     """The customer's own copy as a ZIP: `index.html` in `language` (fi, sv or en)
-    and `data.json`."""
+    and `data.json`. `on_section` as for `customer_data`."""
     language = archive_language(language)
-    data = subject_data(customer, include_identity_code=include_identity_code, language=language)
+    data = subject_data(
+        customer,
+        include_identity_code=include_identity_code,
+        language=language,
+        on_section=on_section,
+    )
     html = render_index(data, language=language)
     generated = datetime.datetime.fromisoformat(data["generated_at"])
     stamp = (generated.year, generated.month, generated.day, generated.hour, generated.minute, 0)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 import json
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -239,7 +239,8 @@ def _own_copy_problem(subject_request: SubjectRequest) -> StrOrPromise | None:
     return None
 
 
-def _check_own_copy(subject_request: SubjectRequest) -> Customer:
+def check_own_copy(subject_request: SubjectRequest) -> Customer:
+    """The request's customer, when the request gets a copy; else ValidationError."""
     problem = _own_copy_problem(subject_request)
     if problem is not None:
         raise ValidationError(problem, code="unavailable")
@@ -267,7 +268,7 @@ def access_delivery_create(
             .select_related("customer")
             .get(pk=subject_request.pk)
         )
-        customer = _check_own_copy(current)
+        customer = check_own_copy(current)
         now = timezone.now()
         delivery = AccessDelivery(
             subject_request=current,
@@ -327,16 +328,25 @@ def access_delivery_url(delivery: AccessDelivery) -> str:
     return link_with_token(reverse("privacy_download"), download_token(delivery))
 
 
-def _own_copy(*, subject_request: SubjectRequest, customer: Customer) -> bytes:
+def own_copy_archive(
+    *,
+    subject_request: SubjectRequest,
+    customer: Customer,
+    on_section: Callable[[str], None] | None = None,
+) -> bytes:
+    """The customer's own copy as a ZIP, identity code included, in the language the
+    request asks for; `on_section` as for `copy.customer_data`."""
     # The request's language when it is Swedish or English (the page the customer
     # asked on), else the customer's own: a Swedish or English speaker whose request
     # was recorded in Finnish still gets the copy in their language.
     asked = customer_language(subject_request.language)
     language = asked if asked != Language.FINNISH else customer.preferred_language
-    return access_archive(customer=customer, language=language, include_identity_code=True)
+    return access_archive(
+        customer=customer, language=language, include_identity_code=True, on_section=on_section
+    )
 
 
-def _record_own_copy(
+def record_own_copy(
     *, actor: Actor, subject_request: SubjectRequest, customer: Customer
 ) -> Disclosure:
     return disclosure_record(
@@ -361,8 +371,8 @@ def access_delivery_download(*, delivery: AccessDelivery, ip_address: str | None
     if problem is not None:
         raise problem
     subject_request = delivery.subject_request
-    customer = _check_own_copy(subject_request)
-    content = _own_copy(subject_request=subject_request, customer=customer)
+    customer = check_own_copy(subject_request)
+    content = own_copy_archive(subject_request=subject_request, customer=customer)
     actor = Actor(type=ActorType.CUSTOMER, label="download link", ip_address=ip_address)
     with audited_transaction():
         current = (
@@ -378,19 +388,19 @@ def access_delivery_download(*, delivery: AccessDelivery, ip_address: str | None
         current.download_count += 1
         current.downloaded_at = current.downloaded_at or timezone.now()
         current.save(update_fields=["download_count", "downloaded_at"])
-        _record_own_copy(actor=actor, subject_request=current.subject_request, customer=customer)
+        record_own_copy(actor=actor, subject_request=current.subject_request, customer=customer)
     return content
 
 
 def access_handover(*, actor: Actor, subject_request: SubjectRequest) -> bytes:
     """The customer's own copy (identity code included) for staff to hand over, recorded
     as a disclosure to the data subject made by the staff member."""
-    customer = _check_own_copy(subject_request)
-    content = _own_copy(subject_request=subject_request, customer=customer)
+    customer = check_own_copy(subject_request)
+    content = own_copy_archive(subject_request=subject_request, customer=customer)
     with audited_transaction():
         current = SubjectRequest.objects.select_for_update().get(pk=subject_request.pk)
-        customer = _check_own_copy(current)
-        _record_own_copy(actor=actor, subject_request=current, customer=customer)
+        customer = check_own_copy(current)
+        record_own_copy(actor=actor, subject_request=current, customer=customer)
     return content
 
 

@@ -12,4 +12,14 @@ urlpatterns: list[URLPattern] = [
         views.access_handover,
         name="access_handover",
     ),
+    path(
+        "requests/<uuid:public_id>/copy/",
+        views.access_copy_prepare,
+        name="access_copy_prepare",
+    ),
+    path(
+        "requests/<uuid:public_id>/copy/<uuid:copy_id>/progress/",
+        views.access_copy_progress,
+        name="access_copy_progress",
+    ),
 ]

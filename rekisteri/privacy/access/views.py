@@ -15,14 +15,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from rekisteri.accounts.access import require_permission
 from rekisteri.accounts.reauth import require_recent_authentication
 from rekisteri.audit.services import Actor
 from rekisteri.customers.selectors import customer_get
-from rekisteri.privacy.access import disclosures
+from rekisteri.privacy.access import copies, disclosures
 from rekisteri.privacy.access.copy import DataCategory, archive_filename
 from rekisteri.privacy.access.forms import AuthorityExportForm
+from rekisteri.privacy.models import AccessCopy, SubjectRequest
 from rekisteri.tokens import TOKEN_PARAMETER
 
 REGISTER_PAGE_SIZE = 50
@@ -87,21 +89,77 @@ def authority_export(request: HttpRequest) -> HttpResponse:
 @require_permission("privacy.change_subjectrequest")
 @require_recent_authentication
 def access_handover(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    """The customer's own copy, for staff to hand over (recorded as a disclosure)."""
+    """The customer's own copy, for staff to hand over (recorded as a disclosure): the
+    copy prepared in the background when the form names one, else built now."""
+    subject_request = disclosures.own_copy_request_get(public_id=public_id)
+    if subject_request is None:
+        raise Http404
+    actor = Actor.from_request(request)
+    try:
+        if "copy" in request.POST:
+            prepared = _prepared_copy_or_404(subject_request, request.POST["copy"])
+            handed = copies.access_copy_handover(actor=actor, access_copy=prepared)
+            content, filename = handed.content, handed.filename
+        else:
+            content = disclosures.access_handover(actor=actor, subject_request=subject_request)
+            assert subject_request.customer is not None
+            filename = archive_filename(subject_request.customer)
+    except ValidationError as error:
+        for text in error.messages:
+            messages.error(request, text)
+        return redirect("privacy:request", subject_request.public_id)
+    return _attachment(content, content_type="application/zip", filename=filename)
+
+
+def _prepared_copy_or_404(subject_request: SubjectRequest, copy_id: str) -> AccessCopy:
+    try:
+        public_id = uuid.UUID(copy_id)
+    except ValueError:
+        raise Http404 from None
+    prepared = copies.access_copy_get(subject_request=subject_request, public_id=str(public_id))
+    if prepared is None:
+        raise Http404
+    return prepared
+
+
+@require_POST
+@require_permission("privacy.change_subjectrequest")
+def access_copy_prepare(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Asks the worker for the customer's own copy, to hand over when it is ready."""
     subject_request = disclosures.own_copy_request_get(public_id=public_id)
     if subject_request is None:
         raise Http404
     try:
-        content = disclosures.access_handover(
+        copies.access_copy_prepare(
             actor=Actor.from_request(request), subject_request=subject_request
         )
     except ValidationError as error:
         for text in error.messages:
             messages.error(request, text)
-        return redirect("privacy:request", subject_request.public_id)
-    assert subject_request.customer is not None
-    filename = archive_filename(subject_request.customer)
-    return _attachment(content, content_type="application/zip", filename=filename)
+    else:
+        messages.success(request, _("The copy is being prepared. This page shows its progress."))
+    return redirect("privacy:request", subject_request.public_id)
+
+
+@require_GET
+@require_permission("privacy.view_subjectrequest")
+def access_copy_progress(
+    request: HttpRequest, public_id: uuid.UUID, copy_id: uuid.UUID
+) -> HttpResponse:
+    """The prepared copy's box alone, polled by htmx while the copy is gathered; when
+    it is done, the request's page is loaded again."""
+    subject_request = disclosures.own_copy_request_get(public_id=public_id)
+    if subject_request is None:
+        raise Http404
+    prepared = _prepared_copy_or_404(subject_request, str(copy_id))
+    if request.htmx and not prepared.is_running:  # type: ignore[attr-defined]  # set by django-htmx middleware
+        return HttpResponseClientRefresh()
+    context = {
+        "r": subject_request,
+        "access_copy": prepared,
+        "sections": copies.section_labels(prepared),
+    }
+    return render(request, "privacy/_access_copy.html", context)
 
 
 def _gone(request: HttpRequest, *, status: int, reason: str = "") -> HttpResponse:

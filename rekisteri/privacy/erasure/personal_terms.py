@@ -56,8 +56,9 @@ class PersonalTerms:
     @classmethod
     def of(cls, customer: Customer) -> PersonalTerms:
         parts = [_IDENTITY_CODE_ANYWHERE]
-        if customer.status == Status.ANONYMISED:
-            # Only the pseudonym is left, and it is no one's name.
+        if customer.status in (Status.ANONYMISED, Status.MERGED):
+            # Only the pseudonym is left, and it is no one's name (a merged record's
+            # data lives on in the record it was merged into).
             return cls(re.compile(parts[0], re.IGNORECASE))
         names = [customer.surname, customer.first_names]
         names += [word for name in names for word in re.split(r"[\s-]+", name)]

@@ -82,6 +82,10 @@ ACCOUNTING_GROUND = "Kirjanpitolaki 2:10 §"
 SQL_BATCH = 500  # ids per IN (...) list: well inside SQLite's variable limit
 
 ALREADY_ANONYMISED = _("The customer has already been anonymised.")
+MERGED_RECORD = _(
+    "This record was merged into another record of the same person: erase that one, and "
+    "this record goes with it."
+)
 LEGAL_HOLD_IN_FORCE = _("A legal hold is in force: the customer is not erased.")
 CUSTOMER_ERASED_FIELDS = (
     "surname",
@@ -325,6 +329,8 @@ def _numbers(values: Iterable[int]) -> str:
 def _refusals(customer: Customer) -> list[str]:
     if customer.status == Status.ANONYMISED:
         return [str(ALREADY_ANONYMISED)]
+    if customer.status == Status.MERGED:
+        return [str(MERGED_RECORD)]
     refusals = []
     open_invoices = Order.objects.filter(
         customer=customer, payment_method=PaymentMethod.INVOICE
@@ -455,6 +461,14 @@ def erasure_plan(customer: Customer) -> ErasurePlan:
             gettext(
                 "What was asked and the reason of the decision removed; that it was asked "
                 "and decided stays."
+            ),
+        ),
+        PlanItem(
+            gettext("Records of the same person merged into this customer"),
+            Customer.objects.filter(merged_into=customer).exclude(status=Status.ANONYMISED).count(),
+            gettext(
+                "Erased with it: the reasons about them in the audit trail become unreadable, and "
+                "their ids go to the erasure log so that a restored backup erases them again."
             ),
         ),
         PlanItem(
@@ -697,6 +711,27 @@ def _pseudonymised(customer: Customer, now: datetime.datetime) -> _Erasing:
     return erasing
 
 
+def _merged_records_pseudonymised(
+    erasing: list[_Erasing], now: datetime.datetime
+) -> list[_Erasing]:
+    """The records merged into the customers being erased (`customers.merging`), locked
+    and pseudonymised in memory: they go with them. Their own data was cleared by the
+    merge, but their audit reasons' keys, their consent evidence and their ids in the
+    erasure log (a backup from before the merge holds them whole) are the person's."""
+    merged: list[int] = []
+    for chunk in _chunks([item.customer.pk for item in erasing]):
+        merged.extend(
+            Customer.objects.filter(merged_into_id__in=chunk)
+            .exclude(status=Status.ANONYMISED)
+            .values_list("pk", flat=True)
+        )
+    return [
+        _pseudonymised(customer, now)
+        for customer in _locked(merged)
+        if customer.status != Status.ANONYMISED
+    ]
+
+
 def _subject_requests_minimise(erasing: list[_Erasing]) -> None:
     """The requester's details out of the customers' subject requests (`_subject_requests_of`
     each), mentions of the person cut out of their outcomes."""
@@ -906,6 +941,7 @@ def customers_anonymise(
                 erasing.append(_pseudonymised(customer, now))
             except ValidationError as error:
                 refused[customer.pk] = error
+        erasing += _merged_records_pseudonymised(erasing, now)
         anonymised = [item.customer for item in erasing]
         if anonymised:
             _anonymise(erasing)

@@ -227,12 +227,28 @@ IMPORT_FILE = _(
     "Deleted when its import ends or is discarded, and 24 hours after the upload at the latest"
 )
 
+ADDRESS_LIST_FILE = _(
+    "Deleted when it is downloaded, and an hour after it was prepared at the latest"
+)
+
+ACCESS_COPY_FILE = _(
+    "Deleted when it is handed over, and an hour after it was prepared at the latest"
+)
+
 # Why a personal field is not in the customer's own copy.
 IMPORT_FILE_COPY = _("Not in the copy: a file being imported, deleted within a day (see gaps)")
+ADDRESS_LIST_FILE_COPY = _(
+    "Not in the copy: an address list waiting for its download, deleted within an hour (see gaps)"
+)
 OF_STAFF = _("A staff member's data, not the customer's")
 DIGEST_ONLY = _("A keyed digest: nothing in it can be read back or tied to a customer")
 IDENTITY_CODE_COPY = _("A keyed digest of the identity code, which the copy gives")
 NAME_KEY_COPY = _("A search key made of the names, which the copy gives")
+MERGED_RECORD_COPY = _(
+    "Set only on a record merged into another of the same person: the copy is made of the "
+    "record it was merged into, and gives what stays on the merged record (its consent "
+    "events and how it was handled) with it"
+)
 AUDIT_COPY = _(
     "Not in the copy: the copy says who handled the data by role, when, what was done and "
     "why, not the reasons typed, record numbers or addresses (docs/subject-access.md)"
@@ -243,6 +259,7 @@ BREACH_COPY = _(
     "the breach notice (art. 34)"
 )
 DOWNLOAD_COPY = _("Not in the copy: the download link's own log (see gaps)")
+PREPARED_COPY = _("Not in the copy: the log of a copy prepared for hand-over (see gaps)")
 REQUEST_STEP_COPY = _("Not in the copy: when the verification link was sent (see gaps)")
 REQUEST_NOTICE_COPY = _(
     "Not in the copy: the messages about a request, which the person received themselves (see gaps)"
@@ -476,6 +493,12 @@ DATA_MAP: dict[str, dict[str, Entry]] = {
         "version": NOT_PERSONAL,
         "name_key": erased(
             Category.IDENTITY, not_exported=NAME_KEY_COPY, label=_("names as a search key")
+        ),
+        # A record merged into another of the same person points at it (the kept
+        # record's number and public id are already in the copy); when it was merged.
+        "merged_into": LINK,
+        "merged_at": kept(
+            Category.CUSTOMER_RELATIONSHIP, CUSTOMER_RECORD, not_exported=MERGED_RECORD_COPY
         ),
     },
     # A change staff asked for while the customer's processing was restricted (GDPR
@@ -788,6 +811,33 @@ DATA_MAP: dict[str, dict[str, Entry]] = {
         "sent_at": kept(Category.MARKETING_CHOICES, MESSAGE_LOG),
         "unsubscribed_at": kept(Category.MARKETING_CHOICES, MESSAGE_LOG),
     },
+    "marketing.AddressList": {
+        "id": NOT_PERSONAL,
+        "public_id": NOT_PERSONAL,
+        "target_group": LINK,
+        "kind": NOT_PERSONAL,
+        "status": NOT_PERSONAL,
+        "created_by": LINK,
+        "created_at": NOT_PERSONAL,
+        "started_at": NOT_PERSONAL,
+        "finished_at": NOT_PERSONAL,
+        "downloaded_at": NOT_PERSONAL,
+        "rows_total": NOT_PERSONAL,
+        "rows_done": NOT_PERSONAL,
+        "rows_written": NOT_PERSONAL,
+        "left_out_restriction_list": NOT_PERSONAL,
+        "left_out_consents": NOT_PERSONAL,
+        # Names and postal addresses of a post group's members.
+        "file_encrypted": kept(
+            Category.CONTACT,
+            ADDRESS_LIST_FILE,
+            not_exported=ADDRESS_LIST_FILE_COPY,
+            label=_("a prepared address list or labels (encrypted), until downloaded"),
+        ),
+        "file_size": NOT_PERSONAL,
+        "file_expires_at": NOT_PERSONAL,
+        "error": NOT_PERSONAL,
+    },
     "marketing.RestrictionList": {
         "id": NOT_PERSONAL,
         "imported_at": NOT_PERSONAL,
@@ -824,6 +874,9 @@ DATA_MAP: dict[str, dict[str, Entry]] = {
         "error": NOT_PERSONAL,
         "verified_at": NOT_PERSONAL,
         "removed_at": NOT_PERSONAL,
+        "bytes_done": NOT_PERSONAL,
+        "bytes_total": NOT_PERSONAL,
+        "progress_at": NOT_PERSONAL,
     },
     # imports: uploaded customer files until their import ends, and what stays -------
     "imports.CustomerImport": {
@@ -941,6 +994,30 @@ DATA_MAP: dict[str, dict[str, Entry]] = {
         "downloaded_at": kept(Category.PRIVACY_RECORDS, REQUESTS, not_exported=DOWNLOAD_COPY),
         "download_count": kept(Category.PRIVACY_RECORDS, REQUESTS, not_exported=DOWNLOAD_COPY),
         "downloads_allowed": NOT_PERSONAL,
+    },
+    "privacy.AccessCopy": {
+        "id": NOT_PERSONAL,
+        "subject_request": LINK,
+        "public_id": NOT_PERSONAL,
+        "status": kept(Category.PRIVACY_RECORDS, REQUESTS, not_exported=PREPARED_COPY),
+        "created_by": LINK,
+        "created_at": kept(Category.PRIVACY_RECORDS, REQUESTS, not_exported=PREPARED_COPY),
+        "started_at": NOT_PERSONAL,
+        "finished_at": NOT_PERSONAL,
+        "handed_over_at": kept(Category.PRIVACY_RECORDS, REQUESTS, not_exported=PREPARED_COPY),
+        "sections_total": NOT_PERSONAL,
+        "sections_done": NOT_PERSONAL,
+        # The whole copy: every category of the customer's data, identity code included.
+        "file_encrypted": kept(
+            Category.CONTACT,
+            ACCESS_COPY_FILE,
+            not_exported=PREPARED_COPY,
+            label=_("the customer's own copy prepared for hand-over (encrypted)"),
+        ),
+        "file_size": NOT_PERSONAL,
+        "file_expires_at": NOT_PERSONAL,
+        # A one-line reason in the source language, never a value of the copy.
+        "error": NOT_PERSONAL,
     },
     "privacy.LegalHold": {
         "id": NOT_PERSONAL,

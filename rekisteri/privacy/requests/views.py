@@ -21,6 +21,7 @@ from rekisteri.accounts.reauth import require_recent_authentication
 from rekisteri.audit.services import Actor
 from rekisteri.customers.models import Customer
 from rekisteri.customers.selectors import customer_get
+from rekisteri.privacy.access import copies
 from rekisteri.privacy.models import RequestKind, RequestStatus, SubjectRequest
 from rekisteri.privacy.requests import selectors, services
 from rekisteri.privacy.requests.forms import (
@@ -113,6 +114,10 @@ def request_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         "statuses": RequestStatus,
         "notices": selectors.request_notices(subject_request),
     }
+    access_copy = copies.access_copy_latest(subject_request)
+    if access_copy is not None:
+        context["access_copy"] = access_copy
+        context["sections"] = copies.section_labels(access_copy)
     return render(request, "privacy/request.html", context)
 
 

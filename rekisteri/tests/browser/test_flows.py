@@ -24,6 +24,7 @@ from rekisteri.testing.browser import (
     Site,
     authenticator_code,
     link_in,
+    navigation_link,
     sent_to,
     sign_in,
 )
@@ -64,9 +65,8 @@ def test_the_privacy_officer_signs_in_with_an_authenticator_code_and_the_pledge(
     page.get_by_role("button", name="Accept").click()
 
     expect(page).not_to_have_url(re.compile(r"/accounts/"))
-    navigation = page.get_by_role("navigation", name="Main")
-    expect(navigation.get_by_role("link", name="Requests")).to_be_visible()
-    expect(navigation.get_by_role("link", name="Audit log")).to_be_visible()
+    expect(navigation_link(page, "Requests")).to_be_visible()
+    expect(navigation_link(page, "Audit log")).to_be_visible()
     assert site.query(
         """
 import json
@@ -266,7 +266,7 @@ def test_an_access_request_from_the_portal_ends_in_the_downloaded_copy(
 
     staff = new_page()
     sign_in(staff, site, site.staff["requests"])
-    staff.get_by_role("navigation", name="Main").get_by_role("link", name="Requests").click()
+    navigation_link(staff, "Requests").click()
     accessibility.assert_no_serious_violations(staff)
     row = staff.get_by_role("row").filter(has_text=str(customer["customer_number"]))
     expect(row).to_contain_text("Access to own data (art. 15)")
@@ -320,7 +320,7 @@ def test_marketing_sends_a_campaign_and_a_recipient_unsubscribes_in_one_click(
     customer = site.customers["campaign"]
     page = new_page()
     sign_in(page, site, site.staff["markkinointi"])
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Campaigns").click()
+    navigation_link(page, "Campaigns").click()
     page.get_by_role("link", name="New campaign").click()
     page.get_by_label("Name").fill("Talven tarjoukset")
     page.get_by_label("Channel").select_option(label="Email")
@@ -381,7 +381,7 @@ def test_the_privacy_officer_erases_a_customer_after_confirming_it_is_them(
     login = site.staff["erasure"]
     page = new_page()
     sign_in(page, site, login)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Customers").click()
+    navigation_link(page, "Customers").click()
     page.get_by_label("Search").fill(customer["email"])
     page.get_by_role("button", name="Search").click()
     page.get_by_role("link", name=f"{customer['surname']}, {customer['first_names']}").click()
@@ -465,8 +465,7 @@ def test_customer_service_imports_a_file_with_errors_after_a_dry_run(
 ) -> None:
     page = new_page()
     sign_in(page, site, site.staff["asiakaspalvelu"])
-    navigation = page.get_by_role("navigation", name="Main")
-    navigation.get_by_role("link", name="Customer imports").click()
+    navigation_link(page, "Customer imports").click()
     accessibility.assert_no_serious_violations(page)
     upload: FilePayload = {
         "name": "asiakkaat.csv",

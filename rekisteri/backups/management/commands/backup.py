@@ -49,6 +49,11 @@ class Command(BaseCommand):
         create.add_argument(
             "--verify", action="store_true", help="Then verify the new backup (backup verify)."
         )
+        create.add_argument(
+            "--progress",
+            action="store_true",
+            help="Tell the stages and the bytes written on stderr (the default on a terminal).",
+        )
         verify = subcommands.add_parser(
             "verify",
             help="Decrypt a backup into a scratch database and check it against its manifest. "
@@ -69,7 +74,13 @@ class Command(BaseCommand):
         actor = Actor.system(f"backup {subcommand}")
         try:
             if subcommand == "create":
-                self.create(actor, options["directory"], options["rotate"], options["verify"])
+                self.create(
+                    actor,
+                    options["directory"],
+                    options["rotate"],
+                    options["verify"],
+                    progress=options["progress"] or self.stderr.isatty(),
+                )
             elif subcommand == "verify":
                 self.verify(actor, options["file"])
             elif subcommand == "restore":
@@ -81,9 +92,18 @@ class Command(BaseCommand):
         except BackupError as error:
             raise CommandError(f"Backup {subcommand} failed: {error}.") from None
 
-    def create(self, actor: Actor, directory: Path | None, rotate: bool, verify: bool) -> None:
+    def create(
+        self,
+        actor: Actor,
+        directory: Path | None,
+        rotate: bool,
+        verify: bool,
+        *,
+        progress: bool = False,
+    ) -> None:
         directory = directory or Path(settings.REKISTERI_BACKUP_DIR)
-        run = services.backup_create(actor=actor, directory=directory)
+        report = self.report_progress if progress else None
+        run = services.backup_create(actor=actor, directory=directory, report=report)
         self.stdout.write(
             f"Backup written: {directory / run.file_name} "
             f"({size(run.size_bytes or 0)}, key {run.key_id})."
@@ -99,6 +119,23 @@ class Command(BaseCommand):
             )
             names = ", ".join(path.name for path in removed) or "none"
             self.stdout.write(f"Rotation removed {len(removed)} old backup(s): {names}.")
+
+    def report_progress(self, stage: str, done: int, total: int | None) -> None:
+        """One line on stderr per stage, and per PROGRESS_BYTES written: stdout keeps
+        only the results, which scripts read."""
+        if stage == services.Stage.SEALING:
+            line = "Sealing the audit trail..."
+        elif stage == services.Stage.SNAPSHOT:
+            line = "Taking a consistent snapshot of the database..."
+        elif stage == services.Stage.WRITING and total:
+            line = (
+                f"Encrypting and writing: {size(done)} of {size(total)} ({100 * done // total} %)"
+            )
+        elif stage == services.Stage.WRITING:
+            line = f"Encrypting and writing: {size(done)} so far"
+        else:
+            line = f"Done: {size(done)} read."
+        self.stderr.write(line)
 
     def verify(self, actor: Actor, path: Path) -> None:
         report = services.backup_verify(path, actor=actor)

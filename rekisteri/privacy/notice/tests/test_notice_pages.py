@@ -373,7 +373,8 @@ def test_the_auditor_reads_the_versions_but_cannot_edit(client_as):
 def test_the_privacy_officer_finds_the_notice_in_the_navigation(privacy_officer_client):
     html = page(privacy_officer_client.get(STAFF_VERSIONS))
 
-    assert f'<a href="{STAFF_VERSIONS}">Privacy notice</a>' in html
+    # The navigation's link, marked as the page being read.
+    assert f'<a href="{STAFF_VERSIONS}" aria-current="page">Privacy notice</a>' in html
     assert 'href="/privacy/notice/edit/"' in html
     assert "Installed with Rekisteri" in html
 
