@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from rekisteri.charts import Chart, Series
 from rekisteri.consents.models import Channel
-from rekisteri.customers.models import Customer, Source
+from rekisteri.customers.models import Customer, Source, Status
 from rekisteri.dashboard.periods import WEEKS, local_zone, week_starts
 from rekisteri.orders.models import Order, Return
 
@@ -142,9 +142,15 @@ def consent_chart(
 
 def customers_chart(*, starts: Sequence[datetime.datetime]) -> Chart:
     """New customers per month by the channel the relationship started from (web shop,
-    email, phone, import): Customer.source, which stays what it was when they came."""
+    email, phone, import): Customer.source, which stays what it was when they came. A
+    record merged into another was the same person coming twice: only the kept record
+    counts. An erased one still counts: the person did come that month."""
     counts = _counts_by_period(
-        Customer.objects.all(), field="created_at", period=TruncMonth, starts=starts, group="source"
+        Customer.objects.exclude(status=Status.MERGED),
+        field="created_at",
+        period=TruncMonth,
+        starts=starts,
+        group="source",
     )
     days = [start.date() for start in starts]
     short, full = _month_labels(starts)

@@ -9,7 +9,6 @@ import uuid
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,7 +17,6 @@ from rekisteri.accounts.models import User
 from rekisteri.audit.models import Action
 from rekisteri.audit.services import Actor, audit_record, audited_transaction
 from rekisteri.consents.models import Channel
-from rekisteri.marketing.address_list_files import FileUnreadable, file_read
 from rekisteri.marketing.models import (
     AddressList,
     AddressListError,
@@ -33,6 +31,7 @@ from rekisteri.marketing.services import (
     target_group_labels_record,
 )
 from rekisteri.marketing.tasks import prepare_address_list
+from rekisteri.prepared_files import FileUnreadable, file_due, file_read, job_queue
 
 CONTENT_TYPES = {
     AddressListKind.CSV: "text/csv; charset=utf-8",
@@ -74,15 +73,10 @@ def address_list_start(*, actor: Actor, group: TargetGroup, kind: str) -> Addres
         raise ValidationError(_("Choose the address list or the labels."), code="kind")
     restricted_digests()
     with audited_transaction():
-        address_list = AddressList(
-            target_group=group,
-            kind=kind,
-            status=AddressListStatus.QUEUED,
-            created_by=actor.user,
-            created_at=timezone.now(),
+        address_list = job_queue(
+            AddressList(target_group=group, kind=kind, created_by=actor.user),
+            enqueue=prepare_address_list.enqueue,
         )
-        address_list.full_clean(validate_constraints=False)
-        address_list.save(force_insert=True)
         audit_record(
             actor=actor,
             action=Action.CREATE,
@@ -90,8 +84,6 @@ def address_list_start(*, actor: Actor, group: TargetGroup, kind: str) -> Addres
             changed_fields=["status"],
             reason=f"{kind} of target group {group.name!r} asked for",
         )
-        pk = address_list.pk
-        transaction.on_commit(lambda: prepare_address_list.enqueue(pk))
     return address_list
 
 
@@ -104,8 +96,7 @@ def address_list_download(*, actor: Actor, address_list: AddressList) -> Downloa
             .select_related("target_group")
             .get(pk=address_list.pk)
         )
-        expired = current.file_expires_at is None or timezone.now() >= current.file_expires_at
-        if current.status != AddressListStatus.READY or expired:
+        if current.status != AddressListStatus.READY or file_due(current):
             raise ValidationError(
                 _("This file has been downloaded already or has expired. Prepare it again."),
                 code="gone",

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from rekisteri import prepared_files
 from rekisteri.consents.models import Channel
 
 
@@ -247,12 +248,12 @@ class AddressListKind(models.TextChoices):
 
 
 class AddressListStatus(models.TextChoices):
-    QUEUED = "queued", _("Waiting for the background worker")
-    RUNNING = "running", _("Being prepared")
-    READY = "ready", _("Ready to download")
+    QUEUED = prepared_files.QUEUED, _("Waiting for the background worker")
+    RUNNING = prepared_files.RUNNING, _("Being prepared")
+    READY = prepared_files.READY, _("Ready to download")
     DOWNLOADED = "downloaded", _("Downloaded")
-    FAILED = "failed", _("Stopped by an error")
-    EXPIRED = "expired", _("Expired")
+    FAILED = prepared_files.FAILED, _("Stopped by an error")
+    EXPIRED = prepared_files.EXPIRED, _("Expired")
 
 
 class AddressListError(models.TextChoices):
@@ -275,16 +276,15 @@ ADDRESS_LIST_ENDED = (
     AddressListStatus.FAILED,
     AddressListStatus.EXPIRED,
 )
-ADDRESS_LIST_RUNNING = (AddressListStatus.QUEUED, AddressListStatus.RUNNING)
 
 
-class AddressList(models.Model):
+class AddressList(prepared_files.PreparedFile):
     """A post group's address list or labels, prepared by the worker for the staff
-    member who asked (docs/marketing.md). The file is personal data: encrypted in this
-    row, downloadable once, by its maker only, and deleted on download or expiry.
-    What stays is the counts."""
+    member who asked (docs/marketing.md), downloadable once, by its maker only."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    ENDED = ADDRESS_LIST_ENDED
+    FILE_PURPOSE = "marketing.address_list"
+
     target_group = models.ForeignKey(
         TargetGroup,
         on_delete=models.PROTECT,
@@ -293,15 +293,6 @@ class AddressList(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=8, choices=AddressListKind.choices)
     status = models.CharField(_("status"), max_length=12, choices=AddressListStatus.choices)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("prepared by"),
-    )
-    created_at = models.DateTimeField(_("asked for"))
-    started_at = models.DateTimeField(_("started"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     downloaded_at = models.DateTimeField(_("downloaded"), null=True, blank=True)
     # The group's members when the work started; `rows_done` of them gone through.
     rows_total = models.PositiveIntegerField(_("members"), null=True, blank=True)
@@ -313,10 +304,6 @@ class AddressList(models.Model):
     # Those meeting the criteria whom consents, bans or a restriction of processing
     # keep out of the group.
     left_out_consents = models.PositiveIntegerField(_("left out: consents and bans"), default=0)
-    # AES-256-GCM over the compressed file; emptied on download, expiry or failure.
-    file_encrypted = models.TextField(_("file (encrypted)"), blank=True)
-    file_size = models.PositiveIntegerField(_("file size"), default=0)
-    file_expires_at = models.DateTimeField(_("file deleted at the latest"), null=True, blank=True)
     error = models.CharField(
         _("error"), max_length=32, choices=AddressListError.choices, blank=True
     )
@@ -326,19 +313,10 @@ class AddressList(models.Model):
         verbose_name_plural = _("prepared address lists")
         indexes = [models.Index(fields=["created_by", "-created_at"], name="addresslist_creator")]
         constraints = [
-            models.CheckConstraint(
-                condition=~models.Q(status__in=ADDRESS_LIST_ENDED) | models.Q(file_encrypted=""),
-                name="addresslist_ended_without_file",
+            prepared_files.ended_without_file(
+                ADDRESS_LIST_ENDED, name="addresslist_ended_without_file"
             ),
         ]
 
     def __str__(self) -> str:
         return f"address list {self.public_id}"
-
-    @property
-    def is_running(self) -> bool:
-        return self.status in ADDRESS_LIST_RUNNING
-
-    @property
-    def is_ready(self) -> bool:
-        return self.status == AddressListStatus.READY

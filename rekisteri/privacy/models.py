@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from rekisteri import prepared_files
+
 
 class RequestKind(models.TextChoices):
     ACCESS = "access", _("Access to own data (art. 15)")
@@ -227,12 +229,12 @@ class AccessDelivery(models.Model):
 
 
 class AccessCopyStatus(models.TextChoices):
-    QUEUED = "queued", _("Waiting for the background worker")
-    RUNNING = "running", _("Being prepared")
-    READY = "ready", _("Ready to hand over")
+    QUEUED = prepared_files.QUEUED, _("Waiting for the background worker")
+    RUNNING = prepared_files.RUNNING, _("Being prepared")
+    READY = prepared_files.READY, _("Ready to hand over")
     HANDED_OVER = "handed_over", _("Handed over")
-    FAILED = "failed", _("Stopped by an error")
-    EXPIRED = "expired", _("Expired")
+    FAILED = prepared_files.FAILED, _("Stopped by an error")
+    EXPIRED = prepared_files.EXPIRED, _("Expired")
 
 
 # The file is gone in these.
@@ -241,13 +243,15 @@ ACCESS_COPY_ENDED = (
     AccessCopyStatus.FAILED,
     AccessCopyStatus.EXPIRED,
 )
-ACCESS_COPY_RUNNING = (AccessCopyStatus.QUEUED, AccessCopyStatus.RUNNING)
 
 
-class AccessCopy(models.Model):
+class AccessCopy(prepared_files.PreparedFile):
     """A customer's own copy prepared by the worker for staff to hand over
-    (docs/subject-requests.md). The ZIP is kept encrypted in this row only until it is
-    handed over, an hour at the most; what stays is its size and sections."""
+    (docs/subject-requests.md), kept only until it is handed over, an hour at the most;
+    what stays is its size and sections."""
+
+    ENDED = ACCESS_COPY_ENDED
+    FILE_PURPOSE = "privacy.access_copy"
 
     subject_request = models.ForeignKey(
         SubjectRequest,
@@ -255,25 +259,13 @@ class AccessCopy(models.Model):
         related_name="prepared_copies",
         verbose_name=_("request"),
     )
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     status = models.CharField(_("status"), max_length=12, choices=AccessCopyStatus.choices)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("prepared by"),
-    )
-    created_at = models.DateTimeField(_("asked for"))
-    started_at = models.DateTimeField(_("started"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     handed_over_at = models.DateTimeField(_("handed over"), null=True, blank=True)
     sections_total = models.PositiveIntegerField(_("sections"), default=0)
     # The `copy.DataCategory` values gathered so far, in order.
     sections_done = models.JSONField(_("sections gathered"), default=list, blank=True)
-    # AES-256-GCM over the ZIP; emptied on hand-over, expiry or failure.
+    # The whole ZIP, named a copy rather than a file.
     file_encrypted = models.TextField(_("copy (encrypted)"), blank=True)
-    file_size = models.PositiveIntegerField(_("file size"), default=0)
-    file_expires_at = models.DateTimeField(_("file deleted at the latest"), null=True, blank=True)
     # A safe one-line reason in the source language, never a value of the copy.
     error = models.CharField(_("error"), max_length=200, blank=True)
 
@@ -281,22 +273,13 @@ class AccessCopy(models.Model):
         verbose_name = _("prepared copy")
         verbose_name_plural = _("prepared copies")
         constraints = [
-            models.CheckConstraint(
-                condition=~models.Q(status__in=ACCESS_COPY_ENDED) | models.Q(file_encrypted=""),
-                name="accesscopy_ended_without_file",
+            prepared_files.ended_without_file(
+                ACCESS_COPY_ENDED, name="accesscopy_ended_without_file"
             ),
         ]
 
     def __str__(self) -> str:
         return f"prepared copy {self.public_id}"
-
-    @property
-    def is_running(self) -> bool:
-        return self.status in ACCESS_COPY_RUNNING
-
-    @property
-    def is_ready(self) -> bool:
-        return self.status == AccessCopyStatus.READY
 
 
 class LegalHold(models.Model):

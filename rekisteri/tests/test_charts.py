@@ -11,11 +11,12 @@ import zoneinfo
 from decimal import Decimal
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 
 from rekisteri.audit.services import Actor
 from rekisteri.charts import COLOURS, Chart, Series
-from rekisteri.customers.models import Customer, Source
+from rekisteri.customers.merging import customer_merge
+from rekisteri.customers.models import Customer, Source, Status
 from rekisteri.dashboard.charts import customers_chart, orders_chart
 from rekisteri.dashboard.periods import month_starts, week_starts
 from rekisteri.orders.models import Product, Return
@@ -286,6 +287,21 @@ def test_new_customers_are_counted_in_the_helsinki_month_they_came():
     assert counts["Phone"][-3:] == (0, 1, 0)
     assert counts["Import"] == (1,) + (0,) * 11
     assert counts["Email"] == (0,) * 12
+
+
+@pytest.mark.django_db
+def test_a_record_merged_into_another_is_not_a_new_customer():
+    """One person who came twice and whose records were merged is one new customer."""
+    kept, other = make_customer(source=Source.WEB_SHOP), make_customer(source=Source.PHONE)
+    customer_merge(actor=SYSTEM, kept=kept, other=other, choices={})
+
+    with translation.override("en"):
+        result = customers_chart(starts=month_starts(timezone.now()))
+
+    counts = {series.label: series.values[-1] for series in result.series}
+    assert Customer.objects.filter(status=Status.MERGED).count() == 1
+    assert counts["Web shop"] == 1
+    assert counts["Phone"] == 0
 
 
 @pytest.mark.django_db

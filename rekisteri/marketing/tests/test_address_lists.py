@@ -17,11 +17,10 @@ from rekisteri.accounts.roles import Role
 from rekisteri.audit.models import Action, AuditEvent
 from rekisteri.audit.services import Actor
 from rekisteri.consents import services as consents
-from rekisteri.marketing.address_list_files import file_read
-from rekisteri.marketing.address_list_running import FILE_KEPT_FOR
 from rekisteri.marketing.models import AddressList, AddressListStatus, RestrictionList
 from rekisteri.marketing.restrictions import restriction_list_import
 from rekisteri.marketing.services import TargetGroupInput, target_group_save
+from rekisteri.prepared_files import FILE_KEPT_FOR, file_read
 from rekisteri.testing.factories import make_customer
 from rekisteri.testing.tasks import run_queued_tasks
 

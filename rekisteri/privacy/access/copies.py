@@ -8,22 +8,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rekisteri.audit.models import Action
 from rekisteri.audit.services import Actor, audit_record, audited_transaction
+from rekisteri.prepared_files import IN_PROGRESS, FileUnreadable, file_due, file_read, job_queue
 from rekisteri.privacy.access.copy import DataCategory, archive_filename
-from rekisteri.privacy.access.copy_running import FileUnreadable, file_read
 from rekisteri.privacy.access.disclosures import check_own_copy, record_own_copy
 from rekisteri.privacy.access.tasks import prepare_access_copy
-from rekisteri.privacy.models import (
-    ACCESS_COPY_RUNNING,
-    AccessCopy,
-    AccessCopyStatus,
-    SubjectRequest,
-)
+from rekisteri.privacy.models import AccessCopy, AccessCopyStatus, SubjectRequest
 
 
 @dataclass(frozen=True)
@@ -58,18 +52,13 @@ def access_copy_prepare(*, actor: Actor, subject_request: SubjectRequest) -> Acc
             .get(pk=subject_request.pk)
         )
         customer = check_own_copy(current)
-        if AccessCopy.objects.filter(
-            subject_request=current, status__in=ACCESS_COPY_RUNNING
-        ).exists():
+        if AccessCopy.objects.filter(subject_request=current, status__in=IN_PROGRESS).exists():
             raise ValidationError(_("The copy is being prepared already."), code="running")
-        access_copy = AccessCopy(
-            subject_request=current,
-            status=AccessCopyStatus.QUEUED,
-            created_by=actor.user,
-            created_at=timezone.now(),
+        access_copy = job_queue(
+            AccessCopy(subject_request=current, created_by=actor.user),
+            enqueue=prepare_access_copy.enqueue,
+            exclude=["subject_request"],
         )
-        access_copy.full_clean(exclude=["subject_request"], validate_constraints=False)
-        access_copy.save(force_insert=True)
         audit_record(
             actor=actor,
             action=Action.CREATE,
@@ -78,8 +67,6 @@ def access_copy_prepare(*, actor: Actor, subject_request: SubjectRequest) -> Acc
             changed_fields=["status"],
             reason=f"copy for hand-over asked for: {current.kind} request",
         )
-        pk = access_copy.pk
-        transaction.on_commit(lambda: prepare_access_copy.enqueue(pk))
     return access_copy
 
 
@@ -96,8 +83,7 @@ def access_copy_handover(*, actor: Actor, access_copy: AccessCopy) -> HandedOver
         )
         customer = check_own_copy(subject_request)
         current = AccessCopy.objects.select_for_update().get(pk=access_copy.pk)
-        expired = current.file_expires_at is None or timezone.now() >= current.file_expires_at
-        if current.status != AccessCopyStatus.READY or expired:
+        if current.status != AccessCopyStatus.READY or file_due(current):
             raise ValidationError(
                 _("This copy has been handed over already or has expired. Prepare it again."),
                 code="gone",

@@ -41,7 +41,12 @@ from rekisteri.credit.models import CreditCheck
 from rekisteri.customers.models import Customer, HeldChange, Status
 from rekisteri.intake.inbox import Reason
 from rekisteri.intake.models import DeliveryState, IdempotencyKey, InboxDelivery
-from rekisteri.marketing.models import CampaignMessage
+from rekisteri.marketing.models import (
+    ADDRESS_LIST_ENDED,
+    AddressList,
+    AddressListStatus,
+    CampaignMessage,
+)
 from rekisteri.orders.models import (
     Delivery,
     Order,
@@ -50,8 +55,11 @@ from rekisteri.orders.models import (
     Return,
     ReturnStatus,
 )
+from rekisteri.prepared_files import jobs_expired_now
 from rekisteri.privacy.erasure.personal_terms import PersonalTerms, reason_clean
 from rekisteri.privacy.models import (
+    ACCESS_COPY_ENDED,
+    AccessCopy,
     ActKind,
     Disclosure,
     ErasureLogEntry,
@@ -834,6 +842,41 @@ def _erasures_audit(*, actor: Actor, customers: list[Customer], reason: str) -> 
     )
 
 
+def _prepared_files_delete(*, actor: Actor, customer_ids: Sequence[int]) -> None:
+    """Deletes at once, rather than within the hour, the prepared files that may hold
+    the erased customers: their own copies for hand-over, and every address list and
+    labels being prepared or ready. A list is a file of many people, known only by
+    decrypting it: any of them may hold the person, so all go, to be prepared again. A
+    list still queued reads the members after this commit, without the person, and is
+    left to be prepared. The events name the file, not the person."""
+    if not customer_ids:
+        return
+    deleted: list[AccessCopy | AddressList] = []
+    for chunk in _chunks(sorted(customer_ids)):
+        deleted += jobs_expired_now(
+            AccessCopy.objects.select_for_update(of=("self",))
+            .filter(subject_request__customer_id__in=chunk)
+            .exclude(status__in=ACCESS_COPY_ENDED)
+            .order_by("pk")
+        )
+    deleted += jobs_expired_now(
+        AddressList.objects.select_for_update()
+        .exclude(status__in=ADDRESS_LIST_ENDED)
+        .exclude(status=AddressListStatus.QUEUED)
+        .order_by("pk")
+    )
+    audit_records_insert(
+        audit_event_build(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=job,
+            changed_fields=["status", "file"],
+            reason="expired: the file deleted at once, a person it may hold was erased",
+        )
+        for job in deleted
+    )
+
+
 def erasure_log_path() -> Path:
     return Path(settings.REKISTERI_ERASURE_LOG)
 
@@ -945,6 +988,9 @@ def customers_anonymise(
         anonymised = [item.customer for item in erasing]
         if anonymised:
             _anonymise(erasing)
+            _prepared_files_delete(
+                actor=actor, customer_ids=[customer.pk for customer in anonymised]
+            )
             # As `reason_clean` gives it back for each of them.
             _erasures_audit(actor=actor, customers=anonymised, reason=reason_collapse(reason))
             # Last, right before the commit: see `_erasure_log_append`.
@@ -1051,6 +1097,7 @@ def erasure_log_replays(*, actor: Actor) -> list[ErasedAgain]:
                 if customer.status != Status.ANONYMISED
             ]
             _anonymise(erasing)
+            _prepared_files_delete(actor=actor, customer_ids=[item.customer.pk for item in erasing])
             _erasures_audit(
                 actor=actor,
                 customers=[item.customer for item in erasing],

@@ -18,8 +18,8 @@ from django_tasks_db.models import DBTaskResult
 from rekisteri.accounts.roles import Role
 from rekisteri.audit.models import Action, AuditEvent
 from rekisteri.audit.services import Actor
+from rekisteri.prepared_files import FILE_KEPT_FOR, file_read
 from rekisteri.privacy.access.copy import own_copy_categories
-from rekisteri.privacy.access.copy_running import FILE_KEPT_FOR, file_read
 from rekisteri.privacy.models import AccessCopy, AccessCopyStatus, Disclosure, SubjectRequest
 from rekisteri.privacy.requests.services import subject_request_record
 from rekisteri.testing.factories import make_customer
